@@ -1,0 +1,198 @@
+package dev.modelops.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import lombok.Data;
+
+/**
+ * The desired behaviour of a DriftPolicy. Each check has bands: below warn nothing happens; from
+ * warn the policy reports Warning; from retrain it starts a retraining Experiment; from alert it
+ * reports Alerting, because the model needs people, not another retrain.
+ */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DriftPolicySpec {
+  @Required
+  @Pattern(Patterns.MODEL_NAME)
+  @Size(min = 1, max = 40)
+  @JsonPropertyDescription("The model whose Production version this policy watches.")
+  private String model;
+
+  @Pattern(Patterns.DURATION)
+  @Default("5m")
+  @JsonPropertyDescription("How often the checks are evaluated, e.g. 5m or 1h.")
+  private String interval;
+
+  @Min(1)
+  @Default("500")
+  @JsonPropertyDescription(
+      "A check with fewer observations than this reports InsufficientData and never triggers.")
+  private Integer minSamples;
+
+  @Required
+  @Size(min = 1, max = 32)
+  @JsonPropertyDescription("The checks; the worst band over all checks decides the policy's state.")
+  private List<Check> checks;
+
+  @JsonPropertyDescription("Where the drift counts are read from.")
+  @Default("{}")
+  private MetricsSource source;
+
+  @JsonPropertyDescription("What to re-run when a check reaches its retrain band.")
+  private Retrain retrain;
+
+  @JsonPropertyDescription("Who hears of warn and alert bands besides Kubernetes Events.")
+  private Alert alert;
+
+  /** One check: a metric with bands. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value =
+          "self.metric == 'modelAge' || has(self.warn) || has(self.retrain) || has(self.alert)",
+      message = "set at least one of warn, retrain or alert")
+  @ValidationRule(
+      value =
+          "self.metric != 'modelAge' || has(self.warnAfter) || has(self.retrainAfter) ||"
+              + " has(self.alertAfter)",
+      message = "a modelAge check needs at least one of warnAfter, retrainAfter or alertAfter")
+  @ValidationRule(
+      value =
+          "self.metric == 'liveAccuracy' || ((!has(self.warn) || !has(self.retrain) || self.warn"
+              + " <= self.retrain) && (!has(self.retrain) || !has(self.alert) || self.retrain <="
+              + " self.alert) && (!has(self.warn) || !has(self.alert) || self.warn <= self.alert))",
+      message = "bands must grow: warn <= retrain <= alert (higher values are worse for this metric)",
+      fieldPath = ".retrain")
+  @ValidationRule(
+      value =
+          "self.metric != 'liveAccuracy' || ((!has(self.warn) || !has(self.retrain) || self.warn"
+              + " >= self.retrain) && (!has(self.retrain) || !has(self.alert) || self.retrain >="
+              + " self.alert) && (!has(self.warn) || !has(self.alert) || self.warn >= self.alert))",
+      message = "for liveAccuracy lower is worse: bands must fall, warn >= retrain >= alert",
+      fieldPath = ".retrain")
+  @ValidationRule(
+      value = "!has(self.feature) || self.metric in ['featureDrift', 'missingValueShare', 'textOutOfVocabulary']",
+      message = "feature applies only to featureDrift, missingValueShare and textOutOfVocabulary",
+      fieldPath = ".feature")
+  public static class Check {
+    @Required
+    @JsonPropertyDescription(
+        "driftedFeatureShare (share of features whose drift score is over its threshold),"
+            + " featureDrift (the drift score of one feature, or the largest over all),"
+            + " predictionDrift (PSI of the predicted-probability distribution),"
+            + " missingValueShare, textOutOfVocabulary (share of tokens not in the training"
+            + " vocabulary), modelAge (time since the version was created), liveAccuracy"
+            + " (accuracy on labelled feedback; lower is worse).")
+    private CheckMetric metric;
+
+    @Pattern(Patterns.IDENTIFIER)
+    @JsonPropertyDescription("For per-feature metrics: one feature. Empty: the worst feature.")
+    private String feature;
+
+    @JsonPropertyDescription("Value from which the policy reports Warning.")
+    private Double warn;
+
+    @JsonPropertyDescription("Value from which the policy starts a retraining Experiment.")
+    private Double retrain;
+
+    @JsonPropertyDescription("Value from which the policy reports Alerting (the model needs rework).")
+    private Double alert;
+
+    @Pattern(Patterns.DURATION)
+    @JsonPropertyDescription("modelAge only: warn once the version is older than this, e.g. 14d.")
+    private String warnAfter;
+
+    @Pattern(Patterns.DURATION)
+    @JsonPropertyDescription("modelAge only: retrain once the version is older than this, e.g. 30d.")
+    private String retrainAfter;
+
+    @Pattern(Patterns.DURATION)
+    @JsonPropertyDescription("modelAge only: alert once the version is older than this.")
+    private String alertAfter;
+  }
+
+  /** Where drift counts come from. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.type != 'prometheus' || has(self.prometheusUrl)",
+      message = "prometheusUrl is required when type is prometheus",
+      fieldPath = ".prometheusUrl")
+  public static class MetricsSource {
+    @Default("modelServer")
+    @JsonPropertyDescription(
+        "modelServer: read and merge the drift counts of every ready replica. prometheus: query"
+            + " the same series through PromQL.")
+    private SourceType type;
+
+    @Pattern(Patterns.HTTP_URL)
+    @JsonPropertyDescription("The Prometheus base URL, e.g. http://prometheus.monitoring:9090.")
+    private String prometheusUrl;
+  }
+
+  /** How to retrain. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Retrain {
+    @Required
+    @Pattern(Patterns.MODEL_NAME)
+    @JsonPropertyDescription(
+        "The Experiment in this namespace whose spec is the template of each retraining"
+            + " Experiment (usually the one that trained the current model).")
+    private String experiment;
+
+    @Pattern(Patterns.DATA_URI)
+    @JsonPropertyDescription(
+        "Replaces the template's dataset.uri, e.g. where newer labelled data lands.")
+    private String datasetUri;
+
+    @Pattern(Patterns.DURATION)
+    @Default("24h")
+    @JsonPropertyDescription("At most one retraining per cooldown, however often checks fire.")
+    private String cooldown;
+
+    @Min(1)
+    @Max(10)
+    @Default("1")
+    @JsonPropertyDescription("The most retraining Experiments of this policy running at once.")
+    private Integer maxConcurrent;
+  }
+
+  /** Notification settings. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Alert {
+    @Pattern(Patterns.HTTP_URL)
+    @JsonPropertyDescription(
+        "A URL that receives a JSON POST on Warning and Alerting; retried with backoff.")
+    private String webhook;
+  }
+
+  /** The metrics a check can watch. */
+  public enum CheckMetric {
+    driftedFeatureShare,
+    featureDrift,
+    predictionDrift,
+    missingValueShare,
+    textOutOfVocabulary,
+    modelAge,
+    liveAccuracy
+  }
+
+  /** Drift-count sources. */
+  public enum SourceType {
+    @JsonProperty("modelServer")
+    MODEL_SERVER,
+    @JsonProperty("prometheus")
+    PROMETHEUS
+  }
+}

@@ -1,0 +1,452 @@
+package dev.modelops.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+import java.util.Map;
+import lombok.Data;
+
+/** The desired state of an Experiment: data, features, algorithm, search space, objective, registration. */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ExperimentSpec {
+  @Required
+  @Pattern(Patterns.MODEL_NAME)
+  @Size(min = 1, max = 40)
+  @JsonPropertyDescription(
+      "The registered model this Experiment produces versions of (a DNS label, at most 40"
+          + " characters). Its ModelVersions are named <model>-v<version>.")
+  private String model;
+
+  @Required
+  @JsonPropertyDescription("The training data: where it is, its format, its label and its feature columns.")
+  private Dataset dataset;
+
+  @JsonPropertyDescription("Optional feature selection applied after the feature pipeline is fitted.")
+  private FeatureSelection featureSelection;
+
+  @JsonPropertyDescription("The learning algorithm and its fixed hyperparameters.")
+  @Default("{\"name\": \"xgboost\"}")
+  private Algorithm algorithm;
+
+  @Required
+  @JsonPropertyDescription("The hyperparameter search: strategy, parameter space and trial budget.")
+  private Search search;
+
+  @Required
+  @JsonPropertyDescription("The metric the search optimises, measured on the validation split.")
+  private Objective objective;
+
+  @JsonPropertyDescription("Whether and how the best trial becomes a ModelVersion.")
+  @Default("{}")
+  private Register register;
+
+  @JsonPropertyDescription("How trial Jobs run: image, resources, timeout, retries.")
+  @Default("{}")
+  private Trainer trainer;
+
+  /** Where the training data lives and how to read it. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.features.numeric) || !(self.label in self.features.numeric)",
+      message = "the label column must not also be listed in features.numeric",
+      fieldPath = ".label")
+  @ValidationRule(
+      value = "!has(self.features.categorical) || !(self.label in self.features.categorical)",
+      message = "the label column must not also be listed in features.categorical",
+      fieldPath = ".label")
+  @ValidationRule(
+      value = "!has(self.features.text) || !(self.label in self.features.text)",
+      message = "the label column must not also be listed in features.text",
+      fieldPath = ".label")
+  public static class Dataset {
+    @Required
+    @Pattern(Patterns.DATA_URI)
+    @JsonPropertyDescription(
+        "Where the data is: file:///path, pvc://<claim>/<path> (the claim is mounted into trial"
+            + " pods), http(s)://..., s3://bucket/key, or a plain path (relative paths resolve"
+            + " against the Experiment file when the trainer runs outside the cluster).")
+    private String uri;
+
+    @JsonPropertyDescription("The file format. Only csv (with a header row) for now.")
+    @Default("csv")
+    private DataFormat format;
+
+    @Required
+    @Size(min = 1)
+    @JsonPropertyDescription("The column holding the label to predict.")
+    private String label;
+
+    @Required
+    @Size(min = 1)
+    @JsonPropertyDescription(
+        "The label value that counts as the positive class (mapped to 1); every other value maps to 0.")
+    private String positiveClass;
+
+    @Required
+    @JsonPropertyDescription("The feature columns by type.")
+    private Features features;
+
+    @Min(value = 0.0, inclusive = false)
+    @Max(value = 1.0, inclusive = false)
+    @Default("0.2")
+    @JsonPropertyDescription(
+        "Share of rows held out for validation, strictly between 0 and 1. Trials are compared on this split.")
+    private Double validationSplit;
+
+    @Min(0)
+    @Default("42")
+    @JsonPropertyDescription(
+        "Seed for the split and the learner: the same data, spec, parameters and seed give the same model.")
+    private Long seed;
+  }
+
+  /** Feature columns by type, and the options of their transforms. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value =
+          "(has(self.numeric) && size(self.numeric) > 0) || (has(self.categorical) &&"
+              + " size(self.categorical) > 0) || (has(self.text) && size(self.text) > 0)",
+      message = "list at least one feature column in numeric, categorical or text")
+  public static class Features {
+    @JsonPropertyDescription("Numeric columns: missing values are imputed with the training median, then standardised.")
+    private List<String> numeric;
+
+    @JsonPropertyDescription(
+        "Categorical columns: one-hot encoded; rare and unseen values go to an 'other' bucket.")
+    private List<String> categorical;
+
+    @JsonPropertyDescription("Free-text columns: tokenised and weighted with TF-IDF.")
+    private List<String> text;
+
+    @Min(1)
+    @Default("5")
+    @JsonPropertyDescription(
+        "A category seen fewer times than this in the training split is put in the 'other' bucket.")
+    private Integer categoricalMinCount;
+
+    @JsonPropertyDescription("Options of the text transform.")
+    @Default("{}")
+    private TextOptions textOptions;
+  }
+
+  /** Tokenisation and TF-IDF options for text columns. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.ngramMin <= self.ngramMax",
+      message = "ngramMin must not exceed ngramMax",
+      fieldPath = ".ngramMin")
+  public static class TextOptions {
+    @Min(1)
+    @Max(3)
+    @Default("1")
+    @JsonPropertyDescription("Smallest n-gram length, 1 to 3.")
+    private Integer ngramMin;
+
+    @Min(1)
+    @Max(3)
+    @Default("2")
+    @JsonPropertyDescription("Largest n-gram length, 1 to 3.")
+    private Integer ngramMax;
+
+    @Min(1)
+    @Max(1000000)
+    @Default("20000")
+    @JsonPropertyDescription("Keep at most this many terms, the most frequent in the training split.")
+    private Integer maxVocabulary;
+
+    @Min(1)
+    @Default("2")
+    @JsonPropertyDescription("A term must appear in at least this many training documents to be kept.")
+    private Integer minDocumentFrequency;
+  }
+
+  /** Feature selection after the pipeline is fitted. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.method == 'none' || has(self.topK)",
+      message = "topK is required when method is mutualInformation",
+      fieldPath = ".topK")
+  public static class FeatureSelection {
+    @Default("none")
+    @JsonPropertyDescription("none keeps every feature; mutualInformation keeps the topK most informative.")
+    private SelectionMethod method;
+
+    @Min(1)
+    @JsonPropertyDescription("How many encoded features to keep, at least 1.")
+    private Integer topK;
+  }
+
+  /** The learning algorithm and its fixed hyperparameters. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Algorithm {
+    @Default("xgboost")
+    @JsonPropertyDescription("The learner. xgboost (gradient-boosted trees) for now.")
+    private AlgorithmName name;
+
+    @JsonPropertyDescription(
+        "Fixed hyperparameters passed to the learner for every trial, e.g. {eta: 0.1,"
+            + " num_round: 200}. Searched parameters override these.")
+    private Map<String, JsonNode> params;
+  }
+
+  /** The hyperparameter search. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.parallelTrials <= self.maxTrials",
+      message = "parallelTrials must not exceed maxTrials",
+      fieldPath = ".parallelTrials")
+  @ValidationRule(
+      value = "!has(self.maxFailedTrials) || self.maxFailedTrials <= self.maxTrials",
+      message = "maxFailedTrials must not exceed maxTrials",
+      fieldPath = ".maxFailedTrials")
+  public static class Search {
+    @Default("random")
+    @JsonPropertyDescription(
+        "grid tries every combination (numeric ranges need a step), random samples the space.")
+    private SearchStrategy strategy;
+
+    @JsonPropertyDescription("The parameters to search. Empty: every trial uses the fixed params only.")
+    private List<SearchParameter> parameters;
+
+    @Min(1)
+    @Max(1000)
+    @Default("10")
+    @JsonPropertyDescription("The most trials to run, 1 to 1000.")
+    private Integer maxTrials;
+
+    @Min(1)
+    @Max(100)
+    @Default("1")
+    @JsonPropertyDescription("The most trial Jobs running at once; not above maxTrials.")
+    private Integer parallelTrials;
+
+    @Min(0)
+    @Default("3")
+    @JsonPropertyDescription("Stop the search after this many failed trials.")
+    private Integer maxFailedTrials;
+
+    @JsonPropertyDescription("Stop early when the objective stops improving.")
+    private EarlyStopping earlyStopping;
+  }
+
+  /** One dimension of the search space. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.type == 'categorical' || (has(self.min) && has(self.max))",
+      message = "int and double parameters need both min and max")
+  @ValidationRule(
+      value = "!has(self.min) || !has(self.max) || self.min <= self.max",
+      message = "min must not exceed max",
+      fieldPath = ".min")
+  @ValidationRule(
+      value = "self.type != 'categorical' || (has(self.values) && size(self.values) > 0)",
+      message = "a categorical parameter needs at least one entry in values",
+      fieldPath = ".values")
+  @ValidationRule(
+      value = "!has(self.logScale) || !self.logScale || (has(self.min) && self.min > 0.0)",
+      message = "logScale needs min greater than 0",
+      fieldPath = ".logScale")
+  public static class SearchParameter {
+    @Required
+    @Pattern(Patterns.IDENTIFIER)
+    @JsonPropertyDescription("The hyperparameter name as the algorithm knows it, e.g. max_depth or eta.")
+    private String name;
+
+    @Required
+    @JsonPropertyDescription("int, double or categorical.")
+    private ParameterType type;
+
+    @JsonPropertyDescription("Lower bound (inclusive) for int and double parameters.")
+    private Double min;
+
+    @JsonPropertyDescription("Upper bound (inclusive) for int and double parameters.")
+    private Double max;
+
+    @Min(value = 0.0, inclusive = false)
+    @JsonPropertyDescription("Grid step for int and double parameters (grid search). Default: 1 for int.")
+    private Double step;
+
+    @JsonPropertyDescription("Sample on a log scale (random search); needs min > 0.")
+    private Boolean logScale;
+
+    @JsonPropertyDescription("The values of a categorical parameter.")
+    private List<String> values;
+  }
+
+  /** Stops a search that has stopped improving. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class EarlyStopping {
+    @Required
+    @Min(1)
+    @JsonPropertyDescription("Stop after this many finished trials in a row that did not improve the best objective.")
+    private Integer patience;
+
+    @Min(0)
+    @Default("0")
+    @JsonPropertyDescription("The smallest change of the objective that counts as an improvement.")
+    private Double minDelta;
+  }
+
+  /** The metric the search optimises. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.metric != 'log_loss' || self.goal == 'minimize'",
+      message = "log_loss is a loss: set goal to minimize",
+      fieldPath = ".goal")
+  @ValidationRule(
+      value = "self.metric == 'log_loss' || self.goal == 'maximize'",
+      message = "accuracy, precision, recall, f1 and roc_auc are maximised: set goal to maximize",
+      fieldPath = ".goal")
+  public static class Objective {
+    @Required
+    @JsonPropertyDescription("accuracy, precision, recall, f1, roc_auc or log_loss, on the validation split.")
+    private Metric metric;
+
+    @Default("maximize")
+    @JsonPropertyDescription("maximize, or minimize (log_loss only).")
+    private Goal goal;
+  }
+
+  /** Registration of the best trial as a ModelVersion. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Register {
+    @JsonPropertyDescription(
+        "Minimum (or, for log_loss, maximum) metric values the best trial must reach to be"
+            + " registered. Empty: any successful trial is registered.")
+    private List<MetricThreshold> qualityGate;
+
+    @Default("manual")
+    @JsonPropertyDescription(
+        "auto: the new version goes to Production when it beats the current Production version on"
+            + " the objective, else to Staging. manual: it is registered with stage None and a"
+            + " person sets its stage.")
+    private PromotionMode promote;
+  }
+
+  /** A bound on one metric. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "has(self.min) || has(self.max)",
+      message = "a quality-gate entry needs min or max")
+  public static class MetricThreshold {
+    @Required
+    @JsonPropertyDescription("The metric to check.")
+    private Metric metric;
+
+    @JsonPropertyDescription("The lowest acceptable value.")
+    private Double min;
+
+    @JsonPropertyDescription("The highest acceptable value (for losses).")
+    private Double max;
+  }
+
+  /** How trial Jobs run. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Trainer {
+    @JsonPropertyDescription("The trainer-job image. Empty: the operator's configured default trainer image.")
+    private String image;
+
+    @JsonPropertyDescription("Always, IfNotPresent or Never. Empty: the Kubernetes default for the image tag.")
+    private PullPolicy imagePullPolicy;
+
+    @JsonPropertyDescription("CPU and memory for each trial pod.")
+    private ComputeResources resources;
+
+    @Pattern(Patterns.DURATION)
+    @Default("1h")
+    @JsonPropertyDescription("A trial running longer than this is stopped and counted as failed, e.g. 30m.")
+    private String timeout;
+
+    @Min(0)
+    @Max(10)
+    @Default("0")
+    @JsonPropertyDescription("Pod retries within one trial Job before the trial fails.")
+    private Integer backoffLimit;
+
+    @JsonPropertyDescription("The ServiceAccount trial pods run as. Empty: the namespace default.")
+    private String serviceAccountName;
+  }
+
+  /** Data file formats. */
+  public enum DataFormat {
+    @JsonProperty("csv")
+    CSV
+  }
+
+  /** Feature selection methods. */
+  public enum SelectionMethod {
+    @JsonProperty("none")
+    NONE,
+    @JsonProperty("mutualInformation")
+    MUTUAL_INFORMATION
+  }
+
+  /** Supported learners. */
+  public enum AlgorithmName {
+    @JsonProperty("xgboost")
+    XGBOOST
+  }
+
+  /** Search strategies. */
+  public enum SearchStrategy {
+    @JsonProperty("grid")
+    GRID,
+    @JsonProperty("random")
+    RANDOM
+  }
+
+  /** Types of search parameters. */
+  public enum ParameterType {
+    @JsonProperty("int")
+    INT,
+    @JsonProperty("double")
+    DOUBLE,
+    @JsonProperty("categorical")
+    CATEGORICAL
+  }
+
+  /** Whether the objective is maximised or minimised. */
+  public enum Goal {
+    @JsonProperty("maximize")
+    MAXIMIZE,
+    @JsonProperty("minimize")
+    MINIMIZE
+  }
+
+  /** How a registered version is promoted. */
+  public enum PromotionMode {
+    @JsonProperty("auto")
+    AUTO,
+    @JsonProperty("manual")
+    MANUAL
+  }
+
+  /** Image pull policies. */
+  public enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never
+  }
+}

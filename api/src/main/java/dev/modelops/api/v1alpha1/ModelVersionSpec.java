@@ -1,0 +1,134 @@
+package dev.modelops.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+import java.util.Map;
+import lombok.Data;
+
+/** The desired state of a ModelVersion: which model file, where it came from, and its stage. */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(oldSelf.model) || self.model == oldSelf.model",
+    message = "model is immutable: register a new ModelVersion instead",
+    fieldPath = ".model")
+@ValidationRule(
+    value = "!has(oldSelf.version) || self.version == oldSelf.version",
+    message = "version is immutable: register a new ModelVersion instead",
+    fieldPath = ".version")
+@ValidationRule(
+    value = "!has(oldSelf.artifact) || self.artifact == oldSelf.artifact",
+    message = "artifact is immutable: a ModelVersion is one trained model; register a new one instead",
+    fieldPath = ".artifact")
+public class ModelVersionSpec {
+  @Required
+  @Pattern(Patterns.MODEL_NAME)
+  @Size(min = 1, max = 40)
+  @JsonPropertyDescription("The registered model this is a version of (a DNS label, at most 40 characters).")
+  private String model;
+
+  @Required
+  @Min(1)
+  @Max(99999)
+  @JsonPropertyDescription("The version number, from 1; unique per model. Immutable.")
+  private Integer version;
+
+  @Required
+  @JsonPropertyDescription("The trained model file or bundle. Immutable.")
+  private Artifact artifact;
+
+  @JsonPropertyDescription("The Experiment and trial that produced this version, if any.")
+  private Source source;
+
+  @JsonPropertyDescription("Validation metrics of this version, e.g. {roc_auc: 0.84}.")
+  private Map<String, Double> metrics;
+
+  @Default("None")
+  @JsonPropertyDescription(
+      "None: registered, not served. Staging: served on its own Service. Production: served and"
+          + " routed from the model's stable Service (if several versions say Production, the"
+          + " highest version wins). Archived: not served, kept as a record.")
+  private Stage stage;
+
+  @JsonPropertyDescription("How this version is served while its stage is Staging or Production.")
+  @Default("{}")
+  private Serving serving;
+
+  /** A model file or bundle location. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Artifact {
+    @Required
+    @Pattern(Patterns.ARTIFACT_URI)
+    @JsonPropertyDescription("Where the artifact is: pvc://<claim>/<path>, file:///path, http(s)://..., s3://bucket/key.")
+    private String uri;
+
+    @Default("modelops")
+    @JsonPropertyDescription(
+        "modelops: a bundle written by the trainer (model, feature pipeline, drift reference)."
+            + " xgboost or onnx: a plain model file you bring, scored on numeric inputs.")
+    private ArtifactFormat format;
+  }
+
+  /** Provenance of a version. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Source {
+    @JsonPropertyDescription("The Experiment that produced this version.")
+    private String experiment;
+
+    @JsonPropertyDescription("The trial of that Experiment whose model this is.")
+    private String trial;
+  }
+
+  /** Serving settings. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Serving {
+    @Min(0)
+    @Max(100)
+    @Default("1")
+    @SpecReplicas
+    @JsonPropertyDescription("Model-server replicas; `kubectl scale mv/<name> --replicas=N` sets it.")
+    private Integer replicas;
+
+    @JsonPropertyDescription("CPU and memory for each model-server pod.")
+    private ComputeResources resources;
+
+    @JsonPropertyDescription("The model-server image. Empty: the operator's configured default.")
+    private String image;
+
+    @Min(100)
+    @Max(10000000)
+    @Default("10000")
+    @JsonPropertyDescription("Drift is computed over this many most recent predictions per replica.")
+    private Integer driftWindow;
+  }
+
+  /** Artifact formats. */
+  public enum ArtifactFormat {
+    @JsonProperty("modelops")
+    MODELOPS,
+    @JsonProperty("xgboost")
+    XGBOOST,
+    @JsonProperty("onnx")
+    ONNX
+  }
+
+  /** Lifecycle stages of a registered version. */
+  public enum Stage {
+    None,
+    Staging,
+    Production,
+    Archived
+  }
+}

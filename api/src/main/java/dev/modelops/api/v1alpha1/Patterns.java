@@ -1,0 +1,28 @@
+package dev.modelops.api.v1alpha1;
+
+/** Regular expressions shared by the schemas; kept in one place so every kind accepts the same forms. */
+public final class Patterns {
+  /** A DNS-1035 label: used for model names, which become parts of object names. */
+  public static final String MODEL_NAME = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+
+  /**
+   * A data location: file://, pvc://claim/path, http(s)://, s3://bucket/key, or a plain path
+   * (absolute, or relative to the Experiment file when run outside the cluster).
+   */
+  public static final String DATA_URI =
+      "^((file|https?)://\\S+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/\\S+|s3://[a-z0-9][-a-z0-9.]*/\\S+|[^:\\s]+)$";
+
+  /** A model artifact location: the same schemes as data. */
+  public static final String ARTIFACT_URI = DATA_URI;
+
+  /** An http(s) URL (Prometheus, webhooks). */
+  public static final String HTTP_URL = "^https?://\\S+$";
+
+  /** A duration such as 90s, 15m, 1h30m or 7d. */
+  public static final String DURATION = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$";
+
+  /** A hyperparameter or column name. */
+  public static final String IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_.\\-]*$";
+
+  private Patterns() {}
+}
