@@ -20,7 +20,7 @@ final class Locations {
   private Locations() {}
 
   static Path pvcRoot() {
-    String root = System.getenv("MODELOPS_PVC_ROOT");
+    String root = System.getProperty("modelops.pvcRoot", System.getenv("MODELOPS_PVC_ROOT"));
     return Path.of(root == null || root.isBlank() ? "/mnt/modelops" : root);
   }
 

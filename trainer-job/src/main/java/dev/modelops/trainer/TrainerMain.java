@@ -117,7 +117,7 @@ public final class TrainerMain implements Callable<Integer> {
     }
     out.println(line);
     out.flush();
-    String log = System.getenv().getOrDefault("MODELOPS_TERMINATION_LOG", "/dev/termination-log");
+    String log = System.getProperty("modelops.terminationLog", System.getenv().getOrDefault("MODELOPS_TERMINATION_LOG", "/dev/termination-log"));
     Path path = Path.of(log);
     if (Files.isWritable(path) || (!Files.exists(path) && path.getParent() != null && Files.isWritable(path.getParent()) && !log.startsWith("/dev/"))) {
       try {
