@@ -36,6 +36,9 @@ public final class TrainerMain implements Callable<Integer> {
   @Option(names = "--output", required = true, description = "Where to write the bundle: a path, file:// or pvc://claim/path.")
   String output;
 
+  @Option(names = "--export-split", description = "Also write the validation rows' 0-based data row numbers to this file, one per line (for comparing other learners on the same split).")
+  Path exportSplit;
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -77,6 +80,13 @@ public final class TrainerMain implements Callable<Integer> {
         dir = Path.of("").toAbsolutePath();
       }
       Trial.Outcome o = Trial.run(spec, dir, params, output);
+      if (exportSplit != null) {
+        StringBuilder rows = new StringBuilder();
+        for (int r : o.validationRows()) {
+          rows.append(r).append('\n');
+        }
+        Files.writeString(exportSplit, rows);
+      }
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("status", "Succeeded");
       result.put("objective", o.objective());
@@ -90,6 +100,10 @@ public final class TrainerMain implements Callable<Integer> {
     } catch (TrainerInputException e) {
       err.println("error: " + e.getMessage());
       report(failure(e.reason().name(), e.getMessage()));
+      return EXIT_BAD_INPUT;
+    } catch (java.io.IOException e) {
+      err.println("error: cannot write --export-split " + exportSplit + ": " + e.getMessage());
+      report(failure("BadOutput", "cannot write --export-split: " + e.getMessage()));
       return EXIT_BAD_INPUT;
     } catch (RuntimeException | OutOfMemoryError e) {
       String message = e.getClass().getSimpleName() + ": " + ExperimentLoader.firstLine(e.getMessage());
