@@ -64,11 +64,15 @@ public final class ProfileBuilder {
         present[0], present[present.length - 1], missingShare);
   }
 
-  /** Distinct quantile cut points at 1/bins, 2/bins, ...; fewer when values repeat (e.g. 0/1 columns). */
+  /**
+   * Distinct quantile cut points at 1/bins, 2/bins, ... (nearest rank, so every cut is a value
+   * seen in training); fewer when values repeat, e.g. a single cut for a 0/1 column.
+   */
   static double[] quantileCuts(double[] sorted, int bins) {
     List<Double> cuts = new ArrayList<>();
     for (int i = 1; i < bins; i++) {
-      double q = PipelineFitter.quantile(sorted, (double) i / bins);
+      int rank = (int) Math.ceil((double) i / bins * sorted.length) - 1;
+      double q = sorted[Math.max(0, Math.min(rank, sorted.length - 1))];
       if (q < sorted[sorted.length - 1] && (cuts.isEmpty() || q > cuts.get(cuts.size() - 1))) {
         cuts.add(q);
       }
