@@ -52,7 +52,7 @@ public final class TrainerMain implements Callable<Integer> {
   }
 
   /** Runs the trainer in-process; returns the exit code. */
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     CommandLine cli = new CommandLine(new TrainerMain(out, err));
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
