@@ -20,6 +20,7 @@ import jakarta.validation.constraints.NotBlank;
  * @param inferenceLogMaxFiles how many rotated files are kept
  * @param feedbackCapacity how many recent predictions can still receive feedback
  * @param maxBatchRows the most records one /v1/predict call may hold
+ * @param maxJsonBytes the largest JSON request body (batch CSV/NDJSON bodies stream and are not limited)
  */
 @ConfigurationProperties("model")
 public record ModelSettings(
@@ -31,4 +32,5 @@ public record ModelSettings(
     @Bindable(defaultValue = "67108864") @Min(1024) long inferenceLogMaxBytes,
     @Bindable(defaultValue = "10") @Min(1) int inferenceLogMaxFiles,
     @Bindable(defaultValue = "100000") @Min(1) int feedbackCapacity,
-    @Bindable(defaultValue = "10000") @Min(1) int maxBatchRows) {}
+    @Bindable(defaultValue = "10000") @Min(1) int maxBatchRows,
+    @Bindable(defaultValue = "10485760") @Min(1024) long maxJsonBytes) {}
