@@ -60,7 +60,7 @@ public class Predictions {
     Gauge.builder("model_live_accuracy", this, p -> p.feedbackTotal.get() == 0 ? Double.NaN : (double) p.feedbackCorrect.get() / p.feedbackTotal.get())
         .description("Accuracy on labelled feedback").tag("model", model.name()).register(registry);
     Gauge.builder("model_feedback_total", feedbackTotal, AtomicLong::get).tag("model", model.name()).register(registry);
-    Gauge.builder("model_info", () -> 1).description("The served model; labels name it")
+    Gauge.builder("model_served", () -> 1).description("The served model (always 1); its labels name the model and version")
         .tag("model", model.name()).tag("version", Integer.toString(model.version())).register(registry);
     Gauge.builder("model_age_seconds", model, m -> m.ready() ? java.time.Duration.between(Instant.parse(m.bundle().manifest().createdAt()), Instant.now()).toSeconds() : Double.NaN)
         .description("Seconds since the served bundle was trained").tag("model", model.name()).register(registry);
