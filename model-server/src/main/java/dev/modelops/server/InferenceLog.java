@@ -66,10 +66,40 @@ public class InferenceLog {
     if (dir == null) {
       return;
     }
+    if (closed) {
+      // A request still finishing while the server shuts down: write it directly, never drop it.
+      writeNow(List.of(entry));
+      return;
+    }
     try {
       queue.put(entry);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (closed) {
+      List<Object> late = new ArrayList<>();
+      queue.drainTo(late);
+      writeNow(late);
+    }
+  }
+
+  private synchronized void writeNow(List<Object> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    try {
+      writer.join(30_000); // never interleave with the background writer's buffered lines
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (Writer out = open()) {
+      for (Object o : entries) {
+        if (o != STOP) {
+          out.write(json.writeValueAsString(o) + "\n");
+        }
+      }
+    } catch (IOException e) {
+      LOG.error("cannot write {} inference log entries to {}: {}", entries.size(), dir, e.getMessage());
     }
   }
 
@@ -158,5 +188,9 @@ public class InferenceLog {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Entries enqueued after the writer saw STOP.
+    List<Object> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    writeNow(rest);
   }
 }
