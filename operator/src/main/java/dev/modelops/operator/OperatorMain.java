@@ -1,6 +1,7 @@
 package dev.modelops.operator;
 
 import dev.modelops.operator.experiment.ExperimentReconciler;
+import dev.modelops.operator.serving.ModelVersionReconciler;
 import io.javaoperatorsdk.operator.Operator;
 import java.util.Arrays;
 import java.util.Set;
@@ -21,6 +22,11 @@ public final class OperatorMain {
     String namespaces = System.getenv().getOrDefault("MODELOPS_NAMESPACES", "");
     Operator operator = new Operator();
     operator.register(new ExperimentReconciler(settings), o -> {
+      if (!namespaces.isBlank()) {
+        o.settingNamespaces(Set.copyOf(Arrays.stream(namespaces.split(",")).map(String::trim).toList()));
+      }
+    });
+    operator.register(new ModelVersionReconciler(settings), o -> {
       if (!namespaces.isBlank()) {
         o.settingNamespaces(Set.copyOf(Arrays.stream(namespaces.split(",")).map(String::trim).toList()));
       }
