@@ -14,7 +14,6 @@ public final class Scorer implements AutoCloseable {
   private final FeaturePipeline pipeline;
   private final List<Feature> features;
   private final Booster booster;
-  private final EncodedRow row = new EncodedRow();
 
   Scorer(FeaturePipeline pipeline, Booster booster) {
     this.pipeline = pipeline;
@@ -43,25 +42,11 @@ public final class Scorer implements AutoCloseable {
 
   /** Positive-class probabilities of records given as raw values in feature order. */
   public double[] scoreAll(Object[][] records) {
-    int n = records.length;
-    long[] headers = new long[n + 1];
-    int[] cols = new int[Math.max(16, n * Math.min(pipeline.width(), 64))];
-    float[] vals = new float[cols.length];
-    int k = 0;
-    for (int r = 0; r < n; r++) {
-      pipeline.encode(records[r], row);
-      if (k + row.size() > cols.length) {
-        int grow = Math.max(cols.length * 2, k + row.size());
-        cols = java.util.Arrays.copyOf(cols, grow);
-        vals = java.util.Arrays.copyOf(vals, grow);
-      }
-      for (int i = 0; i < row.size(); i++) {
-        cols[k] = row.column(i);
-        vals[k++] = row.value(i);
-      }
-      headers[r + 1] = k;
+    CsrBuilder csr = new CsrBuilder(pipeline, records.length);
+    for (Object[] r : records) {
+      csr.add(r);
     }
-    return predict(headers, java.util.Arrays.copyOf(cols, k), java.util.Arrays.copyOf(vals, k), pipeline.width(), booster);
+    return predict(csr.headers(), csr.columns(), csr.values(), pipeline.width(), booster);
   }
 
   /** Runs the model on a CSR matrix; shared with the trainer so both predict the same way. */

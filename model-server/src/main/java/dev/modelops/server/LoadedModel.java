@@ -4,8 +4,8 @@ import dev.modelops.bundle.BundleException;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.ModelBundle;
 import dev.modelops.bundle.Scorer;
+import dev.modelops.bundle.StorageLocation;
 import io.micronaut.context.annotation.Context;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -59,17 +59,7 @@ public class LoadedModel {
 
   /** A local path for a bundle location: a path, file:// or pvc://claim/path. */
   static Path resolve(String location) {
-    if (location.startsWith("file://")) {
-      return Path.of(URI.create(location));
-    }
-    if (location.startsWith("pvc://")) {
-      String root = System.getenv().getOrDefault("MODELOPS_PVC_ROOT", "/mnt/modelops");
-      return Path.of(root).resolve(location.substring("pvc://".length()));
-    }
-    if (location.contains("://")) {
-      throw new IllegalArgumentException("unsupported scheme in '" + location + "'; use a path, file:// or pvc://claim/path");
-    }
-    return Path.of(location);
+    return StorageLocation.local(location, null);
   }
 
   public boolean ready() {

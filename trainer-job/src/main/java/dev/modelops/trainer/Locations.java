@@ -1,5 +1,6 @@
 package dev.modelops.trainer;
 
+import dev.modelops.bundle.StorageLocation;
 import dev.modelops.trainer.TrainerInputException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,30 +20,13 @@ import java.time.Duration;
 final class Locations {
   private Locations() {}
 
-  static Path pvcRoot() {
-    String root = System.getProperty("modelops.pvcRoot", System.getenv("MODELOPS_PVC_ROOT"));
-    return Path.of(root == null || root.isBlank() ? "/mnt/modelops" : root);
-  }
-
   /** A local path for a non-HTTP location; {@code base} resolves relative paths. */
   static Path localPath(String uri, Path base, String field) {
-    if (uri.startsWith("file://")) {
-      return Path.of(URI.create(uri));
+    try {
+      return StorageLocation.local(uri, base);
+    } catch (IllegalArgumentException e) {
+      throw new TrainerInputException(Reason.BadSpec, field + " " + e.getMessage());
     }
-    if (uri.startsWith("pvc://")) {
-      String rest = uri.substring("pvc://".length());
-      int slash = rest.indexOf('/');
-      if (slash <= 0 || slash == rest.length() - 1) {
-        throw new TrainerInputException(Reason.BadSpec, field + " '" + uri + "' must be pvc://<claim>/<path>");
-      }
-      return pvcRoot().resolve(rest.substring(0, slash)).resolve(rest.substring(slash + 1));
-    }
-    if (uri.contains("://")) {
-      throw new TrainerInputException(
-          Reason.BadSpec, field + " '" + uri + "' has an unsupported scheme; use a path, file://, pvc:// or http(s)://");
-    }
-    Path p = Path.of(uri);
-    return p.isAbsolute() || base == null ? p : base.resolve(p).normalize();
   }
 
   /** Opens a dataset for reading. */

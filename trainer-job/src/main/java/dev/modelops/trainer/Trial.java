@@ -1,7 +1,7 @@
 package dev.modelops.trainer;
 
 import dev.modelops.api.v1alpha1.ExperimentSpec;
-import dev.modelops.bundle.EncodedRow;
+import dev.modelops.bundle.CsrBuilder;
 import dev.modelops.bundle.FeaturePipeline;
 import dev.modelops.bundle.Manifest;
 import dev.modelops.bundle.ModelBundle;
@@ -224,27 +224,14 @@ final class Trial {
     float[] vals;
 
     static Csr encode(FeaturePipeline pipeline, RawTable table) {
-      Csr c = new Csr();
-      c.headers = new long[table.rows() + 1];
-      c.cols = new int[Math.max(16, table.rows() * 8)];
-      c.vals = new float[c.cols.length];
-      EncodedRow row = new EncodedRow();
-      int k = 0;
+      CsrBuilder builder = new CsrBuilder(pipeline, table.rows());
       for (int r = 0; r < table.rows(); r++) {
-        pipeline.encode(table.row(r), row);
-        if (k + row.size() > c.cols.length) {
-          int grow = Math.max(c.cols.length * 2, k + row.size());
-          c.cols = Arrays.copyOf(c.cols, grow);
-          c.vals = Arrays.copyOf(c.vals, grow);
-        }
-        for (int i = 0; i < row.size(); i++) {
-          c.cols[k] = row.column(i);
-          c.vals[k++] = row.value(i);
-        }
-        c.headers[r + 1] = k;
+        builder.add(table.row(r));
       }
-      c.cols = Arrays.copyOf(c.cols, k);
-      c.vals = Arrays.copyOf(c.vals, k);
+      Csr c = new Csr();
+      c.headers = builder.headers();
+      c.cols = builder.columns();
+      c.vals = builder.values();
       return c;
     }
 

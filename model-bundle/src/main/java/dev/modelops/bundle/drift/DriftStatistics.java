@@ -37,12 +37,8 @@ public final class DriftStatistics {
 
   /** Jensen-Shannon distance with base-2 logarithms, in [0, 1]; 0 for identical distributions. */
   public static double jensenShannon(double[] reference, double[] live) {
-    double sp = 0;
-    double sq = 0;
-    for (int i = 0; i < reference.length; i++) {
-      sp += reference[i];
-      sq += live[i];
-    }
+    double sp = sum(reference);
+    double sq = sum(live);
     if (sp == 0 || sq == 0) {
       return 0;
     }
@@ -67,12 +63,8 @@ public final class DriftStatistics {
    * deviation) so that features of any unit compare.
    */
   public static double wasserstein(double[] representatives, double[] reference, double[] live, double scale) {
-    double sp = 0;
-    double sq = 0;
-    for (int i = 0; i < reference.length; i++) {
-      sp += reference[i];
-      sq += live[i];
-    }
+    double sp = sum(reference);
+    double sq = sum(live);
     if (sp == 0 || sq == 0) {
       return 0;
     }
@@ -85,5 +77,13 @@ public final class DriftStatistics {
       w += Math.abs(cp - cq) * (representatives[i + 1] - representatives[i]);
     }
     return scale > 0 ? w / scale : w;
+  }
+
+  private static double sum(double[] values) {
+    double s = 0;
+    for (double v : values) {
+      s += v;
+    }
+    return s;
   }
 }
