@@ -85,6 +85,14 @@ class OperatorOnApiServerIT {
 
   static void finish(String ns, String job, boolean ok, String message) {
     String now = Instant.now().toString();
+    // As in a cluster: the Pod's termination message exists before the Job is marked finished.
+    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(job + "-pod").addToLabels("job-name", job).endMetadata()
+        .withNewSpec().addNewContainer().withName("trainer").withImage("trainer:test").endContainer().withRestartPolicy("Never").endSpec().build()).create();
+    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(ok ? "Succeeded" : "Failed")
+        .withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage("trainer:test").withImageID("").withReady(false).withRestartCount(0)
+            .withNewState().withNewTerminated().withExitCode(ok ? 0 : 2).withReason(ok ? "Completed" : "Error").withMessage(message)
+            .withStartedAt(now).withFinishedAt(now).endTerminated().endState().build()).build());
+    client.pods().inNamespace(ns).resource(pod).updateStatus();
     Job j = client.batch().v1().jobs().inNamespace(ns).withName(job).get();
     j.setStatus(ok
         ? new JobStatusBuilder().withStartTime(now).withCompletionTime(now).withSucceeded(1).withReady(0)
@@ -94,13 +102,6 @@ class OperatorOnApiServerIT {
             .withConditions(new JobConditionBuilder().withType("FailureTarget").withStatus("True").withReason("BackoffLimitExceeded").build(),
                 new JobConditionBuilder().withType("Failed").withStatus("True").withReason("BackoffLimitExceeded").build()).build());
     client.batch().v1().jobs().inNamespace(ns).resource(j).updateStatus();
-    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(job + "-pod").addToLabels("job-name", job).endMetadata()
-        .withNewSpec().addNewContainer().withName("trainer").withImage("trainer:test").endContainer().withRestartPolicy("Never").endSpec().build()).create();
-    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(ok ? "Succeeded" : "Failed")
-        .withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage("trainer:test").withImageID("").withReady(false).withRestartCount(0)
-            .withNewState().withNewTerminated().withExitCode(ok ? 0 : 2).withReason(ok ? "Completed" : "Error").withMessage(message)
-            .withStartedAt(now).withFinishedAt(now).endTerminated().endState().build()).build());
-    client.pods().inNamespace(ns).resource(pod).updateStatus();
   }
 
   @Test
