@@ -12,6 +12,8 @@ import dev.modelops.operator.OperatorMain;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -29,8 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operator as it runs (JOSDK, informers, server-side-apply status) against a real
- * kube-apiserver, with kube-controller-manager's garbage collector: an applied Experiment gets
+ * The operator as it runs (JOSDK, informers, server-side-apply status, as its ServiceAccount
+ * with the chart's RBAC rules) against a real kube-apiserver, with kube-controller-manager's
+ * garbage collector: an applied Experiment gets
  * its trial Jobs, finished trials register a ModelVersion, the version is rolled out, and
  * deleting the Experiment removes everything it owned.
  */
@@ -40,6 +43,7 @@ class OperatorRunIT {
   static KubernetesClient client;
   static Operator operator;
   static Process controllerManager;
+  static KubernetesClient operatorClient;
 
   @BeforeAll
   static void start() throws Exception {
@@ -56,7 +60,19 @@ class OperatorRunIT {
     }
     Thread.sleep(2000); // CRDs established
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("loop").endMetadata().build()).create();
-    operator = OperatorMain.create(client, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of("loop"), null);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("modelops").endMetadata().build()).create();
+    // The operator runs as its ServiceAccount with exactly the rules the chart grants: a
+    // missing permission makes the loop below fail.
+    client.serviceAccounts().inNamespace("modelops").resource(new ServiceAccountBuilder().withNewMetadata().withName("modelops-operator").endMetadata().build()).create();
+    client.load(Files.newInputStream(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml"))).serverSideApply();
+    client.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName("modelops-operator").endMetadata()
+        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "modelops-operator")
+        .addNewSubject().withKind("ServiceAccount").withName("modelops-operator").withNamespace("modelops").endSubject().build()).create();
+    Config asOperator = Config.fromKubeconfig(server.getKubeConfigYaml());
+    asOperator.setImpersonateUsername("system:serviceaccount:modelops:modelops-operator");
+    asOperator.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:modelops", "system:authenticated");
+    operatorClient = new KubernetesClientBuilder().withConfig(asOperator).build();
+    operator = OperatorMain.create(operatorClient, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of("loop"), null);
     operator.start();
   }
 
