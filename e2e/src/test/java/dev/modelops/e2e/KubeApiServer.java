@@ -22,12 +22,12 @@ final class KubeApiServer {
   }
 
   /** Starts an API server, or skips the test when the binaries are missing. */
-  static KubeAPIServer start() {
+  static KubeAPIServer start(String... flags) {
     Path bin = binaries();
     Assumptions.assumeTrue(Files.isExecutable(bin.resolve("kube-apiserver")) && Files.isExecutable(bin.resolve("etcd")),
         "no Kubernetes binaries in " + bin + "; run tools/kube/kube-binaries.sh");
     KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-        .withApiServerVersion(VERSION).withOfflineMode(true).withUpdateKubeConfig(false).build());
+        .withApiServerVersion(VERSION).withOfflineMode(true).withUpdateKubeConfig(false).withApiServerFlags(java.util.List.of(flags)).build());
     server.start();
     return server;
   }

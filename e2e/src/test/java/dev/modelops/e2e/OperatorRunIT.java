@@ -7,11 +7,16 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.OperatorMain;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -47,7 +52,8 @@ class OperatorRunIT {
 
   @BeforeAll
   static void start() throws Exception {
-    server = KubeApiServer.start();
+    Files.writeString(tmp.resolve("audit-policy.yaml"), "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n");
+    server = KubeApiServer.start("--audit-policy-file=" + tmp.resolve("audit-policy.yaml"), "--audit-log-path=" + tmp.resolve("audit.log"));
     Path kubeconfig = KubeApiServer.kubeconfig(server, tmp);
     controllerManager = new ProcessBuilder(KubeApiServer.binaries().resolve("kube-controller-manager").toString(),
         "--kubeconfig=" + kubeconfig, "--controllers=garbagecollector", "--leader-elect=false", "--secure-port=0")
@@ -72,7 +78,7 @@ class OperatorRunIT {
     asOperator.setImpersonateUsername("system:serviceaccount:modelops:modelops-operator");
     asOperator.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:modelops", "system:authenticated");
     operatorClient = new KubernetesClientBuilder().withConfig(asOperator).build();
-    operator = OperatorMain.create(operatorClient, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of("loop"), null);
+    operator = OperatorMain.create(operatorClient, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of("loop"), "modelops", false);
     operator.start();
   }
 
@@ -90,22 +96,32 @@ class OperatorRunIT {
   }
 
   @Test
-  void anAppliedExperimentIsTrainedRegisteredServedAndCleanedUp() throws Exception {
+  void anAppliedExperimentIsTrainedRegisteredServedArchivedAndCleanedUp() throws Exception {
     Experiment exp = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
     exp.getMetadata().setNamespace("loop");
-    exp.getSpec().getSearch().setMaxTrials(2);
+    exp.getSpec().getSearch().setMaxTrials(3);
     client.resource(exp).create();
 
     for (String job : new String[] {"churn-baseline-t0", "churn-baseline-t1"}) {
       client.batch().v1().jobs().inNamespace("loop").withName(job).waitUntilCondition(j -> j != null, 30, TimeUnit.SECONDS);
     }
     OperatorOnApiServerIT.client = client;
-    OperatorOnApiServerIT.finish("loop", "churn-baseline-t0", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.85},\"bundleUri\":\"pvc://modelops-artifacts/loop/churn-baseline/churn-baseline-t0\"}");
-    OperatorOnApiServerIT.finish("loop", "churn-baseline-t1", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.83},\"bundleUri\":\"pvc://modelops-artifacts/loop/churn-baseline/churn-baseline-t1\"}");
+    // Trial 1's image cannot be pulled: the operator stops its Job and moves on to trial 2.
+    Pod stuck = client.pods().inNamespace("loop").resource(new PodBuilder().withNewMetadata().withName("churn-baseline-t1-pod").addToLabels("job-name", "churn-baseline-t1").endMetadata()
+        .withNewSpec().addNewContainer().withName("trainer").withImage("trainer:missing").endContainer().withRestartPolicy("Never").endSpec().build()).create();
+    stuck.setStatus(new PodStatusBuilder().withPhase("Pending").withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage("trainer:missing")
+        .withImageID("").withReady(false).withRestartCount(0).withNewState().withNewWaiting().withReason("ImagePullBackOff").withMessage("Back-off pulling image").endWaiting().endState().build()).build());
+    client.pods().inNamespace("loop").resource(stuck).updateStatus();
+    OperatorOnApiServerIT.finish("loop", "churn-baseline-t0", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.83},\"bundleUri\":\"pvc://modelops-artifacts/loop/churn-baseline/churn-baseline-t0\"}");
+    client.batch().v1().jobs().inNamespace("loop").withName("churn-baseline-t2").waitUntilCondition(j -> j != null, 60, TimeUnit.SECONDS);
+    assertThat(client.batch().v1().jobs().inNamespace("loop").withName("churn-baseline-t1").get()).isNull();
+    OperatorOnApiServerIT.finish("loop", "churn-baseline-t2", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.85},\"bundleUri\":\"pvc://modelops-artifacts/loop/churn-baseline/churn-baseline-t2\"}");
 
     Experiment done = client.resources(Experiment.class).inNamespace("loop").withName("churn-baseline")
         .waitUntilCondition(e -> e.getStatus() != null && e.getStatus().getPhase() == ExperimentStatus.Phase.Succeeded, 60, TimeUnit.SECONDS);
     assertThat(done.getStatus().getModelVersion()).isEqualTo("churn-v1");
+    assertThat(done.getStatus().getBestTrial()).isEqualTo("churn-baseline-t2");
+    assertThat(done.getStatus().getTrials().get(1).getReason()).isEqualTo("ImagePullBackOff");
     assertThat(done.getStatus().getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
 
     Deployment d = client.apps().deployments().inNamespace("loop").withName("churn-v1").waitUntilCondition(x -> x != null, 60, TimeUnit.SECONDS);
@@ -116,11 +132,66 @@ class OperatorRunIT {
     assertThat(serving.getStatus().getEndpoint()).isEqualTo("http://churn-v1.loop.svc:8080");
     assertThat(client.services().inNamespace("loop").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
 
-    // Garbage collection follows the owner references: Experiment -> Jobs, ModelVersion -> Deployment, Services.
+    // Archived: the serving objects go, the registry record stays.
+    client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").edit(m -> {
+      m.getSpec().setStage(ModelVersionSpec.Stage.Archived);
+      return m;
+    });
+    client.apps().deployments().inNamespace("loop").withName("churn-v1").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+    client.services().inNamespace("loop").withName("churn-v1").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+    assertThat(client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").get()).isNotNull();
+
+    // Garbage collection follows the owner references: Experiment -> Jobs and ModelVersion -> Services.
     client.resources(Experiment.class).inNamespace("loop").withName("churn-baseline").delete();
     client.batch().v1().jobs().inNamespace("loop").withName("churn-baseline-t0").waitUntilCondition(j -> j == null, 60, TimeUnit.SECONDS);
     client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").waitUntilCondition(m -> m == null, 60, TimeUnit.SECONDS);
-    client.apps().deployments().inNamespace("loop").withName("churn-v1").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
     client.services().inNamespace("loop").withName("churn").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+
+    // RBAC: nothing was refused, and every permission the rules file grants was used.
+    java.util.SortedSet<String> used = used();
+    assertThat(used).noneMatch(u -> u.endsWith("FORBIDDEN"));
+    used.remove("authorization.k8s.io/selfsubjectrulesreviews:create"); // every user may; JOSDK checks its permissions with it
+    used.add("coordination.k8s.io/leases:update"); // JOSDK refuses to start leader election without it, though renewals patch
+    // A server-side apply that creates the object is audited as patch but authorised as create too.
+    for (String applied : new String[] {"apps/deployments", "/services"}) {
+      if (used.contains(applied + ":patch")) {
+        used.add(applied + ":create");
+      }
+    }
+    assertThat(used).as("granted by operator-clusterrole.yaml but never used (excessive), or used but not granted")
+        .containsExactlyInAnyOrderElementsOf(granted());
+  }
+
+  /** group/resource:verb for every rule of the operator's ClusterRole. */
+  static java.util.SortedSet<String> granted() throws Exception {
+    var role = new ObjectMapper(new YAMLFactory()).readTree(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml").toFile());
+    java.util.SortedSet<String> out = new java.util.TreeSet<>();
+    for (var rule : role.path("rules")) {
+      for (var group : rule.path("apiGroups")) {
+        for (var resource : rule.path("resources")) {
+          for (var verb : rule.path("verbs")) {
+            out.add(group.asText() + "/" + resource.asText() + ":" + verb.asText());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** group/resource[/subresource]:verb of every request the operator's ServiceAccount made, and 403s. */
+  static java.util.SortedSet<String> used() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    java.util.SortedSet<String> out = new java.util.TreeSet<>();
+    for (String line : Files.readAllLines(tmp.resolve("audit.log"))) {
+      var e = json.readTree(line);
+      if (!"system:serviceaccount:modelops:modelops-operator".equals(e.path("user").path("username").asText())
+          && !"system:serviceaccount:modelops:modelops-operator".equals(e.path("impersonatedUser").path("username").asText())) {
+        continue;
+      }
+      var ref = e.path("objectRef");
+      String resource = ref.path("apiGroup").asText("") + "/" + ref.path("resource").asText() + (ref.hasNonNull("subresource") ? "/" + ref.path("subresource").asText() : "");
+      out.add(resource + ":" + e.path("verb").asText() + (e.path("responseStatus").path("code").asInt() == 403 ? " FORBIDDEN" : ""));
+    }
+    return out;
   }
 }

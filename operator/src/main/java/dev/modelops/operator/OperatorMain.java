@@ -5,7 +5,7 @@ import dev.modelops.operator.serving.ModelVersionReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -27,17 +27,23 @@ public final class OperatorMain {
     Set<String> namespaces = Arrays.stream(System.getenv().getOrDefault("MODELOPS_NAMESPACES", "").split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     String leaseNamespace = System.getenv("MODELOPS_LEADER_ELECTION_NAMESPACE");
-    Operator operator = create(new KubernetesClientBuilder().build(), settings, namespaces, leaseNamespace);
+    Operator operator = create(new KubernetesClientBuilder().build(), settings, namespaces, leaseNamespace, true);
     operator.start();
     LOG.info("modelops operator started (namespaces: {}, trainer image {})", namespaces.isEmpty() ? "all" : namespaces, settings.trainerImage());
   }
 
-  /** The operator with both reconcilers registered; status is written with server-side apply. */
-  public static Operator create(KubernetesClient client, OperatorSettings settings, Set<String> namespaces, String leaseNamespace) {
+  /**
+   * The operator with both reconcilers registered; status is written with server-side apply.
+   * With a lease namespace, replicas elect a leader; a replica that loses leadership exits (so
+   * Kubernetes restarts it) unless {@code exitOnStopLeading} is false (tests).
+   */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Set<String> namespaces, String leaseNamespace,
+      boolean exitOnStopLeading) {
     Operator operator = new Operator(o -> {
       o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(true);
       if (leaseNamespace != null && !leaseNamespace.isBlank()) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("modelops-operator", leaseNamespace));
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("modelops-operator")
+            .withLeaseNamespace(leaseNamespace).withExitOnStopLeading(exitOnStopLeading).build());
       }
     });
     operator.register(new ExperimentReconciler(settings), o -> {
