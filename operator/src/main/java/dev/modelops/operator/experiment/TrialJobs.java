@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentSpec;
 import dev.modelops.operator.Labels;
+import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -67,11 +66,7 @@ public final class TrialJobs {
     Map<String, String> labels = Labels.of("trial", spec.getModel(), exp.getMetadata().getName());
     labels.put(Labels.EXPERIMENT, exp.getMetadata().getName());
     labels.put(Labels.TRIAL, name);
-    ResourceRequirements resources = new ResourceRequirements();
-    if (trainer.getResources() != null) {
-      resources.setRequests(trainer.getResources().getRequests() == null ? null : new LinkedHashMap<String, Quantity>(trainer.getResources().getRequests()));
-      resources.setLimits(trainer.getResources().getLimits() == null ? null : new LinkedHashMap<String, Quantity>(trainer.getResources().getLimits()));
-    }
+    ResourceRequirements resources = Resources.requirements(trainer.getResources());
     String image = trainer.getImage() == null || trainer.getImage().isBlank() ? settings.trainerImage() : trainer.getImage();
     return new JobBuilder()
         .withNewMetadata()

@@ -3,12 +3,12 @@ package dev.modelops.operator.serving;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.operator.Labels;
+import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -61,11 +61,7 @@ public final class ServingObjects {
       volumes.add(new VolumeBuilder().withName("bundle").withNewPersistentVolumeClaim(claim, true).build());
       mounts.add(new VolumeMountBuilder().withName("bundle").withMountPath("/mnt/modelops/" + claim).withReadOnly(true).build());
     }
-    ResourceRequirements resources = new ResourceRequirements();
-    if (serving.getResources() != null) {
-      resources.setRequests(serving.getResources().getRequests() == null ? null : new LinkedHashMap<String, Quantity>(serving.getResources().getRequests()));
-      resources.setLimits(serving.getResources().getLimits() == null ? null : new LinkedHashMap<String, Quantity>(serving.getResources().getLimits()));
-    }
+    ResourceRequirements resources = Resources.requirements(serving.getResources());
     Map<String, String> labels = labels(mv);
     return new DeploymentBuilder()
         .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
