@@ -10,6 +10,9 @@ import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.OperatorMain;
+import dev.modelops.operator.OperatorProbes;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -49,6 +52,8 @@ class OperatorRunIT {
   static Operator operator;
   static Process controllerManager;
   static KubernetesClient operatorClient;
+  static PrometheusMeterRegistry registry;
+  static OperatorProbes probes;
 
   @BeforeAll
   static void start() throws Exception {
@@ -78,7 +83,9 @@ class OperatorRunIT {
     asOperator.setImpersonateUsername("system:serviceaccount:modelops:modelops-operator");
     asOperator.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:modelops", "system:authenticated");
     operatorClient = new KubernetesClientBuilder().withConfig(asOperator).build();
-    operator = OperatorMain.create(operatorClient, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of("loop"), "modelops", false);
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    operator = OperatorMain.create(operatorClient, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of("loop"), "modelops", false, registry);
+    probes = new OperatorProbes(0, operator, registry);
     operator.start();
   }
 
@@ -86,6 +93,9 @@ class OperatorRunIT {
   static void stop() {
     if (operator != null) {
       operator.stop();
+    }
+    if (probes != null) {
+      probes.close();
     }
     if (controllerManager != null) {
       controllerManager.destroyForcibly();
@@ -146,6 +156,14 @@ class OperatorRunIT {
     client.batch().v1().jobs().inNamespace("loop").withName("churn-baseline-t0").waitUntilCondition(j -> j == null, 60, TimeUnit.SECONDS);
     client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").waitUntilCondition(m -> m == null, 60, TimeUnit.SECONDS);
     client.services().inNamespace("loop").withName("churn").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+
+    // The operator's probes and metrics.
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + probes.port();
+    assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/readyz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("operator_sdk_reconciliations");
 
     // RBAC: nothing was refused, and every permission the rules file grants was used.
     java.util.SortedSet<String> used = used();

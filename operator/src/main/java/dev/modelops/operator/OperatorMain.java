@@ -6,6 +6,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -16,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * Runs the operator with in-cluster configuration or the current kubeconfig. Watched namespaces
  * come from MODELOPS_NAMESPACES (comma-separated; empty = all namespaces); with
  * MODELOPS_LEADER_ELECTION_NAMESPACE set, replicas elect a leader through a Lease there.
+ * /healthz, /readyz and /metrics are served on MODELOPS_PROBE_PORT (default 8081).
  */
 public final class OperatorMain {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
@@ -27,7 +32,13 @@ public final class OperatorMain {
     Set<String> namespaces = Arrays.stream(System.getenv().getOrDefault("MODELOPS_NAMESPACES", "").split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     String leaseNamespace = System.getenv("MODELOPS_LEADER_ELECTION_NAMESPACE");
-    Operator operator = create(new KubernetesClientBuilder().build(), settings, namespaces, leaseNamespace, true);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Operator operator = create(new KubernetesClientBuilder().build(), settings, namespaces, leaseNamespace, true, registry);
+    try {
+      new OperatorProbes(Integer.parseInt(System.getenv().getOrDefault("MODELOPS_PROBE_PORT", "8081")), operator, registry);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot serve /healthz, /readyz and /metrics: " + e.getMessage(), e);
+    }
     operator.start();
     LOG.info("modelops operator started (namespaces: {}, trainer image {})", namespaces.isEmpty() ? "all" : namespaces, settings.trainerImage());
   }
@@ -38,9 +49,10 @@ public final class OperatorMain {
    * Kubernetes restarts it) unless {@code exitOnStopLeading} is false (tests).
    */
   public static Operator create(KubernetesClient client, OperatorSettings settings, Set<String> namespaces, String leaseNamespace,
-      boolean exitOnStopLeading) {
+      boolean exitOnStopLeading, MeterRegistry registry) {
     Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(true);
+      o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(true)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
       if (leaseNamespace != null && !leaseNamespace.isBlank()) {
         o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("modelops-operator")
             .withLeaseNamespace(leaseNamespace).withExitOnStopLeading(exitOnStopLeading).build());
