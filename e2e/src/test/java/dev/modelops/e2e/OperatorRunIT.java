@@ -87,6 +87,7 @@ class OperatorRunIT {
     operator = OperatorMain.create(operatorClient, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of("loop"), "modelops", false, registry);
     probes = new OperatorProbes(0, operator, registry);
     operator.start();
+    probes.markStarted();
   }
 
   @AfterAll

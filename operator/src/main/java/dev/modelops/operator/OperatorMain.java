@@ -34,12 +34,14 @@ public final class OperatorMain {
     String leaseNamespace = System.getenv("MODELOPS_LEADER_ELECTION_NAMESPACE");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Operator operator = create(new KubernetesClientBuilder().build(), settings, namespaces, leaseNamespace, true, registry);
+    OperatorProbes probes;
     try {
-      new OperatorProbes(Integer.parseInt(System.getenv().getOrDefault("MODELOPS_PROBE_PORT", "8081")), operator, registry);
+      probes = new OperatorProbes(Integer.parseInt(System.getenv().getOrDefault("MODELOPS_PROBE_PORT", "8081")), operator, registry);
     } catch (java.io.IOException e) {
       throw new IllegalStateException("cannot serve /healthz, /readyz and /metrics: " + e.getMessage(), e);
     }
     operator.start();
+    probes.markStarted();
     LOG.info("modelops operator started (namespaces: {}, trainer image {})", namespaces.isEmpty() ? "all" : namespaces, settings.trainerImage());
   }
 

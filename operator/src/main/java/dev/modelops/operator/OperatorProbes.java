@@ -16,16 +16,33 @@ import java.nio.charset.StandardCharsets;
  */
 public final class OperatorProbes implements AutoCloseable {
   private final HttpServer server;
+  private volatile boolean started;
 
   public OperatorProbes(int port, Operator operator, PrometheusMeterRegistry registry) throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
     server.createContext("/healthz", ex -> answer(ex, 200, "text/plain", "ok"));
     server.createContext("/readyz", ex -> {
-      boolean ready = operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
-      answer(ex, ready ? 200 : 503, "text/plain", ready ? "ready" : "not ready: " + operator.getRuntimeInfo().unhealthyEventSources());
+      // Operator.start() holds the operator while informers sync: ask it nothing before then.
+      String problem;
+      if (!started) {
+        problem = "the operator is starting";
+      } else {
+        try {
+          problem = operator.getRuntimeInfo().allEventSourcesAreHealthy() ? null
+              : "unhealthy event sources: " + operator.getRuntimeInfo().unhealthyEventSources();
+        } catch (RuntimeException e) {
+          problem = "cannot read the operator's health: " + e.getMessage();
+        }
+      }
+      answer(ex, problem == null ? 200 : 503, "text/plain", problem == null ? "ready" : problem);
     });
     server.createContext("/metrics", ex -> answer(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
     server.start();
+  }
+
+  /** Called once {@code operator.start()} has returned. */
+  public void markStarted() {
+    started = true;
   }
 
   /** The port the endpoints listen on. */
