@@ -124,7 +124,7 @@ public class DriftPolicySpec {
   @Data
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
-      value = "self.type != 'prometheus' || has(self.prometheusUrl)",
+      value = "!has(self.type) || self.type != 'prometheus' || has(self.prometheusUrl)",
       message = "prometheusUrl is required when type is prometheus",
       fieldPath = ".prometheusUrl")
   public static class MetricsSource {

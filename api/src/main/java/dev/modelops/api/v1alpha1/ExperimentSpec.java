@@ -145,7 +145,7 @@ public class ExperimentSpec {
   @Data
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
-      value = "self.ngramMin <= self.ngramMax",
+      value = "!has(self.ngramMin) || !has(self.ngramMax) || self.ngramMin <= self.ngramMax",
       message = "ngramMin must not exceed ngramMax",
       fieldPath = ".ngramMin")
   public static class TextOptions {

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Model-server load benchmark on loopback: wrk with 16 connections against the telco-churn
+# bundle. Prints requests/s and latency percentiles for single-record /v1/predict (drift
+# tracking on and off), V2 infer, and rows/s for CSV batch scoring. Not a test: run by hand
+# on a quiet machine and record the figures in docs/benchmarks.md.
+#
+#   bash bench/server/run.sh [seconds per run, default 20]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+secs=${1:-20}
+work=$(mktemp -d)
+port=18080
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { apt-get update -qq >/dev/null; apt-get install -y -qq wrk >/dev/null; }
+[ -f model-server/target/model-server.jar ] && [ -f trainer-job/target/trainer-job.jar ] || ./mvnw -B -q -pl model-server -am package -DskipTests
+java -jar trainer-job/target/trainer-job.jar --experiment examples/churn/experiment.yaml \
+     --param max_depth=4 --param eta=0.05 --output "$work/bundle" > /dev/null
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F); wrk and server share the machine"
+
+record='{"tenure":1,"monthly_charges":70.7,"total_charges":70.7,"female":1,"senior_citizen":0,"partner":0,"dependents":0,"phone_service":1,"paperless_billing":1,"multiple_lines":"No","internet_service":"Fiber optic","online_security":"No","online_backup":"No","device_protection":"No","tech_support":"No","streaming_tv":"No","streaming_movies":"No","contract":"Month-to-month","payment_method":"Electronic check"}'
+echo "$record" > "$work/record.json"
+python3 - "$work" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1] + "/record.json"))
+inputs = [{"name": k, "shape": [1], "datatype": "BYTES" if isinstance(v, str) else "FP64", "data": [v]} for k, v in r.items()]
+json.dump({"inputs": inputs}, open(sys.argv[1] + "/v2.json", "w"))
+PY
+for f in record v2; do
+  cat > "$work/$f.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$work/$f.json", "r")
+wrk.body = f:read("*a")
+f:close()
+LUA
+done
+(head -1 examples/data/telco-churn.csv; for i in $(seq 1 15); do sed 1d examples/data/telco-churn.csv; done) > "$work/batch.csv"
+
+start() {
+  env MODEL_BUNDLE="$work/bundle" MICRONAUT_SERVER_PORT=$port "$@" java -jar "$root/model-server/target/model-server.jar" > "$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -sf "localhost:$port/v2/health/ready" >/dev/null && break; sleep 0.2; done
+  wrk -t2 -c16 -d5s -s "$work/record.lua" "http://127.0.0.1:$port/v1/predict" > /dev/null   # JIT warm-up
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
+load() { # name script path
+  wrk -t2 -c16 -d"${secs}s" --latency -s "$work/$2.lua" "http://127.0.0.1:$port$3" > "$work/wrk.txt"
+  printf '%-34s %8.0f req/s   p50 %-8s p99 %s\n' "$1" "$(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")" \
+    "$(awk '$1=="50%"{print $2}' "$work/wrk.txt")" "$(awk '$1=="99%"{print $2}' "$work/wrk.txt")"
+}
+
+start MODEL_DRIFT_ENABLED=true
+load "/v1/predict, drift on" record /v1/predict
+load "/v2/models/churn/infer, drift on" v2 /v2/models/churn/infer
+rows=$(($(wc -l < "$work/batch.csv") - 1))
+for _ in 1 2; do curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" > /dev/null; done
+t0=$(date +%s.%N)
+out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" | wc -l)
+t1=$(date +%s.%N)
+python3 -c "print('%-34s %8.0f rows/s   (%d rows, %.2f s)' % ('/v1/predict/batch CSV, drift on', $rows / ($t1 - $t0), $out - 1, $t1 - $t0))"
+stop
+# The machine is noisy: alternate drift off and on and compare the pairs.
+for round in 1 2; do
+  start MODEL_DRIFT_ENABLED=false
+  load "/v1/predict, drift off (round $round)" record /v1/predict
+  stop
+  start MODEL_DRIFT_ENABLED=true
+  load "/v1/predict, drift on (round $round)" record /v1/predict
+  stop
+done

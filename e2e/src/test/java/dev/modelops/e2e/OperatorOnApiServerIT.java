@@ -1,0 +1,194 @@
+package dev.modelops.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ExperimentStatus;
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.ModelVersionStatus;
+import dev.modelops.operator.Labels;
+import dev.modelops.operator.OperatorSettings;
+import dev.modelops.operator.experiment.ExperimentLifecycle;
+import dev.modelops.operator.serving.ModelVersionLifecycle;
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator's Experiment and ModelVersion lifecycles against a real kube-apiserver: real
+ * schema validation of everything they create, defaults from the CRDs, server-side apply of
+ * Deployments and Services, and server-side apply of status through the status subresource (as
+ * the reconcilers write it). Jobs, Pods and Deployments get their status written by the test,
+ * since no controllers or kubelets run here.
+ */
+class OperatorOnApiServerIT {
+  static KubeAPIServer server;
+  static KubernetesClient client;
+  static final OperatorSettings SETTINGS = new OperatorSettings("trainer:test", "server:test", "modelops-artifacts");
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = KubeApiServer.start();
+    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
+      for (Path crd : crds.toList()) {
+        client.load(Files.newInputStream(crd)).serverSideApply();
+      }
+    }
+    client.apiextensions().v1().customResourceDefinitions().list().getItems()
+        .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
+            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions().stream()
+                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS));
+    for (String ns : new String[] {"train", "serve"}) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (client != null) {
+      client.close();
+    }
+    if (server != null) {
+      server.stop();
+    }
+  }
+
+  /** Writes status the way the reconciler does: server-side apply of name, namespace and status. */
+  static void writeStatus(Experiment exp, ExperimentStatus status) {
+    Experiment patch = new Experiment();
+    patch.setMetadata(new ObjectMetaBuilder().withName(exp.getMetadata().getName()).withNamespace(exp.getMetadata().getNamespace()).build());
+    patch.setStatus(status);
+    client.resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder().withFieldManager("modelops-operator").withForce(true).withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY).build());
+  }
+
+  static void finish(String ns, String job, boolean ok, String message) {
+    String now = Instant.now().toString();
+    // As in a cluster: the Pod's termination message exists before the Job is marked finished.
+    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(job + "-pod").addToLabels("job-name", job).endMetadata()
+        .withNewSpec().addNewContainer().withName("trainer").withImage("trainer:test").endContainer().withRestartPolicy("Never").endSpec().build()).create();
+    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(ok ? "Succeeded" : "Failed")
+        .withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage("trainer:test").withImageID("").withReady(false).withRestartCount(0)
+            .withNewState().withNewTerminated().withExitCode(ok ? 0 : 2).withReason(ok ? "Completed" : "Error").withMessage(message)
+            .withStartedAt(now).withFinishedAt(now).endTerminated().endState().build()).build());
+    client.pods().inNamespace(ns).resource(pod).updateStatus();
+    Job j = client.batch().v1().jobs().inNamespace(ns).withName(job).get();
+    j.setStatus(ok
+        ? new JobStatusBuilder().withStartTime(now).withCompletionTime(now).withSucceeded(1).withReady(0)
+            .withConditions(new JobConditionBuilder().withType("SuccessCriteriaMet").withStatus("True").build(),
+                new JobConditionBuilder().withType("Complete").withStatus("True").build()).build()
+        : new JobStatusBuilder().withStartTime(now).withFailed(1).withReady(0)
+            .withConditions(new JobConditionBuilder().withType("FailureTarget").withStatus("True").withReason("BackoffLimitExceeded").build(),
+                new JobConditionBuilder().withType("Failed").withStatus("True").withReason("BackoffLimitExceeded").build()).build());
+    client.batch().v1().jobs().inNamespace(ns).resource(j).updateStatus();
+  }
+
+  @Test
+  void anExperimentRunsItsTrialsAndRegistersAValidModelVersion() throws Exception {
+    Experiment exp = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
+    exp.getMetadata().setNamespace("train");
+    exp.getSpec().getSearch().setMaxTrials(3);
+    exp.getSpec().getSearch().setParallelTrials(2);
+    client.resource(exp).create();
+    Experiment current = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
+    assertThat(current.getSpec().getDataset().getFeatures().getCategoricalMinCount()).as("a schema default").isEqualTo(5);
+
+    ExperimentLifecycle lifecycle = new ExperimentLifecycle(client, SETTINGS);
+    writeStatus(current, lifecycle.reconcile(current).status());
+    assertThat(client.batch().v1().jobs().inNamespace("train").withLabel(Labels.EXPERIMENT, "churn-baseline").list().getItems()).hasSize(2);
+
+    finish("train", "churn-baseline-t0", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.84},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t0\"}");
+    finish("train", "churn-baseline-t1", false, "{\"status\":\"Failed\",\"reason\":\"BadData\",\"message\":\"no rows\"}");
+    current = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
+    writeStatus(current, lifecycle.reconcile(current).status());
+    finish("train", "churn-baseline-t2", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.86},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t2\"}");
+    current = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
+    writeStatus(current, lifecycle.reconcile(current).status());
+
+    Experiment done = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
+    assertThat(done.getStatus().getPhase()).isEqualTo(ExperimentStatus.Phase.Succeeded);
+    assertThat(done.getStatus().getBestTrial()).isEqualTo("churn-baseline-t2");
+    assertThat(done.getStatus().getTrials().get(1).getReason()).isEqualTo("BadData");
+    assertThat(done.getStatus().getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
+    ModelVersion mv = client.resources(ModelVersion.class).inNamespace("train").withName("churn-v1").get();
+    assertThat(mv.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
+    assertThat(mv.getSpec().getServing().getReplicas()).as("a schema default").isEqualTo(1);
+    assertThat(mv.getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo(done.getMetadata().getUid());
+  }
+
+  ModelVersion createVersion(int version) {
+    ModelVersion mv = new ModelVersion();
+    mv.setMetadata(new ObjectMetaBuilder().withName("fraud-v" + version).withNamespace("serve").build());
+    ModelVersionSpec spec = new ModelVersionSpec();
+    spec.setModel("fraud");
+    spec.setVersion(version);
+    ModelVersionSpec.Artifact a = new ModelVersionSpec.Artifact();
+    a.setUri("pvc://modelops-artifacts/serve/fraud/t" + version);
+    spec.setArtifact(a);
+    spec.setStage(ModelVersionSpec.Stage.Production);
+    mv.setSpec(spec);
+    return client.resource(mv).create();
+  }
+
+  ModelVersionStatus reconcile(String name) {
+    ModelVersion mv = client.resources(ModelVersion.class).inNamespace("serve").withName(name).get();
+    ModelVersionStatus s = new ModelVersionLifecycle(client, SETTINGS).reconcile(mv).status();
+    ModelVersion patch = new ModelVersion();
+    patch.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("serve").build());
+    patch.setStatus(s);
+    client.resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder().withFieldManager("modelops-operator").withForce(true).withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY).build());
+    return s;
+  }
+
+  void makeReady(String name) {
+    Deployment d = client.apps().deployments().inNamespace("serve").withName(name).get();
+    int n = d.getSpec().getReplicas();
+    d.setStatus(new DeploymentStatusBuilder().withReplicas(n).withReadyReplicas(n).withAvailableReplicas(n).withUpdatedReplicas(n)
+        .withObservedGeneration(d.getMetadata().getGeneration()).build());
+    client.apps().deployments().inNamespace("serve").resource(d).updateStatus();
+  }
+
+  @Test
+  void promotionSwitchesTheStableServiceOnceTheNewVersionIsReadyWithServerSideApply() {
+    createVersion(1);
+    reconcile("fraud-v1");
+    makeReady("fraud-v1");
+    assertThat(reconcile("fraud-v1").getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getClusterIP()).isNotBlank();
+
+    createVersion(2);
+    assertThat(reconcile("fraud-v2").getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
+    assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+    makeReady("fraud-v2");
+    assertThat(reconcile("fraud-v2").getReceivesProductionTraffic()).isTrue();
+    assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+    assertThat(reconcile("fraud-v1").getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
+    assertThat(client.apps().deployments().inNamespace("serve").withName("fraud-v1").get().getSpec().getReplicas()).isZero();
+
+    ModelVersion v1 = client.resources(ModelVersion.class).inNamespace("serve").withName("fraud-v1").get();
+    assertThat(v1.getStatus().getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
+    assertThat(v1.getSpec().getStage()).as("the operator never rewrites a spec").isEqualTo(ModelVersionSpec.Stage.Production);
+    assertThat(client.services().inNamespace("serve").withName("fraud").get().getMetadata().getOwnerReferences()).hasSize(2);
+  }
+}

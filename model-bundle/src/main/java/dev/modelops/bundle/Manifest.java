@@ -1,0 +1,46 @@
+package dev.modelops.bundle;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bundle's table of contents: what model this is, how it was trained and on what data.
+ *
+ * @param formatVersion the bundle format version; readers refuse versions they do not know
+ * @param model the registered model name
+ * @param algorithm the learner, e.g. xgboost
+ * @param features the raw input columns, in the order the pipeline expects them
+ * @param label the label column of the training data
+ * @param positiveClass the label value that maps to 1
+ * @param createdAt when the bundle was written (ISO-8601)
+ * @param metrics validation metrics
+ * @param params the learner's hyperparameters
+ * @param data where the training data came from and its fingerprint
+ * @param files the file names of the parts of the bundle
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Manifest(
+    int formatVersion,
+    String model,
+    String algorithm,
+    List<Feature> features,
+    String label,
+    String positiveClass,
+    String createdAt,
+    Map<String, Double> metrics,
+    Map<String, String> params,
+    DataFingerprint data,
+    Files files) {
+
+  /** Identifies the training data: its location, SHA-256 of its bytes, and row count. */
+  public record DataFingerprint(String uri, String sha256, long rows) {}
+
+  /** File names inside the bundle directory. */
+  public record Files(String model, String pipeline, String profile) {
+    /** The names this version of the format writes. */
+    public static Files standard() {
+      return new Files("model.ubj", "pipeline.json", "profile.json");
+    }
+  }
+}

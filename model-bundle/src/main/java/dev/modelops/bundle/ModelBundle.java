@@ -1,0 +1,136 @@
+package dev.modelops.bundle;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+/**
+ * A model bundle on disk: a directory with manifest.json, the XGBoost model (model.ubj), the
+ * fitted feature pipeline (pipeline.json) and the reference profile for drift (profile.json).
+ * The trainer writes it; the model server and tests read it and score raw records with it.
+ */
+public final class ModelBundle {
+  /** The bundle format this code writes and reads. */
+  public static final int FORMAT_VERSION = 1;
+
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private final Path dir;
+  private final Manifest manifest;
+  private final FeaturePipeline pipeline;
+  private final ReferenceProfile profile;
+  private final byte[] model;
+
+  private ModelBundle(Path dir, Manifest manifest, FeaturePipeline pipeline, ReferenceProfile profile, byte[] model) {
+    this.dir = dir;
+    this.manifest = manifest;
+    this.pipeline = pipeline;
+    this.profile = profile;
+    this.model = model;
+  }
+
+  /** Reads a bundle directory; throws {@link BundleException} with one clear message when it cannot. */
+  public static ModelBundle read(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new BundleException("model bundle " + dir + " does not exist or is not a directory");
+    }
+    Manifest manifest = readJson(dir, "manifest.json", Manifest.class);
+    if (manifest.formatVersion() != FORMAT_VERSION) {
+      throw new BundleException(
+          "model bundle " + dir + " has format version " + manifest.formatVersion()
+              + "; this reader understands version " + FORMAT_VERSION);
+    }
+    Manifest.Files files = manifest.files() == null ? Manifest.Files.standard() : manifest.files();
+    FeaturePipeline pipeline = readJson(dir, files.pipeline(), FeaturePipeline.class);
+    ReferenceProfile profile = readJson(dir, files.profile(), ReferenceProfile.class);
+    if (!pipeline.features().equals(manifest.features())) {
+      throw new BundleException(
+          "model bundle " + dir + " is inconsistent: manifest features " + manifest.features()
+              + " differ from the pipeline's " + pipeline.features());
+    }
+    byte[] model;
+    try {
+      model = Files.readAllBytes(dir.resolve(files.model()));
+    } catch (NoSuchFileException e) {
+      throw new BundleException("model bundle " + dir + " has no " + files.model());
+    } catch (IOException e) {
+      throw new BundleException("model bundle " + dir + ": cannot read " + files.model() + ": " + e.getMessage(), e);
+    }
+    ModelBundle bundle = new ModelBundle(dir, manifest, pipeline, profile, model);
+    bundle.newScorer().close(); // fail now, not on the first request, if the model file is corrupt
+    return bundle;
+  }
+
+  /** Writes a bundle directory (created if needed). */
+  public static void write(
+      Path dir, Manifest manifest, FeaturePipeline pipeline, ReferenceProfile profile, byte[] model) {
+    try {
+      Files.createDirectories(dir);
+      Manifest.Files files = manifest.files() == null ? Manifest.Files.standard() : manifest.files();
+      Files.write(dir.resolve(files.model()), model);
+      JSON.writeValue(dir.resolve(files.pipeline()).toFile(), pipeline);
+      JSON.writeValue(dir.resolve(files.profile()).toFile(), profile);
+      // The manifest goes last: a directory with a manifest is a complete bundle.
+      JSON.writeValue(dir.resolve("manifest.json").toFile(), manifest);
+    } catch (IOException e) {
+      throw new BundleException("cannot write the model bundle to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static <T> T readJson(Path dir, String name, Class<T> type) {
+    Path file = dir.resolve(name);
+    try {
+      return JSON.readValue(file.toFile(), type);
+    } catch (java.io.FileNotFoundException e) {
+      throw new BundleException("model bundle " + dir + " has no " + name);
+    } catch (IOException e) {
+      throw new BundleException("model bundle " + dir + ": " + name + " is corrupt: " + e.getMessage(), e);
+    }
+  }
+
+  /** The directory this bundle was read from. */
+  public Path dir() {
+    return dir;
+  }
+
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  public FeaturePipeline pipeline() {
+    return pipeline;
+  }
+
+  public ReferenceProfile profile() {
+    return profile;
+  }
+
+  /** The raw input columns a record must have. */
+  public List<Feature> features() {
+    return manifest.features();
+  }
+
+  /** A new scorer with its own copy of the model; use one per thread. */
+  public Scorer newScorer() {
+    return new Scorer(pipeline, loadBooster(model, dir));
+  }
+
+  static Booster loadBooster(byte[] model, Path dir) {
+    try {
+      return XGBoost.loadModel(model);
+    } catch (XGBoostError | IOException | RuntimeException e) {
+      throw new BundleException("model bundle " + dir + ": the model file is corrupt: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package dev.modelops.bundle;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Computes the reference profile for drift from the training rows and validation predictions. */
+public final class ProfileBuilder {
+  /** Fixed probability cut points for the prediction distribution: ten equal-width bins. */
+  public static final double[] PREDICTION_CUTS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+
+  private static final int BINS = 10;
+
+  private ProfileBuilder() {}
+
+  public static ReferenceProfile build(RawTable train, FeaturePipeline pipeline, double[] validationPredictions) {
+    List<ReferenceProfile.NumericProfile> numeric = new ArrayList<>();
+    List<ReferenceProfile.CategoricalProfile> categorical = new ArrayList<>();
+    List<ReferenceProfile.TextProfile> text = new ArrayList<>();
+    List<Feature> features = train.features();
+    int c = 0;
+    int t = 0;
+    for (int f = 0; f < features.size(); f++) {
+      switch (features.get(f).type()) {
+        case NUMERIC -> numeric.add(numeric(features.get(f).name(), train.numeric(f)));
+        case CATEGORICAL -> categorical.add(categorical(pipeline.categorical().get(c++), train.strings(f)));
+        case TEXT -> text.add(text(pipeline.text().get(t++), train.strings(f)));
+      }
+    }
+    return new ReferenceProfile(
+        train.rows(), numeric, categorical, text,
+        new ReferenceProfile.Binned(PREDICTION_CUTS.clone(), proportions(PREDICTION_CUTS, validationPredictions)));
+  }
+
+  static ReferenceProfile.NumericProfile numeric(String name, double[] values) {
+    double[] present = Arrays.stream(values).filter(v -> !Double.isNaN(v)).sorted().toArray();
+    double missingShare = values.length == 0 ? 0 : 1.0 - (double) present.length / values.length;
+    if (present.length == 0) {
+      return new ReferenceProfile.NumericProfile(name, new double[0], new double[] {1.0}, new double[] {0.0}, 0, 0, 0, 0, missingShare);
+    }
+    double[] cuts = quantileCuts(present, BINS);
+    double[] counts = new double[cuts.length + 1];
+    double[] sums = new double[cuts.length + 1];
+    double sum = 0;
+    for (double v : present) {
+      int b = ReferenceProfile.binOf(cuts, v);
+      counts[b]++;
+      sums[b] += v;
+      sum += v;
+    }
+    double mean = sum / present.length;
+    double ss = 0;
+    for (double v : present) {
+      ss += (v - mean) * (v - mean);
+    }
+    double[] proportions = new double[counts.length];
+    double[] representatives = new double[counts.length];
+    for (int b = 0; b < counts.length; b++) {
+      proportions[b] = counts[b] / present.length;
+      representatives[b] = counts[b] > 0 ? sums[b] / counts[b] : (b < cuts.length ? cuts[b] : present[present.length - 1]);
+    }
+    return new ReferenceProfile.NumericProfile(
+        name, cuts, proportions, representatives, mean, Math.sqrt(ss / present.length),
+        present[0], present[present.length - 1], missingShare);
+  }
+
+  /**
+   * Distinct quantile cut points at 1/bins, 2/bins, ... (nearest rank, so every cut is a value
+   * seen in training); fewer when values repeat, e.g. a single cut for a 0/1 column.
+   */
+  static double[] quantileCuts(double[] sorted, int bins) {
+    List<Double> cuts = new ArrayList<>();
+    for (int i = 1; i < bins; i++) {
+      int rank = (int) Math.ceil((double) i / bins * sorted.length) - 1;
+      double q = sorted[Math.max(0, Math.min(rank, sorted.length - 1))];
+      if (q < sorted[sorted.length - 1] && (cuts.isEmpty() || q > cuts.get(cuts.size() - 1))) {
+        cuts.add(q);
+      }
+    }
+    return cuts.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  static ReferenceProfile.CategoricalProfile categorical(CategoricalEncoder encoder, String[] values) {
+    double[] counts = new double[encoder.width()];
+    int present = 0;
+    for (String v : values) {
+      if (v != null) {
+        counts[encoder.columnOf(v)]++;
+        present++;
+      }
+    }
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = present == 0 ? 0 : counts[i] / present;
+    }
+    return new ReferenceProfile.CategoricalProfile(
+        encoder.name(), encoder.categories(), counts, values.length == 0 ? 0 : 1.0 - (double) present / values.length);
+  }
+
+  static ReferenceProfile.TextProfile text(TextEncoder encoder, String[] docs) {
+    double[] termCounts = new double[encoder.width()];
+    long inVocabulary = 0;
+    long all = 0;
+    int present = 0;
+    double[] lengths = new double[docs.length];
+    int n = 0;
+    for (String doc : docs) {
+      if (doc == null) {
+        continue;
+      }
+      present++;
+      lengths[n++] = Tokenizer.words(doc).size();
+      for (String term : encoder.termsOf(doc)) {
+        all++;
+        int i = encoder.termIndex(term);
+        if (i >= 0) {
+          termCounts[i]++;
+          inVocabulary++;
+        }
+      }
+    }
+    for (int i = 0; i < termCounts.length; i++) {
+      termCounts[i] = inVocabulary == 0 ? 0 : termCounts[i] / inVocabulary;
+    }
+    double[] sortedLengths = Arrays.copyOf(lengths, n);
+    Arrays.sort(sortedLengths);
+    double[] lengthCuts = n == 0 ? new double[0] : quantileCuts(sortedLengths, BINS);
+    return new ReferenceProfile.TextProfile(
+        encoder.name(), termCounts, all == 0 ? 0 : (double) (all - inVocabulary) / all,
+        lengthCuts, proportions(lengthCuts, sortedLengths),
+        docs.length == 0 ? 0 : 1.0 - (double) present / docs.length);
+  }
+
+  static double[] proportions(double[] cuts, double[] values) {
+    double[] p = new double[cuts.length + 1];
+    for (double v : values) {
+      p[ReferenceProfile.binOf(cuts, v)]++;
+    }
+    for (int i = 0; i < p.length; i++) {
+      p[i] = values.length == 0 ? 0 : p[i] / values.length;
+    }
+    return p;
+  }
+}

@@ -1,0 +1,76 @@
+package dev.modelops.bundle;
+
+import java.util.List;
+
+/**
+ * What the training data looked like, for drift detection. Bins are fixed here, at training
+ * time, so live counts from any number of server replicas can simply be added up and compared.
+ *
+ * @param rows training rows the profile was computed from
+ * @param numeric one entry per numeric feature
+ * @param categorical one entry per categorical feature
+ * @param text one entry per text feature
+ * @param prediction the distribution of predicted positive-class probabilities on the
+ *     validation split
+ */
+public record ReferenceProfile(
+    long rows,
+    List<NumericProfile> numeric,
+    List<CategoricalProfile> categorical,
+    List<TextProfile> text,
+    Binned prediction) {
+
+  /**
+   * A numeric feature's training distribution over fixed bins: bin 0 is (-inf, cuts[0]], bin i is
+   * (cuts[i-1], cuts[i]], the last bin is (cuts[last], +inf). Missing values are counted apart.
+   *
+   * @param representatives the mean training value in each bin (for Wasserstein distances)
+   */
+  public record NumericProfile(
+      String name,
+      double[] cuts,
+      double[] proportions,
+      double[] representatives,
+      double mean,
+      double std,
+      double min,
+      double max,
+      double missingShare) {}
+
+  /**
+   * A categorical feature's training frequencies: one proportion per kept category, then "other".
+   */
+  public record CategoricalProfile(
+      String name, List<String> categories, double[] proportions, double missingShare) {}
+
+  /**
+   * A text feature's training profile: the share of each vocabulary term among in-vocabulary
+   * term occurrences (same order as the encoder's terms), the out-of-vocabulary rate of training
+   * documents, and the document length (in words) over fixed bins.
+   */
+  public record TextProfile(
+      String name,
+      double[] termProportions,
+      double outOfVocabularyRate,
+      double[] lengthCuts,
+      double[] lengthProportions,
+      double missingShare) {}
+
+  /** A distribution over fixed bins given by cut points (same bin convention as numeric). */
+  public record Binned(double[] cuts, double[] proportions) {}
+
+  /** The bin of a value given ascending cut points: the first i with value <= cuts[i], else the last. */
+  public static int binOf(double[] cuts, double value) {
+    int lo = 0;
+    int hi = cuts.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (value <= cuts[mid]) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+}

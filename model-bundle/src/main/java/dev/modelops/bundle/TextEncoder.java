@@ -1,0 +1,124 @@
+package dev.modelops.bundle;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A fitted TF-IDF transform: n-gram terms of the training vocabulary, weighted by sublinear term
+ * frequency (1 + ln tf) times inverse document frequency, L2-normalised per document. Terms
+ * outside the vocabulary are ignored (and counted as out-of-vocabulary by drift tracking).
+ */
+public final class TextEncoder {
+  private final String name;
+  private final int ngramMin;
+  private final int ngramMax;
+  private final List<String> terms;
+  private final double[] idf;
+  private final Map<String, Integer> index;
+
+  @JsonCreator
+  public TextEncoder(
+      @JsonProperty("name") String name,
+      @JsonProperty("ngramMin") int ngramMin,
+      @JsonProperty("ngramMax") int ngramMax,
+      @JsonProperty("terms") List<String> terms,
+      @JsonProperty("idf") double[] idf) {
+    if (terms.size() != idf.length) {
+      throw new BundleException("text feature '" + name + "': " + terms.size() + " terms but " + idf.length + " idf weights");
+    }
+    this.name = name;
+    this.ngramMin = ngramMin;
+    this.ngramMax = ngramMax;
+    this.terms = List.copyOf(terms);
+    this.idf = idf.clone();
+    this.index = new HashMap<>(terms.size() * 2);
+    for (int i = 0; i < terms.size(); i++) {
+      index.put(terms.get(i), i);
+    }
+  }
+
+  @JsonProperty
+  public String name() {
+    return name;
+  }
+
+  @JsonProperty
+  public int ngramMin() {
+    return ngramMin;
+  }
+
+  @JsonProperty
+  public int ngramMax() {
+    return ngramMax;
+  }
+
+  @JsonProperty
+  public List<String> terms() {
+    return terms;
+  }
+
+  @JsonProperty
+  public double[] idf() {
+    return idf.clone();
+  }
+
+  @JsonIgnore
+  public int width() {
+    return terms.size();
+  }
+
+  /** The vocabulary index of a term, or -1 when it is out of vocabulary. */
+  public int termIndex(String term) {
+    Integer i = index.get(term);
+    return i == null ? -1 : i;
+  }
+
+  /** The n-gram terms of a document, in order, in or out of vocabulary. */
+  public List<String> termsOf(String text) {
+    return Tokenizer.ngrams(Tokenizer.words(text), ngramMin, ngramMax);
+  }
+
+  /**
+   * Appends the TF-IDF entries of {@code text} to {@code out}, with columns offset by {@code base}
+   * (and mapped through the pipeline's selection).
+   */
+  void encode(String text, int base, int[] remap, EncodedRow out) {
+    if (text == null || text.isEmpty()) {
+      return;
+    }
+    Map<Integer, Integer> tf = new HashMap<>();
+    for (String t : termsOf(text)) {
+      int i = termIndex(t);
+      if (i >= 0) {
+        tf.merge(i, 1, Integer::sum);
+      }
+    }
+    if (tf.isEmpty()) {
+      return;
+    }
+    int[] cols = new int[tf.size()];
+    double[] weights = new double[tf.size()];
+    int k = 0;
+    double norm = 0;
+    for (Map.Entry<Integer, Integer> e : tf.entrySet()) {
+      cols[k] = e.getKey();
+      double w = (1.0 + Math.log(e.getValue())) * idf[e.getKey()];
+      weights[k++] = w;
+      norm += w * w;
+    }
+    norm = Math.sqrt(norm);
+    // Sorted by column so the encoded row is identical however the map iterates.
+    Integer[] order = new Integer[cols.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Integer.compare(cols[a], cols[b]));
+    for (int o : order) {
+      out.put(remap, base + cols[o], norm > 0 ? weights[o] / norm : 0.0);
+    }
+  }
+}

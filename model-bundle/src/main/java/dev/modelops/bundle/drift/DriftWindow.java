@@ -1,0 +1,143 @@
+package dev.modelops.bundle.drift;
+
+import dev.modelops.bundle.CategoricalEncoder;
+import dev.modelops.bundle.FeaturePipeline;
+import dev.modelops.bundle.ProfileBuilder;
+import dev.modelops.bundle.ReferenceProfile;
+import dev.modelops.bundle.TextEncoder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Live counts over the last {@code capacity} records: each record adds one bin per feature (and
+ * its terms, for text); once the window is full, the oldest record's contributions are taken
+ * away. Thread-safe; a record costs O(features + tokens) under a short lock.
+ */
+public final class DriftWindow {
+  private final int capacity;
+  private final List<ReferenceProfile.NumericProfile> numeric;
+  private final List<CategoricalEncoder> categorical;
+  private final List<TextEncoder> text;
+  private final int binned;
+  private final int[] slotBins;
+  private final int[] slotPrediction;
+  private final int[][][] slotTerms;
+  private final long[][] counts;
+  private final long[][] termCounts;
+  private final long[] outOfVocabulary;
+  private final long[] textMissing;
+  private final long[] prediction;
+  private long recorded;
+
+  public DriftWindow(FeaturePipeline pipeline, ReferenceProfile profile, int capacity) {
+    this.capacity = capacity;
+    this.numeric = profile.numeric();
+    this.categorical = pipeline.categorical();
+    this.text = pipeline.text();
+    this.binned = numeric.size() + categorical.size();
+    this.slotBins = new int[capacity * Math.max(binned, 1)];
+    this.slotPrediction = new int[capacity];
+    this.slotTerms = new int[text.size()][capacity][];
+    this.counts = new long[binned][];
+    for (int i = 0; i < numeric.size(); i++) {
+      counts[i] = new long[numeric.get(i).cuts().length + 2];
+    }
+    for (int i = 0; i < categorical.size(); i++) {
+      counts[numeric.size() + i] = new long[categorical.get(i).width() + 1];
+    }
+    this.termCounts = new long[text.size()][];
+    for (int t = 0; t < text.size(); t++) {
+      termCounts[t] = new long[text.get(t).width()];
+    }
+    this.outOfVocabulary = new long[text.size()];
+    this.textMissing = new long[text.size()];
+    this.prediction = new long[ProfileBuilder.PREDICTION_CUTS.length + 1];
+  }
+
+  /** Counts one record: raw values in the pipeline's feature order, and its prediction. */
+  public void record(Object[] values, double predicted) {
+    int[] bins = new int[binned];
+    int f = 0;
+    for (int i = 0; i < numeric.size(); i++, f++) {
+      Object v = values[f];
+      double[] cuts = numeric.get(i).cuts();
+      bins[f] = v == null ? cuts.length + 1 : ReferenceProfile.binOf(cuts, ((Number) v).doubleValue());
+    }
+    for (int i = 0; i < categorical.size(); i++, f++) {
+      Object v = values[f];
+      bins[f] = v == null ? categorical.get(i).width() : categorical.get(i).columnOf((String) v);
+    }
+    int[][] terms = new int[text.size()][];
+    for (int t = 0; t < text.size(); t++) {
+      Object v = values[f + t];
+      if (v == null) {
+        terms[t] = null;
+      } else {
+        List<String> all = text.get(t).termsOf((String) v);
+        int[] ids = new int[all.size()];
+        for (int k = 0; k < ids.length; k++) {
+          ids[k] = text.get(t).termIndex(all.get(k));
+        }
+        terms[t] = ids;
+      }
+    }
+    int predictionBin = ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, predicted);
+    synchronized (this) {
+      int slot = (int) (recorded % capacity);
+      if (recorded >= capacity) {
+        apply(slot, -1);
+      }
+      System.arraycopy(bins, 0, slotBins, slot * binned, binned);
+      slotPrediction[slot] = predictionBin;
+      for (int t = 0; t < text.size(); t++) {
+        slotTerms[t][slot] = terms[t];
+      }
+      apply(slot, +1);
+      recorded++;
+    }
+  }
+
+  private void apply(int slot, int sign) {
+    for (int i = 0; i < binned; i++) {
+      counts[i][slotBins[slot * binned + i]] += sign;
+    }
+    prediction[slotPrediction[slot]] += sign;
+    for (int t = 0; t < text.size(); t++) {
+      int[] ids = slotTerms[t][slot];
+      if (ids == null) {
+        textMissing[t] += sign;
+        continue;
+      }
+      for (int id : ids) {
+        if (id < 0) {
+          outOfVocabulary[t] += sign;
+        } else {
+          termCounts[t][id] += sign;
+        }
+      }
+    }
+  }
+
+  /** The current counts (a copy, safe to serialise or merge). */
+  public synchronized DriftCounts snapshot() {
+    Map<String, long[]> num = new LinkedHashMap<>();
+    for (int i = 0; i < numeric.size(); i++) {
+      num.put(numeric.get(i).name(), counts[i].clone());
+    }
+    Map<String, long[]> cat = new LinkedHashMap<>();
+    for (int i = 0; i < categorical.size(); i++) {
+      cat.put(categorical.get(i).name(), counts[numeric.size() + i].clone());
+    }
+    Map<String, DriftCounts.TextCounts> txt = new LinkedHashMap<>();
+    for (int t = 0; t < text.size(); t++) {
+      txt.put(text.get(t).name(), new DriftCounts.TextCounts(termCounts[t].clone(), outOfVocabulary[t], textMissing[t]));
+    }
+    return new DriftCounts(Math.min(recorded, capacity), num, cat, txt, prediction.clone());
+  }
+
+  /** Records counted since the start (not just those in the window). */
+  public synchronized long recorded() {
+    return recorded;
+  }
+}

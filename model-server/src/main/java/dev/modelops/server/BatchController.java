@@ -1,0 +1,224 @@
+package dev.modelops.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelops.bundle.Feature;
+import dev.modelops.bundle.RecordException;
+import dev.modelops.bundle.Scorer;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.server.types.files.StreamedFile;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * POST /v1/predict/batch: a CSV (with a header row) or NDJSON body, streamed in and scored in
+ * chunks, answers streamed out in the same format ({@code id,class,probability}), so millions
+ * of rows never sit in memory. The first chunk is checked before the response starts: an error
+ * there is a 400 naming the row; an error further on ends the stream with an error line naming
+ * the row (the status line has already been sent by then).
+ */
+@Controller("/v1/predict")
+public class BatchController {
+  static final int CHUNK = 1024;
+  static final MediaType CSV = MediaType.of("text/csv");
+  static final MediaType NDJSON = MediaType.of("application/x-ndjson");
+
+  private final LoadedModel model;
+  private final Predictions predictions;
+  private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "batch-writer");
+    t.setDaemon(true);
+    return t;
+  });
+
+  public BatchController(LoadedModel model, Predictions predictions) {
+    this.model = model;
+    this.predictions = predictions;
+  }
+
+  @Post(value = "/batch", consumes = {"text/csv", "application/x-ndjson"}, produces = {"text/csv", "application/x-ndjson"})
+  @ExecuteOn(TaskExecutors.BLOCKING)
+  public HttpResponse<StreamedFile> batch(@Header("Content-Type") String contentType, @Body InputStream body) throws IOException {
+    model.bundle();
+    boolean csv = contentType.startsWith("text/csv");
+    Iterator<Object[]> rows;
+    try {
+      rows = csv ? csvRows(body) : ndjsonRows(body);
+    } catch (IOException e) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
+    }
+    List<Object[]> first = take(rows, CHUNK);
+    if (first.isEmpty()) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null, "the batch has no rows");
+    }
+    Predictions.Prediction[] firstAnswers = predictions.predictAll(first.toArray(new Object[0][]), null);
+    PipedInputStream in = new PipedInputStream(1 << 16);
+    PipedOutputStream out = new PipedOutputStream(in);
+    writers.submit(() -> {
+      try (Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
+        if (csv) {
+          w.write("id,class,probability\n");
+        }
+        write(w, firstAnswers, csv);
+        long row = first.size();
+        while (rows.hasNext()) {
+          List<Object[]> chunk;
+          try {
+            chunk = take(rows, CHUNK);
+          } catch (ApiException e) {
+            w.write(csv ? "#error," + e.getMessage().replace('\n', ' ') + "\n" : Json.MAPPER.writeValueAsString(Map.of("error", e.getMessage())) + "\n");
+            return;
+          }
+          write(w, predictions.predictAll(chunk.toArray(new Object[0][]), null), csv);
+          row += chunk.size();
+        }
+      } catch (IOException e) {
+        // The client went away: nothing left to answer.
+      }
+    });
+    return HttpResponse.ok(new StreamedFile(in, csv ? CSV : NDJSON));
+  }
+
+  private static void write(Writer w, Predictions.Prediction[] answers, boolean csv) throws IOException {
+    StringBuilder sb = new StringBuilder(answers.length * 64);
+    for (Predictions.Prediction p : answers) {
+      if (csv) {
+        sb.append(p.id()).append(',').append(p.predictedClass()).append(',').append(p.probability()).append('\n');
+      } else {
+        sb.append("{\"id\":\"").append(p.id()).append("\",\"class\":").append(p.predictedClass())
+            .append(",\"probability\":").append(p.probability()).append("}\n");
+      }
+    }
+    w.write(sb.toString());
+  }
+
+  private static List<Object[]> take(Iterator<Object[]> rows, int n) {
+    List<Object[]> out = new ArrayList<>(n);
+    while (out.size() < n && rows.hasNext()) {
+      out.add(rows.next());
+    }
+    return out;
+  }
+
+  private Iterator<Object[]> csvRows(InputStream body) throws IOException {
+    List<Feature> features = model.features();
+    CSVParser parser = CSVParser.parse(new InputStreamReader(body, StandardCharsets.UTF_8),
+        CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get());
+    List<String> header = parser.getHeaderNames();
+    if (header.isEmpty()) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null, "the CSV has no header row; the first line must name the feature columns");
+    }
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < header.size(); i++) {
+      index.put(header.get(i), i);
+    }
+    int[] columns = new int[features.size()];
+    for (int f = 0; f < columns.length; f++) {
+      Integer c = index.get(features.get(f).name());
+      if (c == null) {
+        throw new ApiException(HttpStatus.BAD_REQUEST, features.get(f).name(), "the CSV header has no column '" + features.get(f).name() + "'; it needs every feature: " + features.stream().map(Feature::name).toList());
+      }
+      columns[f] = c;
+    }
+    Iterator<CSVRecord> records = parser.iterator();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        try {
+          return records.hasNext();
+        } catch (RuntimeException e) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, null, "the CSV cannot be parsed after row " + parser.getRecordNumber() + ": " + e.getMessage());
+        }
+      }
+
+      @Override
+      public Object[] next() {
+        CSVRecord r = records.next();
+        long row = r.getRecordNumber();
+        if (r.size() != header.size()) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, "row " + row, "row " + row + " has " + r.size() + " columns; the header has " + header.size());
+        }
+        Object[] values = new Object[features.size()];
+        for (int f = 0; f < values.length; f++) {
+          try {
+            values[f] = Scorer.fromCell(features.get(f), r.get(columns[f]));
+          } catch (RecordException e) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "row " + row + "." + e.field(), "row " + row + ": " + e.getMessage());
+          }
+        }
+        return values;
+      }
+    };
+  }
+
+  private Iterator<Object[]> ndjsonRows(InputStream body) {
+    BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1 << 16);
+    Scorer scorer = model.scorer();
+    return new Iterator<>() {
+      String next;
+      long line;
+
+      @Override
+      public boolean hasNext() {
+        try {
+          while (next == null) {
+            String l = reader.readLine();
+            if (l == null) {
+              return false;
+            }
+            line++;
+            if (!l.isBlank()) {
+              next = l;
+            }
+          }
+          return true;
+        } catch (IOException e) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
+        }
+      }
+
+      @Override
+      public Object[] next() {
+        hasNext();
+        String l = next;
+        next = null;
+        JsonNode node;
+        try {
+          node = Json.MAPPER.readTree(l);
+        } catch (JsonProcessingException e) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line, "line " + line + " is not valid JSON: " + e.getOriginalMessage());
+        }
+        try {
+          return scorer.values(Json.record(node, "line " + line));
+        } catch (RecordException e) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line + "." + e.field(), "line " + line + ": " + e.getMessage());
+        }
+      }
+    };
+  }
+}

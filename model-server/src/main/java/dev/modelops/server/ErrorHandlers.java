@@ -1,0 +1,69 @@
+package dev.modelops.server;
+
+import dev.modelops.bundle.RecordException;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Error;
+import io.micronaut.http.exceptions.ContentLengthExceededException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns every error a client can cause into a 4xx with a JSON body {@code {"error": ..., "field": ...}}
+ * naming the field or row and the problem. Bad input never yields a 5xx.
+ */
+@Controller
+@Requires(classes = ApiException.class)
+public class ErrorHandlers {
+  static HttpResponse<Map<String, Object>> body(HttpStatus status, String field, String message) {
+    Map<String, Object> b = new LinkedHashMap<>();
+    b.put("error", message);
+    if (field != null) {
+      b.put("field", field);
+    }
+    b.put("status", status.getCode());
+    return HttpResponse.<Map<String, Object>>status(status).contentType(MediaType.APPLICATION_JSON_TYPE).body(b);
+  }
+
+  @Error(global = true)
+  public HttpResponse<Map<String, Object>> api(HttpRequest<?> request, ApiException e) {
+    return body(e.status(), e.field(), e.getMessage());
+  }
+
+  @Error(global = true)
+  public HttpResponse<Map<String, Object>> record(HttpRequest<?> request, RecordException e) {
+    return body(HttpStatus.BAD_REQUEST, e.field(), e.getMessage());
+  }
+
+  @Error(global = true)
+  public HttpResponse<Map<String, Object>> notReady(HttpRequest<?> request, LoadedModel.ModelNotReadyException e) {
+    return body(HttpStatus.SERVICE_UNAVAILABLE, null, "the model is not loaded: " + e.getMessage());
+  }
+
+  @Error(global = true)
+  public HttpResponse<Map<String, Object>> tooLarge(HttpRequest<?> request, ContentLengthExceededException e) {
+    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body is too large: " + e.getMessage());
+  }
+
+  @Error(global = true, status = HttpStatus.NOT_FOUND)
+  public HttpResponse<Map<String, Object>> notFound(HttpRequest<?> request) {
+    return body(HttpStatus.NOT_FOUND, null, "no such endpoint: " + request.getMethod() + " " + request.getPath());
+  }
+
+  @Error(global = true, status = HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+  public HttpResponse<Map<String, Object>> mediaType(HttpRequest<?> request) {
+    return body(HttpStatus.UNSUPPORTED_MEDIA_TYPE, null,
+        "unsupported content type " + request.getContentType().map(MediaType::toString).orElse("(none)")
+            + "; send application/json (or text/csv, application/x-ndjson to /v1/predict/batch)");
+  }
+
+  @Error(global = true, status = HttpStatus.METHOD_NOT_ALLOWED)
+  public HttpResponse<Map<String, Object>> method(HttpRequest<?> request) {
+    return body(HttpStatus.METHOD_NOT_ALLOWED, null, request.getMethod() + " is not allowed on " + request.getPath());
+  }
+
+}

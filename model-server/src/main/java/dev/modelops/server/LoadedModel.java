@@ -1,0 +1,109 @@
+package dev.modelops.server;
+
+import dev.modelops.bundle.BundleException;
+import dev.modelops.bundle.Feature;
+import dev.modelops.bundle.ModelBundle;
+import dev.modelops.bundle.Scorer;
+import dev.modelops.bundle.StorageLocation;
+import io.micronaut.context.annotation.Context;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The served model. Loaded once at start; the server is ready only when the bundle was read and
+ * a warm-up prediction succeeded. A missing or corrupt bundle leaves the server alive but never
+ * ready, with one clear log line, so it never serves wrong answers.
+ */
+@Context
+public class LoadedModel {
+  private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
+
+  private final ModelSettings settings;
+  private final ModelBundle bundle;
+  private final String problem;
+  private final ThreadLocal<Scorer> scorers;
+  private final Instant loadedAt = Instant.now();
+
+  public LoadedModel(ModelSettings settings) {
+    this.settings = settings;
+    ModelBundle b = null;
+    String p = null;
+    try {
+      b = ModelBundle.read(resolve(settings.bundle()));
+      try (Scorer s = b.newScorer()) {
+        Map<String, Object> warmUp = new HashMap<>();
+        for (Feature f : b.features()) {
+          warmUp.put(f.name(), null);
+        }
+        double score = s.score(warmUp);
+        if (Double.isNaN(score)) {
+          throw new BundleException("the warm-up prediction was NaN");
+        }
+      }
+      LOG.info("serving model '{}' version {} from {} ({} features)", b.manifest().model(), settings.version(), settings.bundle(), b.features().size());
+    } catch (BundleException | IllegalArgumentException | IllegalStateException e) {
+      p = "cannot load the model bundle " + settings.bundle() + ": " + e.getMessage();
+      LOG.error("{}; the server stays not ready", p);
+      b = null;
+    }
+    this.bundle = b;
+    this.problem = p;
+    final ModelBundle loaded = b;
+    this.scorers = ThreadLocal.withInitial(() -> loaded.newScorer());
+  }
+
+  /** A local path for a bundle location: a path, file:// or pvc://claim/path. */
+  static Path resolve(String location) {
+    return StorageLocation.local(location, null);
+  }
+
+  public boolean ready() {
+    return bundle != null;
+  }
+
+  /** Why the model is not ready, or null. */
+  public String problem() {
+    return problem;
+  }
+
+  public ModelBundle bundle() {
+    if (bundle == null) {
+      throw new ModelNotReadyException(problem);
+    }
+    return bundle;
+  }
+
+  /** This thread's scorer. */
+  public Scorer scorer() {
+    bundle();
+    return scorers.get();
+  }
+
+  public String name() {
+    return bundle == null ? "unknown" : bundle.manifest().model();
+  }
+
+  public int version() {
+    return settings.version();
+  }
+
+  public List<Feature> features() {
+    return bundle().features();
+  }
+
+  public Instant loadedAt() {
+    return loadedAt;
+  }
+
+  /** Thrown when a prediction is asked of a server whose model did not load. */
+  public static final class ModelNotReadyException extends RuntimeException {
+    public ModelNotReadyException(String message) {
+      super(message);
+    }
+  }
+}

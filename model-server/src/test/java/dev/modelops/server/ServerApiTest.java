@@ -1,0 +1,254 @@
+package dev.modelops.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelops.bundle.ModelBundle;
+import dev.modelops.bundle.Scorer;
+import dev.modelops.trainer.TrainerMain;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP API as clients use it, over real HTTP, serving a bundle the real trainer made. */
+class ServerApiTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir static Path tmp;
+  static Path bundle;
+  static EmbeddedServer server;
+  static String base;
+  static List<Map<String, Object>> rows;
+
+  /** Trains the churn example with the real trainer and returns the bundle directory. */
+  static Path trainChurn(Path dir) {
+    Path out = dir.resolve("churn-bundle");
+    int code = TrainerMain.run(new String[] {"--experiment", "../examples/churn/experiment.yaml", "--param", "max_depth=4", "--output", out.toString()},
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+    assertThat(code).isZero();
+    return out;
+  }
+
+  /** The churn data as JSON-like records, the way clients send them. */
+  static List<Map<String, Object>> churnRecords(ModelBundle b) throws Exception {
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
+      for (var rec : org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (var f : b.features()) {
+          m.put(f.name(), Scorer.fromCell(f, rec.get(f.name()).trim()));
+        }
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    bundle = trainChurn(tmp);
+    rows = churnRecords(ModelBundle.read(bundle));
+    server = ApplicationContext.run(EmbeddedServer.class, Map.of(
+        "micronaut.server.port", -1,
+        "model.bundle", bundle.toString(),
+        "model.version", 3,
+        "model.inference-log", tmp.resolve("log").toString(),
+        "model.drift-window", 1000,
+        "model.max-batch-rows", 50,
+        "model.max-json-bytes", 200_000));
+    base = "http://127.0.0.1:" + server.getPort();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.getApplicationContext().close();
+    }
+  }
+
+  static HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode json(HttpResponse<String> r) throws Exception {
+    return JSON.readTree(r.body());
+  }
+
+  @Test
+  void healthAndServerMetadataFollowTheV2Protocol() throws Exception {
+    assertThat(get("/v2/health/live").statusCode()).isEqualTo(200);
+    assertThat(json(get("/v2/health/ready")).path("ready").asBoolean()).isTrue();
+    assertThat(json(get("/v2")).path("name").asText()).isNotBlank();
+    JsonNode meta = json(get("/v2/models/churn"));
+    assertThat(meta.path("versions").get(0).asText()).isEqualTo("3");
+    assertThat(meta.path("inputs")).hasSize(19);
+    assertThat(meta.path("inputs").get(0).path("datatype").asText()).isEqualTo("FP64");
+    assertThat(meta.path("outputs").get(0).path("name").asText()).isEqualTo("probability");
+    assertThat(get("/v2/models/churn/ready").statusCode()).isEqualTo(200);
+    assertThat(get("/v2/models/churn/versions/3/ready").statusCode()).isEqualTo(200);
+    assertThat(get("/v2/models/churn/versions/3").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void v2InferScoresLikeTheBundleInFlatAndColumnShapes() throws Exception {
+    List<Map<String, Object>> batch = rows.subList(0, 5);
+    StringBuilder inputs = new StringBuilder();
+    StringBuilder nested = new StringBuilder();
+    for (String name : batch.get(0).keySet()) {
+      boolean numeric = batch.get(0).get(name) instanceof Double || name.equals("total_charges");
+      List<Object> data = new ArrayList<>();
+      batch.forEach(r -> data.add(r.get(name)));
+      String d = JSON.writeValueAsString(data);
+      String dt = numeric ? "FP64" : "BYTES";
+      inputs.append(inputs.isEmpty() ? "" : ",").append("{\"name\":\"%s\",\"shape\":[5],\"datatype\":\"%s\",\"data\":%s}".formatted(name, dt, d));
+      List<List<Object>> col = new ArrayList<>();
+      data.forEach(v -> { List<Object> one = new ArrayList<>(); one.add(v); col.add(one); });
+      nested.append(nested.isEmpty() ? "" : ",").append("{\"name\":\"%s\",\"shape\":[5,1],\"datatype\":\"%s\",\"data\":%s}".formatted(name, dt, JSON.writeValueAsString(col)));
+    }
+    JsonNode flat = json(post("/v2/models/churn/infer", "application/json", "{\"id\":\"req-1\",\"inputs\":[" + inputs + "]}"));
+    JsonNode col = json(post("/v2/models/churn/versions/3/infer", "application/json", "{\"inputs\":[" + nested + "]}"));
+    assertThat(flat.path("id").asText()).isEqualTo("req-1");
+    assertThat(flat.path("model_version").asText()).isEqualTo("3");
+    try (Scorer s = ModelBundle.read(bundle).newScorer()) {
+      for (int i = 0; i < 5; i++) {
+        double expected = s.score(batch.get(i));
+        assertThat(flat.path("outputs").get(0).path("data").get(i).asDouble()).isCloseTo(expected, within(1e-6));
+        assertThat(col.path("outputs").get(0).path("data").get(i).asDouble()).isCloseTo(expected, within(1e-6));
+        assertThat(flat.path("outputs").get(1).path("data").get(i).asInt()).isEqualTo(expected >= 0.5 ? 1 : 0);
+      }
+    }
+  }
+
+  @Test
+  void predictAnswersOneRecordOrAnArrayWithClassProbabilityAndId() throws Exception {
+    JsonNode one = json(post("/v1/predict", "application/json", JSON.writeValueAsString(rows.get(0))));
+    assertThat(one.path("id").asText()).isNotBlank();
+    assertThat(one.path("probability").asDouble()).isBetween(0.0, 1.0);
+    assertThat(one.path("class").asInt()).isEqualTo(one.path("probability").asDouble() >= 0.5 ? 1 : 0);
+    JsonNode many = json(post("/v1/predict", "application/json", JSON.writeValueAsString(rows.subList(0, 10))));
+    assertThat(many).hasSize(10);
+    assertThat(many.get(0).path("probability").asDouble()).isCloseTo(one.path("probability").asDouble(), within(1e-9));
+    assertThat(many.get(0).path("id").asText()).isNotEqualTo(one.path("id").asText());
+  }
+
+  @Test
+  void feedbackJoinsEarlierPredictionsIntoLiveAccuracy() throws Exception {
+    JsonNode answers = json(post("/v1/predict", "application/json", JSON.writeValueAsString(rows.subList(100, 104))));
+    List<Map<String, Object>> feedback = new ArrayList<>();
+    for (JsonNode a : answers) {
+      feedback.add(Map.of("id", a.path("id").asText(), "label", a.path("class").asInt()));
+    }
+    feedback.add(Map.of("id", "no-such-id", "label", "Yes"));
+    JsonNode r = json(post("/v1/feedback", "application/json", JSON.writeValueAsString(feedback)));
+    assertThat(r.path("accepted").asInt()).isEqualTo(4);
+    assertThat(r.path("unknown").get(0).asText()).isEqualTo("no-such-id");
+    assertThat(r.path("liveAccuracy").asDouble()).isGreaterThan(0.0);
+    assertThat(post("/v1/feedback", "application/json", "{\"id\":\"x\"}").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void batchScoresCsvAndNdjsonStreams() throws Exception {
+    String csv = Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).subList(0, 201).stream().reduce("", (a, b) -> a + b + "\n");
+    HttpResponse<String> r = post("/v1/predict/batch", "text/csv", csv);
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<String> lines = r.body().lines().toList();
+    assertThat(lines.get(0)).isEqualTo("id,class,probability");
+    assertThat(lines).hasSize(201);
+    try (Scorer s = ModelBundle.read(bundle).newScorer()) {
+      assertThat(Double.parseDouble(lines.get(1).split(",")[2])).isCloseTo(s.score(rows.get(0)), within(1e-6));
+    }
+    StringBuilder nd = new StringBuilder();
+    for (int i = 0; i < 30; i++) {
+      nd.append(JSON.writeValueAsString(rows.get(i))).append('\n');
+    }
+    HttpResponse<String> n = post("/v1/predict/batch", "application/x-ndjson", nd.toString());
+    assertThat(n.statusCode()).isEqualTo(200);
+    assertThat(n.body().lines().toList()).hasSize(30);
+    assertThat(JSON.readTree(n.body().lines().findFirst().orElseThrow()).has("probability")).isTrue();
+  }
+
+  @Test
+  void driftReportsAShiftedSliceAndCountsAreInReferenceBins() throws Exception {
+    // Serve only month-to-month customers: the contract feature must drift.
+    List<Map<String, Object>> shifted = rows.stream().filter(r -> "Month-to-month".equals(r.get("contract"))).limit(1000).toList();
+    for (int i = 0; i < shifted.size(); i += 50) {
+      assertThat(post("/v1/predict", "application/json", JSON.writeValueAsString(shifted.subList(i, Math.min(i + 50, shifted.size())))).statusCode()).isEqualTo(200);
+    }
+    JsonNode drift = json(get("/v1/drift"));
+    assertThat(drift.path("report").path("samples").asLong()).isEqualTo(1000);
+    List<String> drifted = new ArrayList<>();
+    drift.path("report").path("drifted").forEach(d -> drifted.add(d.asText()));
+    assertThat(drifted).contains("contract");
+    JsonNode counts = json(get("/v1/drift/counts"));
+    long monthToMonth = counts.path("categorical").path("contract").get(0).asLong();
+    assertThat(monthToMonth).isEqualTo(1000); // the most frequent training category comes first
+  }
+
+  @Test
+  void metricsArePublishedForPrometheus() throws Exception {
+    post("/v1/predict", "application/json", JSON.writeValueAsString(rows.get(1)));
+    String metrics = get("/prometheus").body();
+    assertThat(metrics).contains("http_server_requests_seconds_bucket", "uri=\"/v1/predict\"");
+    assertThat(metrics).contains("model_served{", "version=\"3\"");
+    assertThat(metrics).contains("model_feature_drift_score{feature=\"contract\"", "model_feature_bin_count{", "model_prediction_psi", "model_live_accuracy", "model_age_seconds", "model_feature_missing_share");
+  }
+
+  @Test
+  void badInputGetsA4xxNamingTheFieldNeverA5xx() throws Exception {
+    Map<String, Object> record = new HashMap<>(rows.get(0));
+    assertError(post("/v1/predict", "text/plain", "{}"), 415, null);
+    assertError(post("/v1/predict", "application/json", "{\"tenure\": 1,"), 400, null);
+    record.remove("contract");
+    assertError(post("/v1/predict", "application/json", JSON.writeValueAsString(record)), 400, "contract");
+    record.put("contract", "Month-to-month");
+    record.put("tenure", "ten");
+    assertError(post("/v1/predict", "application/json", JSON.writeValueAsString(record)), 400, "tenure");
+    String nan = JSON.writeValueAsString(rows.get(0)).replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":NaN");
+    assertError(post("/v1/predict", "application/json", nan), 400, "tenure");
+    String inf = JSON.writeValueAsString(rows.get(0)).replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":Infinity");
+    assertError(post("/v1/predict", "application/json", inf), 400, "tenure");
+    assertError(post("/v1/predict", "application/json", "[]"), 400, null);
+    assertError(post("/v1/predict", "application/json", JSON.writeValueAsString(rows.subList(0, 51))), 413, null);
+    assertError(post("/v1/predict", "application/json", "[" + "1,".repeat(150_000) + "1]"), 413, null);
+    assertError(get("/v2/models/not-churn"), 404, "model_name");
+    assertError(get("/v2/models/churn/versions/9"), 404, "model_version");
+    assertError(post("/v2/models/churn/infer", "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"shape\":[1],\"datatype\":\"FP64\",\"data\":[1]}]}"), 400, "monthly_charges");
+    assertError(post("/v1/predict/batch", "text/csv", Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).get(0) + "\n"), 400, null);
+    String header = Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).get(0);
+    assertError(post("/v1/predict/batch", "text/csv", header + "\n\"No\",1,0\n"), 400, "row 1");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", "{\"tenure\": \n"), 400, "line 1");
+  }
+
+  static void assertError(HttpResponse<String> r, int status, String field) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    JsonNode body = json(r);
+    assertThat(body.path("error").asText()).as(r.body()).isNotBlank();
+    if (field != null) {
+      assertThat(body.path("field").asText()).as(r.body()).isEqualTo(field);
+    }
+  }
+}

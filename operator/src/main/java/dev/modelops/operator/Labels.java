@@ -1,0 +1,26 @@
+package dev.modelops.operator;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The labels on everything the operator creates, so Argo CD and kubectl can group them. */
+public final class Labels {
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String EXPERIMENT = "modelops.dev/experiment";
+  public static final String TRIAL = "modelops.dev/trial";
+  public static final String MODEL = "modelops.dev/model";
+  public static final String VERSION = "modelops.dev/version";
+
+  private Labels() {}
+
+  public static Map<String, String> of(String component, String model, String instance) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("app.kubernetes.io/name", "modelops");
+    m.put("app.kubernetes.io/instance", instance);
+    m.put("app.kubernetes.io/component", component);
+    m.put("app.kubernetes.io/part-of", model);
+    m.put(MANAGED_BY, "modelops-operator");
+    m.put(MODEL, model);
+    return m;
+  }
+}

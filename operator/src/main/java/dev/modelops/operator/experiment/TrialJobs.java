@@ -1,0 +1,126 @@
+package dev.modelops.operator.experiment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.operator.Labels;
+import dev.modelops.operator.OperatorSettings;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the Job that runs one trial (see docs/architecture.md for the trainer contract). */
+public final class TrialJobs {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String PVC_ROOT = "/mnt/modelops";
+
+  private TrialJobs() {}
+
+  /** The deterministic name of a trial (and its Job): {@code <experiment>-t<index>}. */
+  public static String trialName(String experiment, int index) {
+    return experiment + "-t" + index;
+  }
+
+  /** Where a trial writes its bundle. */
+  public static String bundleUri(OperatorSettings settings, Experiment exp, String trial) {
+    return "pvc://" + settings.artifactsClaim() + "/" + exp.getMetadata().getNamespace() + "/" + exp.getMetadata().getName() + "/" + trial;
+  }
+
+  public static Job build(Experiment exp, int index, Map<String, String> params, OperatorSettings settings) {
+    String name = trialName(exp.getMetadata().getName(), index);
+    ExperimentSpec spec = exp.getSpec();
+    ExperimentSpec.Trainer trainer = spec.getTrainer() == null ? new ExperimentSpec.Trainer() : spec.getTrainer();
+    List<String> args = new ArrayList<>();
+    params.forEach((k, v) -> {
+      args.add("--param");
+      args.add(k + "=" + v);
+    });
+    args.add("--output");
+    args.add(bundleUri(settings, exp, name));
+
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    addClaim(settings.artifactsClaim(), false, volumes, mounts);
+    String data = spec.getDataset().getUri();
+    if (data.startsWith("pvc://")) {
+      String claim = data.substring("pvc://".length()).split("/", 2)[0];
+      if (!claim.equals(settings.artifactsClaim())) {
+        addClaim(claim, true, volumes, mounts);
+      }
+    }
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+
+    Map<String, String> labels = Labels.of("trial", spec.getModel(), exp.getMetadata().getName());
+    labels.put(Labels.EXPERIMENT, exp.getMetadata().getName());
+    labels.put(Labels.TRIAL, name);
+    ResourceRequirements resources = new ResourceRequirements();
+    if (trainer.getResources() != null) {
+      resources.setRequests(trainer.getResources().getRequests() == null ? null : new LinkedHashMap<String, Quantity>(trainer.getResources().getRequests()));
+      resources.setLimits(trainer.getResources().getLimits() == null ? null : new LinkedHashMap<String, Quantity>(trainer.getResources().getLimits()));
+    }
+    String image = trainer.getImage() == null || trainer.getImage().isBlank() ? settings.trainerImage() : trainer.getImage();
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(exp.getMetadata().getNamespace())
+        .withLabels(labels)
+        .withOwnerReferences(new OwnerReferenceBuilder()
+            .withApiVersion(exp.getApiVersion()).withKind(exp.getKind()).withName(exp.getMetadata().getName())
+            .withUid(exp.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build())
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(trainer.getBackoffLimit() == null ? 0 : trainer.getBackoffLimit())
+        .withActiveDeadlineSeconds(Durations.seconds(trainer.getTimeout() == null ? "1h" : trainer.getTimeout()))
+        .withTtlSecondsAfterFinished(null)
+        .withNewTemplate()
+        .withNewMetadata().withLabels(labels).endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withServiceAccountName(trainer.getServiceAccountName())
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(1000L).withFsGroup(1000L).endSecurityContext()
+        .withContainers(new ContainerBuilder()
+            .withName("trainer")
+            .withImage(image)
+            .withImagePullPolicy(trainer.getImagePullPolicy() == null ? null : trainer.getImagePullPolicy().name())
+            .withArgs(args)
+            .withEnv(new EnvVar("MODELOPS_EXPERIMENT", specJson(exp), null), new EnvVar("MODELOPS_PVC_ROOT", PVC_ROOT, null))
+            .withResources(resources)
+            .withVolumeMounts(mounts)
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).endSecurityContext()
+            .build())
+        .withVolumes(volumes)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static void addClaim(String claim, boolean readOnly, List<Volume> volumes, List<VolumeMount> mounts) {
+    String volume = "pvc-" + (volumes.size());
+    volumes.add(new VolumeBuilder().withName(volume).withNewPersistentVolumeClaim(claim, readOnly).build());
+    mounts.add(new VolumeMountBuilder().withName(volume).withMountPath(PVC_ROOT + "/" + claim).withReadOnly(readOnly).build());
+  }
+
+  static String specJson(Experiment exp) {
+    try {
+      return JSON.writeValueAsString(Map.of("spec", exp.getSpec()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

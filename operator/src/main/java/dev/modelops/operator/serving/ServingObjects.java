@@ -1,0 +1,126 @@
+package dev.modelops.operator.serving;
+
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.operator.Labels;
+import dev.modelops.operator.OperatorSettings;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The desired Deployment and Services of served versions. */
+public final class ServingObjects {
+  static final int PORT = 8080;
+
+  private ServingObjects() {}
+
+  /** The labels selecting one version's pods. */
+  public static Map<String, String> selector(String model, int version) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(Labels.MODEL, model);
+    m.put(Labels.VERSION, Integer.toString(version));
+    return m;
+  }
+
+  static OwnerReference owner(ModelVersion mv, boolean controller) {
+    return new OwnerReferenceBuilder().withApiVersion(mv.getApiVersion()).withKind(mv.getKind()).withName(mv.getMetadata().getName())
+        .withUid(mv.getMetadata().getUid()).withController(controller).withBlockOwnerDeletion(controller).build();
+  }
+
+  static Map<String, String> labels(ModelVersion mv) {
+    Map<String, String> l = Labels.of("model-server", mv.getSpec().getModel(), mv.getMetadata().getName());
+    l.putAll(selector(mv.getSpec().getModel(), mv.getSpec().getVersion()));
+    return l;
+  }
+
+  public static Deployment deployment(ModelVersion mv, int replicas, OperatorSettings settings) {
+    ModelVersionSpec spec = mv.getSpec();
+    ModelVersionSpec.Serving serving = spec.getServing() == null ? new ModelVersionSpec.Serving() : spec.getServing();
+    String uri = spec.getArtifact().getUri();
+    List<Volume> volumes = new ArrayList<>();
+    List<VolumeMount> mounts = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    if (uri.startsWith("pvc://")) {
+      String claim = uri.substring("pvc://".length()).split("/", 2)[0];
+      volumes.add(new VolumeBuilder().withName("bundle").withNewPersistentVolumeClaim(claim, true).build());
+      mounts.add(new VolumeMountBuilder().withName("bundle").withMountPath("/mnt/modelops/" + claim).withReadOnly(true).build());
+    }
+    ResourceRequirements resources = new ResourceRequirements();
+    if (serving.getResources() != null) {
+      resources.setRequests(serving.getResources().getRequests() == null ? null : new LinkedHashMap<String, Quantity>(serving.getResources().getRequests()));
+      resources.setLimits(serving.getResources().getLimits() == null ? null : new LinkedHashMap<String, Quantity>(serving.getResources().getLimits()));
+    }
+    Map<String, String> labels = labels(mv);
+    return new DeploymentBuilder()
+        .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
+        .withLabels(labels).withOwnerReferences(owner(mv, true)).endMetadata()
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector().withMatchLabels(selector(spec.getModel(), spec.getVersion())).endSelector()
+        .withNewTemplate()
+        .withNewMetadata().withLabels(labels).endMetadata()
+        .withNewSpec()
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(1000L).withFsGroup(1000L).endSecurityContext()
+        .withContainers(new ContainerBuilder()
+            .withName("model-server")
+            .withImage(serving.getImage() == null || serving.getImage().isBlank() ? settings.serverImage() : serving.getImage())
+            .addNewPort().withName("http").withContainerPort(PORT).endPort()
+            .addNewEnv().withName("MODEL_BUNDLE").withValue(uri).endEnv()
+            .addNewEnv().withName("MODEL_VERSION").withValue(Integer.toString(spec.getVersion())).endEnv()
+            .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow() == null ? 10000 : serving.getDriftWindow())).endEnv()
+            .addNewEnv().withName("MODELOPS_PVC_ROOT").withValue("/mnt/modelops").endEnv()
+            .withNewReadinessProbe().withNewHttpGet().withPath("/v2/health/ready").withPort(new IntOrString("http")).endHttpGet()
+            .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()
+            .withNewLivenessProbe().withNewHttpGet().withPath("/v2/health/live").withPort(new IntOrString("http")).endHttpGet()
+            .withInitialDelaySeconds(20).withPeriodSeconds(10).endLivenessProbe()
+            .withResources(resources)
+            .withVolumeMounts(mounts)
+            .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).endSecurityContext()
+            .build())
+        .withVolumes(volumes)
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** The Service of one version: {@code <modelversion>}, port 8080. */
+  public static Service versionService(ModelVersion mv) {
+    return new ServiceBuilder()
+        .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
+        .withLabels(labels(mv)).withOwnerReferences(owner(mv, true)).endMetadata()
+        .withNewSpec().withSelector(selector(mv.getSpec().getModel(), mv.getSpec().getVersion()))
+        .addNewPort().withName("http").withPort(PORT).withTargetPort(new IntOrString("http")).endPort().endSpec()
+        .build();
+  }
+
+  /**
+   * The model's stable Service, {@code <model>}, selecting the routed version's pods. Every
+   * Production version owns it (not as controller), so it goes away with the last of them.
+   */
+  public static Service stableService(String namespace, String model, int routedVersion, List<ModelVersion> owners) {
+    Map<String, String> labels = Labels.of("model-endpoint", model, model);
+    return new ServiceBuilder()
+        .withNewMetadata().withName(model).withNamespace(namespace).withLabels(labels)
+        .withOwnerReferences(owners.stream().map(o -> owner(o, false)).toList()).endMetadata()
+        .withNewSpec().withSelector(selector(model, routedVersion))
+        .addNewPort().withName("http").withPort(PORT).withTargetPort(new IntOrString("http")).endPort().endSpec()
+        .build();
+  }
+}

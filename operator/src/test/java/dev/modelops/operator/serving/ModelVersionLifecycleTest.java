@@ -1,0 +1,141 @@
+package dev.modelops.operator.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.ModelVersionStatus;
+import dev.modelops.operator.OperatorSettings;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Serving, promotion without downtime, supersession and archiving, against the Fabric8 mock API
+ * server. The mock has no server-side apply, so these tests write objects with create-or-merge-patch;
+ * the operator itself applies server-side, which the real-API-server tests must cover.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ModelVersionLifecycleTest {
+  static KubernetesClient client;
+  static final OperatorSettings SETTINGS = new OperatorSettings("trainer:test", "server:test", "modelops-artifacts");
+
+  ModelVersion create(String model, int version, ModelVersionSpec.Stage stage) {
+    ModelVersion mv = new ModelVersion();
+    mv.getMetadata().setName(model + "-v" + version);
+    mv.getMetadata().setNamespace("serve");
+    mv.getMetadata().setUid(UUID.randomUUID().toString());
+    mv.getMetadata().setGeneration(1L);
+    ModelVersionSpec spec = new ModelVersionSpec();
+    spec.setModel(model);
+    spec.setVersion(version);
+    ModelVersionSpec.Artifact a = new ModelVersionSpec.Artifact();
+    a.setUri("pvc://modelops-artifacts/serve/exp/t" + version);
+    spec.setArtifact(a);
+    spec.setStage(stage);
+    ModelVersionSpec.Serving serving = new ModelVersionSpec.Serving();
+    serving.setReplicas(2);
+    spec.setServing(serving);
+    mv.setSpec(spec);
+    return client.resource(mv).create();
+  }
+
+  ModelVersionStatus reconcile(ModelVersion mv) {
+    ModelVersion fresh = client.resources(ModelVersion.class).inNamespace("serve").withName(mv.getMetadata().getName()).get();
+    fresh.setStatus(mv.getStatus());
+    ModelVersionStatus s = new ModelVersionLifecycle(client, SETTINGS, ModelVersionLifecycle.Applier.createOrMergePatch()).reconcile(fresh).status();
+    mv.setStatus(s);
+    return s;
+  }
+
+  void makeReady(String name) {
+    Deployment d = client.apps().deployments().inNamespace("serve").withName(name).get();
+    d.setStatus(new DeploymentStatusBuilder().withReplicas(d.getSpec().getReplicas()).withReadyReplicas(d.getSpec().getReplicas()).build());
+    client.apps().deployments().inNamespace("serve").resource(d).updateStatus();
+  }
+
+  Deployment deployment(String name) {
+    return client.apps().deployments().inNamespace("serve").withName(name).get();
+  }
+
+  @Test
+  void aNewProductionVersionTakesTrafficOnlyOnceReadyThenTheOldOneIsSuperseded() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
+    Deployment d1 = deployment("churn-v1");
+    var container = d1.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getImage()).isEqualTo("server:test");
+    assertThat(container.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("MODEL_BUNDLE");
+      assertThat(e.getValue()).isEqualTo("pvc://modelops-artifacts/serve/exp/t1");
+    });
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
+    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(d1.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(d1.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(d1.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("churn-v1");
+    assertThat(client.services().inNamespace("serve").withName("churn-v1").get()).isNotNull();
+
+    makeReady("churn-v1");
+    ModelVersionStatus s1 = reconcile(v1);
+    assertThat(s1.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(s1.getReceivesProductionTraffic()).isTrue();
+    assertThat(s1.getEndpoint()).isEqualTo("http://churn-v1.serve.svc:8080");
+    assertThat(s1.getReadyReplicas()).isEqualTo(2);
+    assertThat(s1.getSelector()).isEqualTo("modelops.dev/model=churn,modelops.dev/version=1");
+    assertThat(client.services().inNamespace("serve").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+
+    ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
+    assertThat(reconcile(v2).getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
+    assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(client.services().inNamespace("serve").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+
+    makeReady("churn-v2");
+    ModelVersionStatus s2 = reconcile(v2);
+    assertThat(s2.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(s2.getReceivesProductionTraffic()).isTrue();
+    assertThat(client.services().inNamespace("serve").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+    s1 = reconcile(v1);
+    assertThat(s1.getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
+    assertThat(s1.getMessage()).contains("churn-v2");
+    assertThat(deployment("churn-v1").getSpec().getReplicas()).isZero();
+    assertThat(client.resources(ModelVersion.class).inNamespace("serve").withName("churn-v1").get().getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
+  }
+
+  @Test
+  void archivingRemovesServingObjectsButKeepsTheRecord() {
+    ModelVersion v = create("spam", 1, ModelVersionSpec.Stage.Staging);
+    reconcile(v);
+    assertThat(deployment("spam-v1")).isNotNull();
+    ModelVersion archived = client.resources(ModelVersion.class).inNamespace("serve").withName("spam-v1").edit(m -> {
+      m.getSpec().setStage(ModelVersionSpec.Stage.Archived);
+      return m;
+    });
+    v.setSpec(archived.getSpec());
+    assertThat(reconcile(v).getPhase()).isEqualTo(ModelVersionStatus.Phase.Archived);
+    assertThat(deployment("spam-v1")).isNull();
+    assertThat(client.services().inNamespace("serve").withName("spam-v1").get()).isNull();
+    assertThat(client.resources(ModelVersion.class).inNamespace("serve").withName("spam-v1").get()).isNotNull();
+  }
+
+  @Test
+  void theHighestReadyProductionVersionIsRoutedAndTheIntendedWinnerIsTheHighest() {
+    var v1 = new ProductionRouting.Version("m-v1", 1, true, true);
+    var v2 = new ProductionRouting.Version("m-v2", 2, true, false);
+    var v3 = new ProductionRouting.Version("m-v3", 3, false, true);
+    ProductionRouting.Decision d = ProductionRouting.decide(List.of(v1, v2, v3));
+    assertThat(d.winner()).get().isEqualTo(v2);
+    assertThat(d.routed()).get().isEqualTo(v1);
+    assertThat(d.superseded(v1)).isFalse();
+    var v2ready = new ProductionRouting.Version("m-v2", 2, true, true);
+    d = ProductionRouting.decide(List.of(v1, v2ready, v3));
+    assertThat(d.routed()).get().isEqualTo(v2ready);
+    assertThat(d.superseded(v1)).isTrue();
+    assertThat(d.superseded(v3)).isFalse();
+  }
+}

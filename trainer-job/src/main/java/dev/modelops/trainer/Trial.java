@@ -1,0 +1,242 @@
+package dev.modelops.trainer;
+
+import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.bundle.CsrBuilder;
+import dev.modelops.bundle.FeaturePipeline;
+import dev.modelops.bundle.Manifest;
+import dev.modelops.bundle.ModelBundle;
+import dev.modelops.bundle.MutualInformation;
+import dev.modelops.bundle.PipelineFitter;
+import dev.modelops.bundle.ProfileBuilder;
+import dev.modelops.bundle.RawTable;
+import dev.modelops.bundle.ReferenceProfile;
+import dev.modelops.bundle.Scorer;
+import dev.modelops.trainer.TrainerInputException.Reason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+/** One trial: load, split, fit features, train, evaluate, write the bundle. */
+final class Trial {
+  /** What a finished trial reports. */
+  record Outcome(
+      double objective,
+      Map<String, Double> metrics,
+      Map<String, Long> confusion,
+      String bundleUri,
+      Path bundleDir,
+      Map<String, String> params,
+      Map<String, Long> timings,
+      int[] validationRows,
+      double[] validationPredictions) {}
+
+  private Trial() {}
+
+  static Outcome run(ExperimentSpec spec, Path experimentDir, Map<String, String> trialValues, String output) {
+    long t0 = System.nanoTime();
+    Map<String, Long> timings = new LinkedHashMap<>();
+    Map<String, String> checked = TrialParameters.checkTrialValues(spec, trialValues);
+    Map<String, String> params = new TreeMap<>(TrialParameters.fixed(spec));
+    params.putAll(checked);
+    ExperimentSpec.Dataset ds = spec.getDataset();
+    long seed = ds.getSeed() == null ? 42 : ds.getSeed();
+    TrialParameters.Booster booster = TrialParameters.booster(params, seed);
+
+    Path outDir = outputDir(output, experimentDir);
+
+    CsvLoader.Data data;
+    try (InputStream in = Locations.open(ds.getUri(), experimentDir)) {
+      data = CsvLoader.load(in, ds.getUri(), ds);
+    } catch (IOException e) {
+      throw new TrainerInputException(Reason.BadData, "cannot read the dataset " + ds.getUri() + ": " + e.getMessage());
+    }
+    timings.put("loadMs", ms(t0));
+
+    long t1 = System.nanoTime();
+    double split = ds.getValidationSplit() == null ? 0.2 : ds.getValidationSplit();
+    int[][] parts = stratifiedSplit(data.labels(), split, seed);
+    RawTable train = data.table().select(parts[0]);
+    RawTable valid = data.table().select(parts[1]);
+    int[] trainLabels = pick(data.labels(), parts[0]);
+    int[] validLabels = pick(data.labels(), parts[1]);
+    if (valid.rows() == 0 || train.rows() == 0) {
+      throw new TrainerInputException(Reason.BadData, "the dataset has too few rows (" + data.table().rows() + ") for spec.dataset.validationSplit " + split);
+    }
+
+    ExperimentSpec.Features f = ds.getFeatures();
+    ExperimentSpec.TextOptions text = f.getTextOptions() == null ? new ExperimentSpec.TextOptions() : f.getTextOptions();
+    PipelineFitter.Options options = new PipelineFitter.Options(
+        orDefault(f.getCategoricalMinCount(), 5), orDefault(text.getNgramMin(), 1), orDefault(text.getNgramMax(), 2),
+        orDefault(text.getMaxVocabulary(), 20000), orDefault(text.getMinDocumentFrequency(), 2));
+    FeaturePipeline pipeline = PipelineFitter.fit(train, options);
+    Csr trainCsr = Csr.encode(pipeline, train);
+    ExperimentSpec.FeatureSelection selection = spec.getFeatureSelection();
+    if (selection != null && selection.getMethod() == ExperimentSpec.SelectionMethod.MUTUAL_INFORMATION && selection.getTopK() != null
+        && selection.getTopK() < pipeline.width()) {
+      int[] top = MutualInformation.topK(trainCsr.headers, trainCsr.cols, trainCsr.vals, pipeline.width(), pipeline.numeric().size(), trainLabels, selection.getTopK());
+      pipeline = pipeline.select(top);
+      trainCsr = Csr.encode(pipeline, train);
+    }
+    Csr validCsr = Csr.encode(pipeline, valid);
+    timings.put("featuresMs", ms(t1));
+
+    long t2 = System.nanoTime();
+    Booster model;
+    byte[] modelBytes;
+    double[] validPredictions;
+    DMatrix dtrain = null;
+    try {
+      dtrain = trainCsr.matrix(pipeline.width());
+      dtrain.setLabel(toFloat(trainLabels));
+      model = XGBoost.train(dtrain, booster.params(), booster.rounds(), Map.of(), null, null);
+      modelBytes = model.toByteArray("ubj");
+      validPredictions = Scorer.predict(validCsr.headers, validCsr.cols, validCsr.vals, pipeline.width(), model);
+      model.dispose();
+    } catch (XGBoostError e) {
+      String message = ExperimentLoader.firstLine(e.getMessage());
+      if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
+        throw new TrainerInputException(Reason.BadParameter, "XGBoost refused the parameters " + params + ": " + message);
+      }
+      throw new IllegalStateException("XGBoost failed: " + message, e);
+    } finally {
+      if (dtrain != null) {
+        dtrain.dispose();
+      }
+    }
+    timings.put("trainMs", ms(t2));
+
+    long t3 = System.nanoTime();
+    Evaluation.Result eval = Evaluation.evaluate(validLabels, validPredictions);
+    String objectiveName = spec.getObjective().getMetric().key();
+    double objective = eval.metrics().get(objectiveName);
+    timings.put("evaluateMs", ms(t3));
+
+    long t4 = System.nanoTime();
+    ReferenceProfile profile = ProfileBuilder.build(train, pipeline, validPredictions);
+    Manifest manifest = new Manifest(
+        ModelBundle.FORMAT_VERSION, spec.getModel(), "xgboost", pipeline.features(), ds.getLabel(), ds.getPositiveClass(),
+        Instant.now().toString(), eval.metrics(), params,
+        new Manifest.DataFingerprint(ds.getUri(), data.sha256(), data.table().rows()), Manifest.Files.standard());
+    try {
+      ModelBundle.write(outDir, manifest, pipeline, profile, modelBytes);
+    } catch (RuntimeException e) {
+      throw new TrainerInputException(Reason.BadOutput, "cannot write the bundle to " + outDir + ": " + e.getMessage() + "; choose a writable --output");
+    }
+    timings.put("writeMs", ms(t4));
+    timings.put("totalMs", ms(t0));
+    String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
+    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, outDir, params, timings, parts[1], validPredictions);
+  }
+
+  /** Resolves and checks the output location before any training time is spent. */
+  static Path outputDir(String output, Path experimentDir) {
+    if (output.startsWith("http://") || output.startsWith("https://")) {
+      throw new TrainerInputException(Reason.BadOutput, "--output " + output + " cannot be written over HTTP; use a path, file:// or pvc://");
+    }
+    Path dir = Locations.localPath(output, null, "--output");
+    try {
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".probe", ".tmp");
+      Files.delete(probe);
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      throw new TrainerInputException(
+          Reason.BadOutput, "cannot write to the output " + dir + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); choose a writable --output");
+    }
+    return dir;
+  }
+
+  /** Stratified split: the same share of each class goes to validation; deterministic per seed. */
+  static int[][] stratifiedSplit(int[] labels, double share, long seed) {
+    List<Integer> pos = new ArrayList<>();
+    List<Integer> neg = new ArrayList<>();
+    for (int i = 0; i < labels.length; i++) {
+      (labels[i] == 1 ? pos : neg).add(i);
+    }
+    Random random = new Random(seed);
+    java.util.Collections.shuffle(pos, random);
+    java.util.Collections.shuffle(neg, random);
+    int vp = (int) Math.round(pos.size() * share);
+    int vn = (int) Math.round(neg.size() * share);
+    int[] valid = new int[vp + vn];
+    int[] train = new int[labels.length - vp - vn];
+    int a = 0;
+    int b = 0;
+    for (int i = 0; i < pos.size(); i++) {
+      if (i < vp) {
+        valid[a++] = pos.get(i);
+      } else {
+        train[b++] = pos.get(i);
+      }
+    }
+    for (int i = 0; i < neg.size(); i++) {
+      if (i < vn) {
+        valid[a++] = neg.get(i);
+      } else {
+        train[b++] = neg.get(i);
+      }
+    }
+    Arrays.sort(valid);
+    Arrays.sort(train);
+    return new int[][] {train, valid};
+  }
+
+  private static int[] pick(int[] values, int[] idx) {
+    int[] out = new int[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      out[i] = values[idx[i]];
+    }
+    return out;
+  }
+
+  private static float[] toFloat(int[] v) {
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = v[i];
+    }
+    return out;
+  }
+
+  private static int orDefault(Integer v, int d) {
+    return v == null ? d : v;
+  }
+
+  private static long ms(long since) {
+    return (System.nanoTime() - since) / 1_000_000;
+  }
+
+  /** A CSR matrix of encoded rows. */
+  static final class Csr {
+    long[] headers;
+    int[] cols;
+    float[] vals;
+
+    static Csr encode(FeaturePipeline pipeline, RawTable table) {
+      CsrBuilder builder = new CsrBuilder(pipeline, table.rows());
+      for (int r = 0; r < table.rows(); r++) {
+        builder.add(table.row(r));
+      }
+      Csr c = new Csr();
+      c.headers = builder.headers();
+      c.cols = builder.columns();
+      c.vals = builder.values();
+      return c;
+    }
+
+    DMatrix matrix(int width) throws XGBoostError {
+      return new DMatrix(headers, cols, vals, DMatrix.SparseType.CSR, width);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.modelops.trainer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.api.v1alpha1.ExperimentSpec.SearchParameter;
+import dev.modelops.trainer.TrainerInputException.Reason;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One trial's hyperparameters: the Experiment's fixed algorithm params overridden by the trial's
+ * searched values, each checked against the search space.
+ */
+final class TrialParameters {
+  /** XGBoost's name for the number of boosting rounds, which is not a booster parameter. */
+  static final String ROUNDS = "num_round";
+
+  static final int DEFAULT_ROUNDS = 100;
+
+  private TrialParameters() {}
+
+  /** Checks the trial's values against the search space; returns them by name, in order given. */
+  static Map<String, String> checkTrialValues(ExperimentSpec spec, Map<String, String> given) {
+    List<SearchParameter> space = spec.getSearch() == null || spec.getSearch().getParameters() == null
+        ? List.of() : spec.getSearch().getParameters();
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : given.entrySet()) {
+      SearchParameter p = space.stream().filter(s -> s.getName().equals(e.getKey())).findFirst()
+          .orElseThrow(() -> new TrainerInputException(
+              Reason.BadParameter,
+              "--param " + e.getKey() + " is not in spec.search.parameters; searched parameters are "
+                  + space.stream().map(SearchParameter::getName).toList()));
+      out.put(e.getKey(), check(p, e.getValue()));
+    }
+    return out;
+  }
+
+  private static String check(SearchParameter p, String value) {
+    String v = value.trim();
+    switch (p.getType()) {
+      case INT -> {
+        long n;
+        try {
+          n = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+          throw new TrainerInputException(Reason.BadParameter, "--param " + p.getName() + "=" + value + " must be an integer");
+        }
+        if (n < p.getMin() || n > p.getMax()) {
+          throw outside(p, value);
+        }
+        return Long.toString(n);
+      }
+      case DOUBLE -> {
+        double d;
+        try {
+          d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+          throw new TrainerInputException(Reason.BadParameter, "--param " + p.getName() + "=" + value + " must be a number");
+        }
+        if (Double.isNaN(d) || d < p.getMin() || d > p.getMax()) {
+          throw outside(p, value);
+        }
+        return v;
+      }
+      case CATEGORICAL -> {
+        if (p.getValues() == null || !p.getValues().contains(v)) {
+          throw new TrainerInputException(
+              Reason.BadParameter, "--param " + p.getName() + "=" + value + " is not one of the searched values " + p.getValues());
+        }
+        return v;
+      }
+      default -> throw new IllegalStateException(String.valueOf(p.getType()));
+    }
+  }
+
+  private static TrainerInputException outside(SearchParameter p, String value) {
+    return new TrainerInputException(
+        Reason.BadParameter,
+        "--param " + p.getName() + "=" + value + " is outside the search space [" + fmt(p.getMin()) + ", " + fmt(p.getMax()) + "]");
+  }
+
+  private static String fmt(Double d) {
+    return d == Math.rint(d) ? Long.toString(d.longValue()) : d.toString();
+  }
+
+  /** The fixed params of spec.algorithm.params as strings, sorted by name. */
+  static Map<String, String> fixed(ExperimentSpec spec) {
+    Map<String, String> out = new TreeMap<>();
+    if (spec.getAlgorithm() != null && spec.getAlgorithm().getParams() != null) {
+      for (Map.Entry<String, JsonNode> e : spec.getAlgorithm().getParams().entrySet()) {
+        out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString());
+      }
+    }
+    return out;
+  }
+
+  /** The booster parameters XGBoost gets, with the defaults modelops sets, and the round count. */
+  record Booster(Map<String, Object> params, int rounds) {}
+
+  static Booster booster(Map<String, String> merged, long seed) {
+    Map<String, Object> params = new TreeMap<>();
+    params.put("objective", "binary:logistic");
+    params.put("eval_metric", "logloss");
+    params.put("tree_method", "hist");
+    params.put("verbosity", 0);
+    params.put("seed", seed);
+    int rounds = DEFAULT_ROUNDS;
+    for (Map.Entry<String, String> e : merged.entrySet()) {
+      if (e.getKey().equals(ROUNDS) || e.getKey().equals("n_estimators")) {
+        try {
+          rounds = (int) Double.parseDouble(e.getValue());
+        } catch (NumberFormatException ex) {
+          throw new TrainerInputException(Reason.BadParameter, e.getKey() + "=" + e.getValue() + " must be a whole number of boosting rounds");
+        }
+        if (rounds < 1 || rounds > 100_000) {
+          throw new TrainerInputException(Reason.BadParameter, e.getKey() + "=" + e.getValue() + " must be between 1 and 100000");
+        }
+      } else {
+        params.put(e.getKey(), e.getValue());
+      }
+    }
+    return new Booster(params, rounds);
+  }
+}
