@@ -10,7 +10,6 @@ import dev.modelops.bundle.PipelineFitter;
 import dev.modelops.bundle.ProfileBuilder;
 import dev.modelops.bundle.RawTable;
 import dev.modelops.bundle.ReferenceProfile;
-import dev.modelops.bundle.Scorer;
 import dev.modelops.trainer.TrainerInputException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,7 +93,7 @@ final class Trial {
     timings.put("featuresMs", ms(t1));
 
     long t2 = System.nanoTime();
-    Booster model;
+    Booster model = null;
     byte[] modelBytes;
     double[] validPredictions;
     DMatrix dtrain = null;
@@ -103,8 +102,7 @@ final class Trial {
       dtrain.setLabel(toFloat(trainLabels));
       model = XGBoost.train(dtrain, booster.params(), booster.rounds(), Map.of(), null, null);
       modelBytes = model.toByteArray("ubj");
-      validPredictions = Scorer.predict(validCsr.headers, validCsr.cols, validCsr.vals, pipeline.width(), model);
-      model.dispose();
+      validPredictions = predict(model, validCsr, pipeline.width());
     } catch (XGBoostError e) {
       String message = ExperimentLoader.firstLine(e.getMessage());
       if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
@@ -112,6 +110,9 @@ final class Trial {
       }
       throw new IllegalStateException("XGBoost failed: " + message, e);
     } finally {
+      if (model != null) {
+        model.dispose();
+      }
       if (dtrain != null) {
         dtrain.dispose();
       }
@@ -139,6 +140,21 @@ final class Trial {
     timings.put("totalMs", ms(t0));
     String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
     return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, outDir, params, timings, parts[1], validPredictions);
+  }
+
+  /** XGBoost's own predictions: the reference the bundle's Java scorer is tested against. */
+  static double[] predict(Booster booster, Csr rows, int width) throws XGBoostError {
+    DMatrix m = rows.matrix(width);
+    try {
+      float[][] p = booster.predict(m);
+      double[] out = new double[p.length];
+      for (int i = 0; i < p.length; i++) {
+        out[i] = p[i][0];
+      }
+      return out;
+    } finally {
+      m.dispose();
+    }
   }
 
   /** Resolves and checks the output location before any training time is spent. */
