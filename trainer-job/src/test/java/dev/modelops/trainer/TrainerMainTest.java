@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +87,42 @@ class TrainerMainTest {
     assertThat(termination.getBytes(StandardCharsets.UTF_8).length).isLessThan(4096);
     assertThat(new ObjectMapper().readTree(termination)).isEqualTo(result);
     assertThat(tmp.resolve("bundle/manifest.json")).exists();
+  }
+
+  /** Runs the trainer as its own process, as a Job does, with the given environment. */
+  Process launch(Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+        TrainerMain.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  @Test
+  void inAJobTheExperimentComesFromTheEnvironmentAndTheExitCodeFromTheProcess() throws Exception {
+    String json = new ObjectMapper().writeValueAsString(
+        ExperimentLoader.YAML.readTree(Fixtures.churn(Fixtures.DATA.resolve("telco-churn.csv").toString(), "")));
+    Path log = tmp.resolve("termination-log");
+    Files.writeString(log, "");
+    Map<String, String> env = Map.of("MODELOPS_EXPERIMENT", json, "MODELOPS_TERMINATION_LOG", log.toString());
+
+    Process ok = launch(env, "--param", "max_depth=3", "--output", "out/bundle");
+    String out = new String(ok.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(ok.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(ok.waitFor()).as(err).isZero();
+    String[] lines = out.strip().split("\n");
+    JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
+    assertThat(result.path("status").asText()).isEqualTo("Succeeded");
+    assertThat(new ObjectMapper().readTree(Files.readString(log))).isEqualTo(result);
+    assertThat(tmp.resolve("out/bundle/manifest.json")).as("a relative --output resolves against the working folder").exists();
+
+    Process bad = launch(env, "--param", "max_depth=99", "--output", "out/other");
+    String badErr = new String(bad.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    bad.getInputStream().readAllBytes();
+    assertThat(bad.waitFor()).isEqualTo(2);
+    assertThat(badErr.lines().toList()).hasSize(1).first().asString().startsWith("error: --param max_depth=99 is outside the search space [2, 6]");
   }
 
   @Test
