@@ -74,6 +74,14 @@ final class Trial {
     if (valid.rows() == 0 || train.rows() == 0) {
       throw new TrainerInputException(Reason.BadData, "the dataset has too few rows (" + data.table().rows() + ") for spec.dataset.validationSplit " + split);
     }
+    int validPositives = Arrays.stream(validLabels).sum();
+    if (validPositives == 0 || validPositives == validLabels.length
+        || Arrays.stream(trainLabels).sum() == 0 || Arrays.stream(trainLabels).sum() == trainLabels.length) {
+      throw new TrainerInputException(
+          Reason.BadData,
+          "the training or validation split of " + data.table().rows() + " rows lacks one class (positiveClass '" + ds.getPositiveClass()
+              + "' in " + Arrays.stream(data.labels()).sum() + " rows); add rows of the rarer class or change spec.dataset.validationSplit");
+    }
 
     ExperimentSpec.Features f = ds.getFeatures();
     ExperimentSpec.TextOptions text = f.getTextOptions() == null ? new ExperimentSpec.TextOptions() : f.getTextOptions();

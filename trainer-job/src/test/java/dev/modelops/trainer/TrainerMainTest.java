@@ -262,6 +262,45 @@ class TrainerMainTest {
   }
 
   @Test
+  void anUnreadableExperimentFile() throws Exception {
+    assertRefused("cannot read the Experiment file", "BadSpec", "--experiment", tmp.resolve("nowhere.yaml").toString(), "--output", tmp.resolve("o").toString());
+  }
+
+  @Test
+  void aValidationSplitWithoutOneOfTheClasses() throws Exception {
+    StringBuilder s = new StringBuilder("churn,tenure,monthly_charges,total_charges,senior_citizen,contract,internet_service,payment_method,tech_support\n");
+    for (int i = 0; i < 100; i++) {
+      s.append(i < 2 ? "Yes" : "No").append(',').append(i).append(",2,3,0,a,b,c,d\n");
+    }
+    csv("rare.csv", s.toString());
+    assertRefused("lacks one class", "BadData", "--experiment", churnExperiment("rare.csv").toString(), "--output", tmp.resolve("o").toString());
+  }
+
+  @Test
+  void aResultThatWouldNotFitTheTerminationMessageStaysValidJson() throws Exception {
+    Map<String, Object> result = new java.util.LinkedHashMap<>();
+    result.put("status", "Succeeded");
+    result.put("objective", 0.9);
+    Map<String, String> params = new java.util.TreeMap<>();
+    for (int i = 0; i < 300; i++) {
+      params.put("param_" + i, "a long value that the Experiment author chose " + i);
+    }
+    result.put("params", params);
+    String line = TrainerMain.render(result);
+    assertThat(line.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
+    JsonNode parsed = new ObjectMapper().readTree(line);
+    assertThat(parsed.path("status").asText()).isEqualTo("Succeeded");
+    assertThat(parsed.path("objective").asDouble()).isEqualTo(0.9);
+    assertThat(parsed.has("paramsOmitted")).isTrue();
+
+    Map<String, Object> failure = new java.util.LinkedHashMap<>();
+    failure.put("status", "Failed");
+    failure.put("reason", "BadData");
+    failure.put("message", "é".repeat(3000));
+    assertThat(TrainerMain.render(failure).getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
+  }
+
+  @Test
   void noExperimentAtAll() throws Exception {
     assertRefused("--experiment", "BadSpec", "--output", tmp.resolve("o").toString());
   }
