@@ -93,6 +93,8 @@ class TrialTest {
     assertThat(o.metrics().get("roc_auc")).isGreaterThan(0.8);
     ModelBundle bundle = ModelBundle.read(o.bundleDir());
     assertThat(bundle.profile().text().get(0).lengthProportions()).isNotEmpty();
+    assertThat(bundle.profile().text().get(0).terms()).isEqualTo(bundle.pipeline().text().get(0).terms());
+    assertThat(bundle.profile().text().get(0).termProportions()).hasSize(bundle.profile().text().get(0).terms().size());
     try (Scorer scorer = bundle.newScorer()) {
       double good = scorer.score(Map.of("text", "Great phone, excellent value, works perfectly."));
       double bad = scorer.score(Map.of("text", "Terrible. It broke after a day and support was useless."));
