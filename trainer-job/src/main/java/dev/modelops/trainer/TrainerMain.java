@@ -58,6 +58,7 @@ public final class TrainerMain implements Callable<Integer> {
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setParameterExceptionHandler((e, a) -> {
       err.println("error: " + e.getMessage() + " (see --help)");
+      report(failure("BadParameter", e.getMessage() + " (see --help)"), out, err);
       return EXIT_BAD_INPUT;
     });
     return cli.execute(args);
@@ -154,6 +155,10 @@ public final class TrainerMain implements Callable<Integer> {
 
   /** The last line on stdout, and the termination message Kubernetes shows in the pod status. */
   private void report(Map<String, Object> result) {
+    report(result, out, err);
+  }
+
+  private static void report(Map<String, Object> result, PrintStream out, PrintStream err) {
     String line = render(result);
     out.println(line);
     out.flush();

@@ -301,6 +301,12 @@ class TrainerMainTest {
   }
 
   @Test
+  void aMalformedCommandLine() throws Exception {
+    assertRefused("should be in KEY=VALUE format", "BadParameter", "--experiment", "x.yaml", "--param", "max_depth", "--output", "o");
+    assertRefused("Missing required option: '--output", "BadParameter", "--experiment", "x.yaml");
+  }
+
+  @Test
   void noExperimentAtAll() throws Exception {
     assertRefused("--experiment", "BadSpec", "--output", tmp.resolve("o").toString());
   }
