@@ -53,11 +53,19 @@ auc = roc_auc_score(y[is_valid], rf.predict_proba(X[is_valid])[:, 1])
 print("random forest roc_auc %.4f (fit+predict %.1f s, %d train / %d validation rows)" % (auc, time.time() - t, (~is_valid).sum(), is_valid.sum()))
 PY
 
+echo "== telco churn, the example command's parameters (max_depth=6, eta default 0.3)"
+java -jar "$jar" --experiment examples/churn/experiment.yaml --param max_depth=6 --output "$work/churn-example" > "$work/example.json"
+echo "xgboost roc_auc $(tail -1 "$work/example.json" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.4f" % r["metrics"]["roc_auc"], r["timings"])')"
+
+echo "== telco churn bundle: single-record scoring (what the model server pays per prediction)"
+java -cp "$jar" bench/trainer/ScorerBench.java "$work/churn-bundle" examples/data/telco-churn.csv 4
+
 echo
 echo "== review sentiment, text only: XGBoost gblinear on TF-IDF 1-2 grams"
 /usr/bin/time -f "wall %e s, max RSS %M KB" -o "$work/time.txt" \
   java -jar "$jar" --experiment bench/trainer/sentiment-text-only.yaml --output "$work/sentiment-bundle" > "$work/sentiment.json"
 echo "roc_auc $(tail -1 "$work/sentiment.json" | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["metrics"]["roc_auc"])'); $(cat "$work/time.txt")"
+java -cp "$jar" bench/trainer/ScorerBench.java "$work/sentiment-bundle" examples/data/review-sentiment.csv 4
 
 echo
 echo "== memory: 100,000 rows x 30 columns (the churn data resampled, 11 extra columns), -Xmx512m"

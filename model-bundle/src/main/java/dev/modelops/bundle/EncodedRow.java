@@ -10,6 +10,8 @@ public final class EncodedRow {
   int[] columns = new int[64];
   float[] values = new float[64];
   int size;
+  /** Scratch space of the text transform, reused from record to record. */
+  int[] textScratch = new int[64];
 
   /** Empties the row for reuse. */
   public void clear() {

@@ -8,14 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import ml.dmlc.xgboost4j.java.Booster;
-import ml.dmlc.xgboost4j.java.XGBoost;
-import ml.dmlc.xgboost4j.java.XGBoostError;
 
 /**
  * A model bundle on disk: a directory with manifest.json, the XGBoost model (model.ubj), the
  * fitted feature pipeline (pipeline.json) and the reference profile for drift (profile.json).
  * The trainer writes it; the model server and tests read it and score raw records with it.
+ * A read bundle is immutable and safe to share between threads; its {@link Scorer}s are not.
  */
 public final class ModelBundle {
   /** The bundle format this code writes and reads. */
@@ -30,9 +28,9 @@ public final class ModelBundle {
   private final Manifest manifest;
   private final FeaturePipeline pipeline;
   private final ReferenceProfile profile;
-  private final byte[] model;
+  private final XGBoostModel model;
 
-  private ModelBundle(Path dir, Manifest manifest, FeaturePipeline pipeline, ReferenceProfile profile, byte[] model) {
+  private ModelBundle(Path dir, Manifest manifest, FeaturePipeline pipeline, ReferenceProfile profile, XGBoostModel model) {
     this.dir = dir;
     this.manifest = manifest;
     this.pipeline = pipeline;
@@ -59,17 +57,26 @@ public final class ModelBundle {
           "model bundle " + dir + " is inconsistent: manifest features " + manifest.features()
               + " differ from the pipeline's " + pipeline.features());
     }
-    byte[] model;
+    byte[] modelFile;
     try {
-      model = Files.readAllBytes(dir.resolve(files.model()));
+      modelFile = Files.readAllBytes(dir.resolve(files.model()));
     } catch (NoSuchFileException e) {
       throw new BundleException("model bundle " + dir + " has no " + files.model());
     } catch (IOException e) {
       throw new BundleException("model bundle " + dir + ": cannot read " + files.model() + ": " + e.getMessage(), e);
     }
-    ModelBundle bundle = new ModelBundle(dir, manifest, pipeline, profile, model);
-    bundle.newScorer().close(); // fail now, not on the first request, if the model file is corrupt
-    return bundle;
+    XGBoostModel model;
+    try {
+      model = XGBoostModel.read(modelFile);
+    } catch (IllegalArgumentException e) {
+      throw new BundleException("model bundle " + dir + ": the model file is corrupt (" + files.model() + ": " + e.getMessage() + ")", e);
+    }
+    if (model.featureCount() > pipeline.width()) {
+      throw new BundleException(
+          "model bundle " + dir + " is inconsistent: the model reads " + model.featureCount()
+              + " encoded columns but the pipeline produces " + pipeline.width());
+    }
+    return new ModelBundle(dir, manifest, pipeline, profile, model);
   }
 
   /** Writes a bundle directory (created if needed). */
@@ -104,14 +111,17 @@ public final class ModelBundle {
     return dir;
   }
 
+  /** What the model is, how it was trained and on what data. */
   public Manifest manifest() {
     return manifest;
   }
 
+  /** The fitted transforms from raw records to the model's encoded columns. */
   public FeaturePipeline pipeline() {
     return pipeline;
   }
 
+  /** The training distributions drift is measured against. */
   public ReferenceProfile profile() {
     return profile;
   }
@@ -121,16 +131,13 @@ public final class ModelBundle {
     return manifest.features();
   }
 
-  /** A new scorer with its own copy of the model; use one per thread. */
-  public Scorer newScorer() {
-    return new Scorer(pipeline, loadBooster(model, dir));
+  /** The model, evaluated in Java; shared by every scorer of this bundle. */
+  public XGBoostModel model() {
+    return model;
   }
 
-  static Booster loadBooster(byte[] model, Path dir) {
-    try {
-      return XGBoost.loadModel(model);
-    } catch (XGBoostError | IOException | RuntimeException e) {
-      throw new BundleException("model bundle " + dir + ": the model file is corrupt: " + e.getMessage(), e);
-    }
+  /** A new scorer; cheap (it shares the model and owns only buffers). Use one per thread. */
+  public Scorer newScorer() {
+    return new Scorer(pipeline, model);
   }
 }

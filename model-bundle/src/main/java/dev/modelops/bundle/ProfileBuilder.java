@@ -125,7 +125,7 @@ public final class ProfileBuilder {
     Arrays.sort(sortedLengths);
     double[] lengthCuts = n == 0 ? new double[0] : quantileCuts(sortedLengths, BINS);
     return new ReferenceProfile.TextProfile(
-        encoder.name(), termCounts, all == 0 ? 0 : (double) (all - inVocabulary) / all,
+        encoder.name(), encoder.terms(), termCounts, all == 0 ? 0 : (double) (all - inVocabulary) / all,
         lengthCuts, proportions(lengthCuts, sortedLengths),
         docs.length == 0 ? 0 : 1.0 - (double) present / docs.length);
   }

@@ -44,12 +44,13 @@ public record ReferenceProfile(
       String name, List<String> categories, double[] proportions, double missingShare) {}
 
   /**
-   * A text feature's training profile: the share of each vocabulary term among in-vocabulary
-   * term occurrences (same order as the encoder's terms), the out-of-vocabulary rate of training
+   * A text feature's training profile: its vocabulary (the encoder's terms, in order), the share
+   * of each term among in-vocabulary term occurrences, the out-of-vocabulary rate of training
    * documents, and the document length (in words) over fixed bins.
    */
   public record TextProfile(
       String name,
+      List<String> terms,
       double[] termProportions,
       double outOfVocabularyRate,
       double[] lengthCuts,

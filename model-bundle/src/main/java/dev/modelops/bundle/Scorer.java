@@ -1,72 +1,68 @@
 package dev.modelops.bundle;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import ml.dmlc.xgboost4j.java.Booster;
-import ml.dmlc.xgboost4j.java.DMatrix;
-import ml.dmlc.xgboost4j.java.XGBoostError;
 
 /**
- * Scores raw records with a bundle's pipeline and model. Not thread-safe: it owns its model copy
- * and its buffers; create one per thread with {@link ModelBundle#newScorer()}.
+ * Scores raw records with a bundle's pipeline and model. Not thread-safe: it owns reusable
+ * buffers (so scoring one record allocates next to nothing); create one per thread with
+ * {@link ModelBundle#newScorer()}. Scorers are cheap: they share the bundle's immutable model.
  */
 public final class Scorer implements AutoCloseable {
   private final FeaturePipeline pipeline;
   private final List<Feature> features;
-  private final Booster booster;
+  private final XGBoostModel model;
+  private final EncodedRow row = new EncodedRow();
+  private final float[] dense;
+  private final Object[] scratch;
 
-  Scorer(FeaturePipeline pipeline, Booster booster) {
+  Scorer(FeaturePipeline pipeline, XGBoostModel model) {
     this.pipeline = pipeline;
     this.features = pipeline.features();
-    this.booster = booster;
+    this.model = model;
+    this.dense = new float[Math.max(pipeline.width(), model == null ? 0 : model.featureCount())];
+    Arrays.fill(dense, Float.NaN);
+    this.scratch = new Object[features.size()];
   }
 
   /** The positive-class probability of one JSON-like record (feature name to value). */
   public double score(Map<String, ?> record) {
-    return scoreValues(values(record));
+    return scoreValues(values(record, scratch));
   }
 
-  /** Positive-class probabilities of several records, in one model call. */
+  /** Positive-class probabilities of several records. */
   public double[] score(List<? extends Map<String, ?>> records) {
-    Object[][] all = new Object[records.size()][];
-    for (int i = 0; i < all.length; i++) {
-      all[i] = values(records.get(i));
+    double[] out = new double[records.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = score(records.get(i));
     }
-    return scoreAll(all);
+    return out;
   }
 
   /** The positive-class probability of one record given as raw values in feature order. */
   public double scoreValues(Object[] values) {
-    return scoreAll(new Object[][] {values})[0];
+    pipeline.encode(values, row);
+    // Columns absent from the sparse row stay NaN: missing to the model, as in training.
+    for (int i = 0; i < row.size; i++) {
+      dense[row.columns[i]] = row.values[i];
+    }
+    try {
+      return model.predict(dense, row);
+    } finally {
+      for (int i = 0; i < row.size; i++) {
+        dense[row.columns[i]] = Float.NaN;
+      }
+    }
   }
 
   /** Positive-class probabilities of records given as raw values in feature order. */
   public double[] scoreAll(Object[][] records) {
-    CsrBuilder csr = new CsrBuilder(pipeline, records.length);
-    for (Object[] r : records) {
-      csr.add(r);
+    double[] out = new double[records.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = scoreValues(records[i]);
     }
-    return predict(csr.headers(), csr.columns(), csr.values(), pipeline.width(), booster);
-  }
-
-  /** Runs the model on a CSR matrix; shared with the trainer so both predict the same way. */
-  public static double[] predict(long[] headers, int[] cols, float[] vals, int width, Booster booster) {
-    DMatrix m = null;
-    try {
-      m = new DMatrix(headers, cols, vals, DMatrix.SparseType.CSR, width);
-      float[][] p = booster.predict(m);
-      double[] out = new double[p.length];
-      for (int i = 0; i < p.length; i++) {
-        out[i] = p[i][0];
-      }
-      return out;
-    } catch (XGBoostError e) {
-      throw new IllegalStateException("the model failed to predict: " + e.getMessage(), e);
-    } finally {
-      if (m != null) {
-        m.dispose();
-      }
-    }
+    return out;
   }
 
   /**
@@ -74,13 +70,17 @@ public final class Scorer implements AutoCloseable {
    * an error; an explicit null is a missing value (imputed, and counted by drift tracking).
    */
   public Object[] values(Map<String, ?> record) {
-    Object[] out = new Object[features.size()];
+    return values(record, new Object[features.size()]);
+  }
+
+  private Object[] values(Map<String, ?> record, Object[] out) {
     for (int i = 0; i < out.length; i++) {
       Feature f = features.get(i);
-      if (!record.containsKey(f.name())) {
+      Object v = record.get(f.name());
+      if (v == null && !record.containsKey(f.name())) {
         throw new RecordException(f.name(), "missing feature (send null for a missing value)");
       }
-      out[i] = convert(f, record.get(f.name()));
+      out[i] = convert(f, v);
     }
     return out;
   }
@@ -169,8 +169,7 @@ public final class Scorer implements AutoCloseable {
     return v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
   }
 
+  /** Nothing to release (the model is plain Java memory); kept so callers can use try-with-resources. */
   @Override
-  public void close() {
-    booster.dispose();
-  }
+  public void close() {}
 }

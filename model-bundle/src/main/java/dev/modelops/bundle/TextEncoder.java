@@ -90,35 +90,43 @@ public final class TextEncoder {
     if (text == null || text.isEmpty()) {
       return;
     }
-    Map<Integer, Integer> tf = new HashMap<>();
+    // Vocabulary indices of the document's terms, sorted: equal indices are then adjacent, so
+    // term frequencies need no map, and entries come out in column order.
+    int[] hits = out.textScratch;
+    int n = 0;
     for (String t : termsOf(text)) {
       int i = termIndex(t);
       if (i >= 0) {
-        tf.merge(i, 1, Integer::sum);
+        if (n == hits.length) {
+          hits = java.util.Arrays.copyOf(hits, n * 2);
+        }
+        hits[n++] = i;
       }
     }
-    if (tf.isEmpty()) {
+    out.textScratch = hits;
+    if (n == 0) {
       return;
     }
-    int[] cols = new int[tf.size()];
-    double[] weights = new double[tf.size()];
-    int k = 0;
+    java.util.Arrays.sort(hits, 0, n);
     double norm = 0;
-    for (Map.Entry<Integer, Integer> e : tf.entrySet()) {
-      cols[k] = e.getKey();
-      double w = (1.0 + Math.log(e.getValue())) * idf[e.getKey()];
-      weights[k++] = w;
+    for (int k = 0; k < n; ) {
+      int j = k;
+      while (j < n && hits[j] == hits[k]) {
+        j++;
+      }
+      double w = (1.0 + Math.log(j - k)) * idf[hits[k]];
       norm += w * w;
+      k = j;
     }
     norm = Math.sqrt(norm);
-    // Sorted by column so the encoded row is identical however the map iterates.
-    Integer[] order = new Integer[cols.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    java.util.Arrays.sort(order, (a, b) -> Integer.compare(cols[a], cols[b]));
-    for (int o : order) {
-      out.put(remap, base + cols[o], norm > 0 ? weights[o] / norm : 0.0);
+    for (int k = 0; k < n; ) {
+      int j = k;
+      while (j < n && hits[j] == hits[k]) {
+        j++;
+      }
+      double w = (1.0 + Math.log(j - k)) * idf[hits[k]];
+      out.put(remap, base + hits[k], norm > 0 ? w / norm : 0.0);
+      k = j;
     }
   }
 }

@@ -58,6 +58,7 @@ public final class TrainerMain implements Callable<Integer> {
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setParameterExceptionHandler((e, a) -> {
       err.println("error: " + e.getMessage() + " (see --help)");
+      report(failure("BadParameter", e.getMessage() + " (see --help)"), out, err);
       return EXIT_BAD_INPUT;
     });
     return cli.execute(args);
@@ -121,22 +122,51 @@ public final class TrainerMain implements Callable<Integer> {
     return result;
   }
 
+  /** Kubernetes keeps at most 4096 bytes of a termination message; the result must fit whole. */
+  static final int MAX_RESULT_BYTES = 4000;
+
+  /**
+   * The result as one JSON line of at most {@link #MAX_RESULT_BYTES}: when the parameters (which
+   * the Experiment can make arbitrarily long) do not fit, they are left to the bundle manifest;
+   * a failure message is shortened. Truncating the bytes instead would leave invalid JSON.
+   */
+  static String render(Map<String, Object> result) {
+    try {
+      String line = JSON.writeValueAsString(result);
+      if (line.getBytes(StandardCharsets.UTF_8).length <= MAX_RESULT_BYTES) {
+        return line;
+      }
+      Map<String, Object> smaller = new LinkedHashMap<>(result);
+      if (smaller.remove("params") != null) {
+        smaller.put("paramsOmitted", "too long for the termination message; see the bundle's manifest.json");
+      }
+      if (smaller.get("message") instanceof String m) {
+        smaller.put("message", m.substring(0, Math.min(m.length(), 1000)) + (m.length() > 1000 ? "..." : ""));
+      }
+      line = JSON.writeValueAsString(smaller);
+      if (line.getBytes(StandardCharsets.UTF_8).length <= MAX_RESULT_BYTES) {
+        return line;
+      }
+    } catch (Exception e) {
+      // fall through to the fixed line below
+    }
+    return "{\"status\":\"Failed\",\"reason\":\"TrainerError\",\"message\":\"the result does not fit in a 4 KiB termination message\"}";
+  }
+
   /** The last line on stdout, and the termination message Kubernetes shows in the pod status. */
   private void report(Map<String, Object> result) {
-    String line;
-    try {
-      line = JSON.writeValueAsString(result);
-    } catch (Exception e) {
-      line = "{\"status\":\"Failed\",\"reason\":\"TrainerError\",\"message\":\"cannot render result\"}";
-    }
+    report(result, out, err);
+  }
+
+  private static void report(Map<String, Object> result, PrintStream out, PrintStream err) {
+    String line = render(result);
     out.println(line);
     out.flush();
     String log = System.getProperty("modelops.terminationLog", System.getenv().getOrDefault("MODELOPS_TERMINATION_LOG", "/dev/termination-log"));
     Path path = Path.of(log);
     if (Files.isWritable(path) || (!Files.exists(path) && path.getParent() != null && Files.isWritable(path.getParent()) && !log.startsWith("/dev/"))) {
       try {
-        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        Files.write(path, bytes.length <= 4096 ? bytes : java.util.Arrays.copyOf(bytes, 4096));
+        Files.write(path, line.getBytes(StandardCharsets.UTF_8));
       } catch (Exception e) {
         err.println("warning: cannot write the termination message to " + log + ": " + e.getMessage());
       }

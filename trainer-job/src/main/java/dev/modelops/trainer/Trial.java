@@ -10,7 +10,6 @@ import dev.modelops.bundle.PipelineFitter;
 import dev.modelops.bundle.ProfileBuilder;
 import dev.modelops.bundle.RawTable;
 import dev.modelops.bundle.ReferenceProfile;
-import dev.modelops.bundle.Scorer;
 import dev.modelops.trainer.TrainerInputException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,6 +74,14 @@ final class Trial {
     if (valid.rows() == 0 || train.rows() == 0) {
       throw new TrainerInputException(Reason.BadData, "the dataset has too few rows (" + data.table().rows() + ") for spec.dataset.validationSplit " + split);
     }
+    int validPositives = Arrays.stream(validLabels).sum();
+    if (validPositives == 0 || validPositives == validLabels.length
+        || Arrays.stream(trainLabels).sum() == 0 || Arrays.stream(trainLabels).sum() == trainLabels.length) {
+      throw new TrainerInputException(
+          Reason.BadData,
+          "the training or validation split of " + data.table().rows() + " rows lacks one class (positiveClass '" + ds.getPositiveClass()
+              + "' in " + Arrays.stream(data.labels()).sum() + " rows); add rows of the rarer class or change spec.dataset.validationSplit");
+    }
 
     ExperimentSpec.Features f = ds.getFeatures();
     ExperimentSpec.TextOptions text = f.getTextOptions() == null ? new ExperimentSpec.TextOptions() : f.getTextOptions();
@@ -94,7 +101,7 @@ final class Trial {
     timings.put("featuresMs", ms(t1));
 
     long t2 = System.nanoTime();
-    Booster model;
+    Booster model = null;
     byte[] modelBytes;
     double[] validPredictions;
     DMatrix dtrain = null;
@@ -103,8 +110,7 @@ final class Trial {
       dtrain.setLabel(toFloat(trainLabels));
       model = XGBoost.train(dtrain, booster.params(), booster.rounds(), Map.of(), null, null);
       modelBytes = model.toByteArray("ubj");
-      validPredictions = Scorer.predict(validCsr.headers, validCsr.cols, validCsr.vals, pipeline.width(), model);
-      model.dispose();
+      validPredictions = predict(model, validCsr, pipeline.width());
     } catch (XGBoostError e) {
       String message = ExperimentLoader.firstLine(e.getMessage());
       if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
@@ -112,6 +118,9 @@ final class Trial {
       }
       throw new IllegalStateException("XGBoost failed: " + message, e);
     } finally {
+      if (model != null) {
+        model.dispose();
+      }
       if (dtrain != null) {
         dtrain.dispose();
       }
@@ -139,6 +148,21 @@ final class Trial {
     timings.put("totalMs", ms(t0));
     String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
     return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, outDir, params, timings, parts[1], validPredictions);
+  }
+
+  /** XGBoost's own predictions: the reference the bundle's Java scorer is tested against. */
+  static double[] predict(Booster booster, Csr rows, int width) throws XGBoostError {
+    DMatrix m = rows.matrix(width);
+    try {
+      float[][] p = booster.predict(m);
+      double[] out = new double[p.length];
+      for (int i = 0; i < p.length; i++) {
+        out[i] = p[i][0];
+      }
+      return out;
+    } finally {
+      m.dispose();
+    }
   }
 
   /** Resolves and checks the output location before any training time is spent. */

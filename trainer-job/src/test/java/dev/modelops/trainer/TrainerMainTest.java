@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +87,42 @@ class TrainerMainTest {
     assertThat(termination.getBytes(StandardCharsets.UTF_8).length).isLessThan(4096);
     assertThat(new ObjectMapper().readTree(termination)).isEqualTo(result);
     assertThat(tmp.resolve("bundle/manifest.json")).exists();
+  }
+
+  /** Runs the trainer as its own process, as a Job does, with the given environment. */
+  Process launch(Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+        TrainerMain.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  @Test
+  void inAJobTheExperimentComesFromTheEnvironmentAndTheExitCodeFromTheProcess() throws Exception {
+    String json = new ObjectMapper().writeValueAsString(
+        ExperimentLoader.YAML.readTree(Fixtures.churn(Fixtures.DATA.resolve("telco-churn.csv").toString(), "")));
+    Path log = tmp.resolve("termination-log");
+    Files.writeString(log, "");
+    Map<String, String> env = Map.of("MODELOPS_EXPERIMENT", json, "MODELOPS_TERMINATION_LOG", log.toString());
+
+    Process ok = launch(env, "--param", "max_depth=3", "--output", "out/bundle");
+    String out = new String(ok.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(ok.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(ok.waitFor()).as(err).isZero();
+    String[] lines = out.strip().split("\n");
+    JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
+    assertThat(result.path("status").asText()).isEqualTo("Succeeded");
+    assertThat(new ObjectMapper().readTree(Files.readString(log))).isEqualTo(result);
+    assertThat(tmp.resolve("out/bundle/manifest.json")).as("a relative --output resolves against the working folder").exists();
+
+    Process bad = launch(env, "--param", "max_depth=99", "--output", "out/other");
+    String badErr = new String(bad.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    bad.getInputStream().readAllBytes();
+    assertThat(bad.waitFor()).isEqualTo(2);
+    assertThat(badErr.lines().toList()).hasSize(1).first().asString().startsWith("error: --param max_depth=99 is outside the search space [2, 6]");
   }
 
   @Test
@@ -222,6 +259,51 @@ class TrainerMainTest {
     Path file = csv("a-file", "x");
     assertRefused("choose a writable --output", "BadOutput",
         "--experiment", churnExperiment(Fixtures.DATA.resolve("telco-churn.csv").toString()).toString(), "--output", file.resolve("bundle").toString());
+  }
+
+  @Test
+  void anUnreadableExperimentFile() throws Exception {
+    assertRefused("cannot read the Experiment file", "BadSpec", "--experiment", tmp.resolve("nowhere.yaml").toString(), "--output", tmp.resolve("o").toString());
+  }
+
+  @Test
+  void aValidationSplitWithoutOneOfTheClasses() throws Exception {
+    StringBuilder s = new StringBuilder("churn,tenure,monthly_charges,total_charges,senior_citizen,contract,internet_service,payment_method,tech_support\n");
+    for (int i = 0; i < 100; i++) {
+      s.append(i < 2 ? "Yes" : "No").append(',').append(i).append(",2,3,0,a,b,c,d\n");
+    }
+    csv("rare.csv", s.toString());
+    assertRefused("lacks one class", "BadData", "--experiment", churnExperiment("rare.csv").toString(), "--output", tmp.resolve("o").toString());
+  }
+
+  @Test
+  void aResultThatWouldNotFitTheTerminationMessageStaysValidJson() throws Exception {
+    Map<String, Object> result = new java.util.LinkedHashMap<>();
+    result.put("status", "Succeeded");
+    result.put("objective", 0.9);
+    Map<String, String> params = new java.util.TreeMap<>();
+    for (int i = 0; i < 300; i++) {
+      params.put("param_" + i, "a long value that the Experiment author chose " + i);
+    }
+    result.put("params", params);
+    String line = TrainerMain.render(result);
+    assertThat(line.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
+    JsonNode parsed = new ObjectMapper().readTree(line);
+    assertThat(parsed.path("status").asText()).isEqualTo("Succeeded");
+    assertThat(parsed.path("objective").asDouble()).isEqualTo(0.9);
+    assertThat(parsed.has("paramsOmitted")).isTrue();
+
+    Map<String, Object> failure = new java.util.LinkedHashMap<>();
+    failure.put("status", "Failed");
+    failure.put("reason", "BadData");
+    failure.put("message", "é".repeat(3000));
+    assertThat(TrainerMain.render(failure).getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
+  }
+
+  @Test
+  void aMalformedCommandLine() throws Exception {
+    assertRefused("should be in KEY=VALUE format", "BadParameter", "--experiment", "x.yaml", "--param", "max_depth", "--output", "o");
+    assertRefused("Missing required option: '--output", "BadParameter", "--experiment", "x.yaml");
   }
 
   @Test

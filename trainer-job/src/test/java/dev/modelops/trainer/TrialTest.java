@@ -53,6 +53,29 @@ class TrialTest {
   }
 
   @Test
+  void dartAndLinearModelsAlsoScoreEveryValidationRowAsTraining() throws Exception {
+    String churn = Fixtures.churn(Fixtures.DATA.resolve("telco-churn.csv").toString(), "")
+        .replace("num_round: 60", "num_round: 60\n      rate_drop: 0.1");
+    Trial.Outcome dart = train(churn, Map.of("booster", "dart", "max_depth", "5"), "dart");
+    assertSameAsTraining(dart, Fixtures.DATA.resolve("telco-churn.csv"), "dart");
+
+    Trial.Outcome text = train(Fixtures.sentiment(""), Map.of(), "linear-text");
+    assertSameAsTraining(text, Fixtures.DATA.resolve("review-sentiment.csv"), "gblinear");
+  }
+
+  private static void assertSameAsTraining(Trial.Outcome o, Path csv, String booster) throws Exception {
+    ModelBundle bundle = ModelBundle.read(o.bundleDir());
+    assertThat(bundle.model().booster()).isEqualTo(booster);
+    List<Map<String, Object>> rows = rawRecords(csv, bundle.features());
+    try (Scorer scorer = bundle.newScorer()) {
+      for (int i = 0; i < o.validationRows().length; i++) {
+        assertThat(scorer.score(rows.get(o.validationRows()[i])))
+            .as("%s validation row %d", booster, o.validationRows()[i]).isCloseTo(o.validationPredictions()[i], within(1e-6));
+      }
+    }
+  }
+
+  @Test
   void sameDataSpecParamsAndSeedGiveAByteIdenticalModel() throws Exception {
     String yaml = Fixtures.churn(Fixtures.DATA.resolve("telco-churn.csv").toString(), "");
     Trial.Outcome a = train(yaml, Map.of("max_depth", "5", "eta", "0.2"), "a");
@@ -70,6 +93,8 @@ class TrialTest {
     assertThat(o.metrics().get("roc_auc")).isGreaterThan(0.8);
     ModelBundle bundle = ModelBundle.read(o.bundleDir());
     assertThat(bundle.profile().text().get(0).lengthProportions()).isNotEmpty();
+    assertThat(bundle.profile().text().get(0).terms()).isEqualTo(bundle.pipeline().text().get(0).terms());
+    assertThat(bundle.profile().text().get(0).termProportions()).hasSize(bundle.profile().text().get(0).terms().size());
     try (Scorer scorer = bundle.newScorer()) {
       double good = scorer.score(Map.of("text", "Great phone, excellent value, works perfectly."));
       double bad = scorer.score(Map.of("text", "Terrible. It broke after a day and support was useless."));
