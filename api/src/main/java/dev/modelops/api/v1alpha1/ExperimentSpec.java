@@ -211,10 +211,6 @@ public class ExperimentSpec {
       value = "self.parallelTrials <= self.maxTrials",
       message = "parallelTrials must not exceed maxTrials",
       fieldPath = ".parallelTrials")
-  @ValidationRule(
-      value = "!has(self.maxFailedTrials) || self.maxFailedTrials <= self.maxTrials",
-      message = "maxFailedTrials must not exceed maxTrials",
-      fieldPath = ".maxFailedTrials")
   public static class Search {
     @Default("random")
     @JsonPropertyDescription(
