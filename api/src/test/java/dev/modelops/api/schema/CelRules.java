@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The x-kubernetes-validations rules of one schema, compiled as the API server compiles them when
@@ -42,6 +44,8 @@ final class CelRules {
           // Kubernetes' CEL environment compares int and double directly (e.g. self.min > 0).
           .enableHeterogeneousNumericComparisons(true)
           .build();
+
+  private static final Pattern MISSING_KEY = Pattern.compile("key '([^']*)' is not present in map");
 
   /** One compiled rule of a schema node. */
   record Rule(
@@ -96,7 +100,10 @@ final class CelRules {
       Object result = rule.program().eval(Map.of("self", self, "oldSelf", self));
       return Boolean.TRUE.equals(result) ? null : "false";
     } catch (CelEvaluationException e) {
-      return e.getMessage();
+      // cel-java says "evaluation error at <input>:4: key 'low' is not present in map.";
+      // the API server (cel-go) says "no such key: low".
+      Matcher m = MISSING_KEY.matcher(String.valueOf(e.getMessage()));
+      return m.find() ? "no such key: " + m.group(1) : e.getMessage();
     }
   }
 
