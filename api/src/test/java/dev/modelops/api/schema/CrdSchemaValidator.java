@@ -268,7 +268,8 @@ public final class CrdSchemaValidator {
       errors.add(
           "metadata.name: Invalid value: \"" + name + "\": a lowercase RFC 1123 subdomain must consist"
               + " of lower case alphanumeric characters, '-' or '.', and must start and end with an"
-              + " alphanumeric character");
+              + " alphanumeric character (e.g. 'example.com', regex used for validation is"
+              + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
     }
   }
 
@@ -393,7 +394,14 @@ public final class CrdSchemaValidator {
     if (value == null || value.isNull()) {
       return "null";
     }
-    return value.isTextual() ? "\"" + value.asText() + "\"" : value.toString();
+    if (value.isTextual()) {
+      return "\"" + value.asText() + "\"";
+    }
+    // Go's %v: a whole float prints without ".0" (1, not 1.0).
+    if (value.isFloatingPointNumber() && value.asDouble() == Math.rint(value.asDouble()) && Math.abs(value.asDouble()) < 1e21) {
+      return new java.math.BigDecimal(value.asDouble()).toBigInteger().toString();
+    }
+    return value.toString();
   }
 
   private static String jsonType(JsonNode value) {
