@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.modelops.api.schema.CrdSchemaValidator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -50,9 +52,12 @@ class CrdSchemaTest {
     assertThat(v.path("subresources").has("status")).isTrue();
     JsonNode status = v.path("schema").path("openAPIV3Schema").path("properties").path("status").path("properties");
     assertThat(status.has("observedGeneration")).isTrue();
-    JsonNode condition = status.path("conditions").path("items").path("properties");
-    assertThat(condition.has("type") && condition.has("status") && condition.has("lastTransitionTime"))
+    JsonNode condition = status.path("conditions").path("items");
+    assertThat(condition.path("properties").has("type") && condition.path("properties").has("status")
+            && condition.path("properties").has("lastTransitionTime") && condition.path("properties").has("reason")
+            && condition.path("properties").has("message"))
         .isTrue();
+    assertThat(condition.path("required").toString()).contains("\"type\"", "\"status\"");
   }
 
   @ParameterizedTest
@@ -60,10 +65,55 @@ class CrdSchemaTest {
   void printerColumnsEndWithAge(String plural) throws IOException {
     JsonNode columns = version(plural).path("additionalPrinterColumns");
     assertThat(columns.size()).isGreaterThanOrEqualTo(4);
-    assertThat(columns.get(columns.size() - 1).path("name").asText()).isEqualTo("Age");
+    JsonNode age = columns.get(columns.size() - 1);
+    assertThat(age.path("name").asText()).isEqualTo("Age");
+    assertThat(age.path("jsonPath").asText()).isEqualTo(".metadata.creationTimestamp");
+    assertThat(age.path("type").asText()).isEqualTo("date");
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
+  void crdsPassWhatTheApiServerChecksWhenTheyAreCreated() throws IOException {
+    // CEL rules compile against their schema, fieldPaths exist, defaults satisfy their own rules.
+    assertThat(CrdSchemaValidator.fromFolder(Path.of("../crds")).crdProblems()).isEmpty();
+  }
+
+  @Test
+  void theSmallestResourceOfEveryKindIsAccepted() throws IOException {
+    // Only the required fields, and the smallest search: defaults must not trip any rule.
+    CrdSchemaValidator validator = CrdSchemaValidator.fromFolder(Path.of("../crds"));
+    String experiment =
+        """
+        apiVersion: modelops.dev/v1alpha1
+        kind: Experiment
+        metadata: {name: one-trial}
+        spec:
+          model: churn
+          dataset: {uri: data.csv, label: churn, positiveClass: "Yes", features: {numeric: [tenure]}}
+          search: {maxTrials: 1}
+          objective: {metric: accuracy}
+        """;
+    String version =
+        """
+        apiVersion: modelops.dev/v1alpha1
+        kind: ModelVersion
+        metadata: {name: churn-v1}
+        spec: {model: churn, version: 1, artifact: {uri: model.json, format: xgboost}}
+        """;
+    String policy =
+        """
+        apiVersion: modelops.dev/v1alpha1
+        kind: DriftPolicy
+        metadata: {name: churn}
+        spec: {model: churn, checks: [{metric: predictionDrift, alert: 0.5}]}
+        """;
+    for (String yaml : List.of(experiment, version, policy)) {
+      assertThat(validator.validate(CrdSchemaValidator.parse(yaml))).as(yaml).isEmpty();
+    }
+    assertThat(validator.validate(CrdSchemaValidator.parse(experiment.replace("search: {maxTrials: 1}", "search: {}"))))
+        .as("search: {} runs the default 10 trials").isEmpty();
+  }
+
+  @Test
   void modelVersionScalesThroughServingReplicas() throws IOException {
     JsonNode scale = version("modelversions").path("subresources").path("scale");
     assertThat(scale.path("specReplicasPath").asText()).isEqualTo(".spec.serving.replicas");

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * they are declared (the generator sorts them by JSON path, which would show Age first in kubectl)
  * and compares. Run with -Dcrds.update=true to rewrite crds/ after changing a type.
  */
+@Order(1)
 class CrdsUpToDateTest {
   private static final ObjectMapper YAML =
       new ObjectMapper(

@@ -21,6 +21,14 @@ import lombok.Data;
 @Data
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DriftPolicySpec {
+  /** The check metrics whose values are fractions between 0 and 1 (a CEL list literal). */
+  static final String FRACTION_METRICS =
+      "['driftedFeatureShare', 'missingValueShare', 'textOutOfVocabulary', 'liveAccuracy']";
+
+  static final String FRACTION_MESSAGE =
+      "driftedFeatureShare, missingValueShare, textOutOfVocabulary and liveAccuracy are fractions:"
+          + " bands must be between 0 and 1 (write 0.8, not 80)";
+
   @Required
   @Pattern(Patterns.MODEL_NAME)
   @Size(min = 1, max = 40)
@@ -83,6 +91,31 @@ public class DriftPolicySpec {
       value = "!has(self.feature) || self.metric in ['featureDrift', 'missingValueShare', 'textOutOfVocabulary']",
       message = "feature applies only to featureDrift, missingValueShare and textOutOfVocabulary",
       fieldPath = ".feature")
+  // Durations and numeric bands belong to different metrics; one given to the wrong metric would
+  // be ignored without a word.
+  @ValidationRule(
+      value =
+          "self.metric == 'modelAge' || !(has(self.warnAfter) || has(self.retrainAfter) ||"
+              + " has(self.alertAfter))",
+      message = "warnAfter, retrainAfter and alertAfter apply only to modelAge; use warn, retrain and alert")
+  @ValidationRule(
+      value = "self.metric != 'modelAge' || !(has(self.warn) || has(self.retrain) || has(self.alert))",
+      message =
+          "a modelAge check takes durations in warnAfter, retrainAfter and alertAfter (e.g. 30d),"
+              + " not warn, retrain or alert")
+  // Shares and accuracy are fractions; "80" meant as 80% would make a check that never (or always) fires.
+  @ValidationRule(
+      value = "!has(self.warn) || !(self.metric in " + FRACTION_METRICS + ") || (self.warn >= 0.0 && self.warn <= 1.0)",
+      message = FRACTION_MESSAGE,
+      fieldPath = ".warn")
+  @ValidationRule(
+      value = "!has(self.retrain) || !(self.metric in " + FRACTION_METRICS + ") || (self.retrain >= 0.0 && self.retrain <= 1.0)",
+      message = FRACTION_MESSAGE,
+      fieldPath = ".retrain")
+  @ValidationRule(
+      value = "!has(self.alert) || !(self.metric in " + FRACTION_METRICS + ") || (self.alert >= 0.0 && self.alert <= 1.0)",
+      message = FRACTION_MESSAGE,
+      fieldPath = ".alert")
   public static class Check {
     @Required
     @JsonPropertyDescription(

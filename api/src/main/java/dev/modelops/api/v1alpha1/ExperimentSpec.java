@@ -232,9 +232,14 @@ public class ExperimentSpec {
     @JsonPropertyDescription("The most trial Jobs running at once; not above maxTrials.")
     private Integer parallelTrials;
 
-    @Min(0)
+    // No rule ties this to maxTrials: with its default of 3 such a rule refused every search of
+    // one or two trials for a field the user never wrote, and a larger value simply never stops.
+    // At least 1: with 0 the search would have "failed enough" before its first trial.
+    @Min(1)
     @Default("3")
-    @JsonPropertyDescription("Stop the search after this many failed trials.")
+    @JsonPropertyDescription(
+        "Stop starting trials once this many have failed, at least 1. At or above maxTrials: the"
+            + " search never stops early.")
     private Integer maxFailedTrials;
 
     @JsonPropertyDescription("Stop early when the objective stops improving.")
