@@ -1,5 +1,6 @@
 package dev.modelops.server;
 
+import dev.modelops.bundle.ReferenceProfile;
 import dev.modelops.bundle.drift.DriftCounts;
 import dev.modelops.bundle.drift.DriftReport;
 import io.micronaut.http.HttpStatus;
@@ -10,8 +11,9 @@ import java.util.Map;
 
 /**
  * GET /v1/drift: the drift of the recent window against the bundle's reference profile.
- * GET /v1/drift/counts: the raw window counts in the reference bins, which the operator sums
- * over every replica before computing the same report.
+ * GET /v1/drift/counts: the raw window counts in the reference bins, plus the feedback counts,
+ * which the operator sums over every replica before computing the same report.
+ * GET /v1/drift/reference: the bundle's reference profile those bins belong to.
  */
 @Controller("/v1/drift")
 public class DriftController {
@@ -38,9 +40,27 @@ public class DriftController {
   }
 
   @Get("/counts")
-  public DriftCounts counts() {
+  public Map<String, Object> counts() {
     check();
-    return predictions.driftCounts();
+    DriftCounts c = predictions.driftCounts();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("model", model.name());
+    out.put("version", model.version());
+    out.put("samples", c.samples());
+    out.put("numeric", c.numeric());
+    out.put("categorical", c.categorical());
+    out.put("text", c.text());
+    out.put("prediction", c.prediction());
+    out.put("feedback", predictions.feedbackTotal());
+    out.put("feedbackCorrect", predictions.feedbackCorrect());
+    out.put("modelCreatedAt", model.bundle().manifest().createdAt());
+    return out;
+  }
+
+  @Get("/reference")
+  public ReferenceProfile reference() {
+    check();
+    return model.bundle().profile();
   }
 
   private void check() {

@@ -31,6 +31,13 @@ public class DriftMetrics {
       final int f = i;
       String feature = first.features().get(i).name();
       gauge(registry, "model_feature_drift_score", "Drift score of a feature (PSI numeric, Jensen-Shannon otherwise)", name, feature, r -> r.features().get(f).score());
+      double threshold = switch (first.features().get(i).type()) {
+        case "numeric" -> DriftReport.Thresholds.defaults().numericPsi();
+        case "categorical" -> DriftReport.Thresholds.defaults().categoricalJensenShannon();
+        default -> DriftReport.Thresholds.defaults().textJensenShannon();
+      };
+      Gauge.builder("model_feature_drift_threshold", () -> threshold).description("The drift score above which a feature counts as drifted")
+          .tag("model", name).tag("feature", feature).register(registry);
       gauge(registry, "model_feature_missing_share", "Share of recent values that were missing", name, feature, r -> r.features().get(f).missingShare());
       if (first.features().get(i).psi() != null) {
         gauge(registry, "model_feature_psi", "Population stability index of a feature", name, feature, r -> r.features().get(f).psi());

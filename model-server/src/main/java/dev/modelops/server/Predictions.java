@@ -59,7 +59,10 @@ public class Predictions {
     }
     Gauge.builder("model_live_accuracy", this, p -> p.feedbackTotal.get() == 0 ? Double.NaN : (double) p.feedbackCorrect.get() / p.feedbackTotal.get())
         .description("Accuracy on labelled feedback").tag("model", model.name()).register(registry);
-    Gauge.builder("model_feedback_total", feedbackTotal, AtomicLong::get).tag("model", model.name()).register(registry);
+    Gauge.builder("model_feedback_total", feedbackTotal, AtomicLong::get).description("Predictions that received a true label")
+        .tag("model", model.name()).register(registry);
+    Gauge.builder("model_feedback_correct", feedbackCorrect, AtomicLong::get).description("Labelled predictions that were right")
+        .tag("model", model.name()).register(registry);
     Gauge.builder("model_served", () -> 1).description("The served model (always 1); its labels name the model and version")
         .tag("model", model.name()).tag("version", Integer.toString(model.version())).register(registry);
     Gauge.builder("model_age_seconds", model, m -> m.ready() ? java.time.Duration.between(Instant.parse(m.bundle().manifest().createdAt()), Instant.now()).toSeconds() : Double.NaN)
@@ -139,6 +142,10 @@ public class Predictions {
 
   public long feedbackTotal() {
     return feedbackTotal.get();
+  }
+
+  public long feedbackCorrect() {
+    return feedbackCorrect.get();
   }
 
   public Double liveAccuracy() {

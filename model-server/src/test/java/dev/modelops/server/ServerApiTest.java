@@ -206,6 +206,16 @@ class ServerApiTest {
     JsonNode counts = json(get("/v1/drift/counts"));
     long monthToMonth = counts.path("categorical").path("contract").get(0).asLong();
     assertThat(monthToMonth).isEqualTo(1000); // the most frequent training category comes first
+    assertThat(counts.path("samples").asLong()).isEqualTo(1000);
+    assertThat(counts.path("version").asInt()).isEqualTo(3);
+    assertThat(counts.has("feedback") && counts.has("feedbackCorrect")).isTrue();
+    JsonNode reference = json(get("/v1/drift/reference"));
+    JsonNode contract = null;
+    for (JsonNode c : reference.path("categorical")) {
+      contract = "contract".equals(c.path("name").asText()) ? c : contract;
+    }
+    assertThat(contract).as("the reference profile of contract").isNotNull();
+    assertThat(contract.path("categories").get(0).asText()).isEqualTo("Month-to-month");
   }
 
   @Test
@@ -214,7 +224,8 @@ class ServerApiTest {
     String metrics = get("/prometheus").body();
     assertThat(metrics).contains("http_server_requests_seconds_bucket", "uri=\"/v1/predict\"");
     assertThat(metrics).contains("model_served{", "version=\"3\"");
-    assertThat(metrics).contains("model_feature_drift_score{feature=\"contract\"", "model_feature_bin_count{", "model_prediction_psi", "model_live_accuracy", "model_age_seconds", "model_feature_missing_share");
+    assertThat(metrics).contains("model_feature_drift_score{feature=\"contract\"", "model_feature_bin_count{", "model_prediction_psi", "model_live_accuracy", "model_age_seconds", "model_feature_missing_share",
+        "model_feature_drift_threshold{feature=\"contract\"", "model_feedback_correct{");
   }
 
   @Test
