@@ -1,5 +1,11 @@
 package dev.modelops.operator;
 
+import dev.modelops.operator.drift.DriftPolicyLifecycle;
+import dev.modelops.operator.drift.DriftPolicyReconciler;
+import dev.modelops.operator.drift.ModelServerSource;
+import dev.modelops.operator.drift.PolicyMetrics;
+import dev.modelops.operator.drift.PrometheusSource;
+import dev.modelops.operator.drift.Webhooks;
 import dev.modelops.operator.experiment.ExperimentReconciler;
 import dev.modelops.operator.serving.ModelVersionReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,6 +16,9 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -46,7 +55,7 @@ public final class OperatorMain {
   }
 
   /**
-   * The operator with both reconcilers registered; status is written with server-side apply.
+   * The operator with its three reconcilers registered; status is written with server-side apply.
    * With a lease namespace, replicas elect a leader; a replica that loses leadership exits (so
    * Kubernetes restarts it) unless {@code exitOnStopLeading} is false (tests).
    */
@@ -70,6 +79,15 @@ public final class OperatorMain {
         o.settingNamespaces(namespaces);
       }
     });
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    Webhooks webhooks = new Webhooks(http, 6, Duration.ofSeconds(1));
+    PolicyMetrics policyMetrics = new PolicyMetrics(registry);
+    operator.register(new DriftPolicyReconciler(c -> new DriftPolicyLifecycle(c, new ModelServerSource(c, http), new PrometheusSource(http),
+        webhooks, policyMetrics, Clock.systemUTC())), o -> {
+          if (!namespaces.isEmpty()) {
+            o.settingNamespaces(namespaces);
+          }
+        });
     return operator;
   }
 }

@@ -49,7 +49,7 @@ public class DriftPolicyStatus extends ResourceStatus {
     @JsonPropertyDescription("The measured value.")
     private Double value;
 
-    @JsonPropertyDescription("Ok, Warn, Retrain, Alert or InsufficientData.")
+    @JsonPropertyDescription("Ok, Warn, Retrain, Alert, InsufficientData (fewer observations than minSamples) or Invalid (e.g. a feature the model does not have).")
     private Band band;
 
     @JsonPropertyDescription("Observations behind the value.")
@@ -89,6 +89,7 @@ public class DriftPolicyStatus extends ResourceStatus {
     Warn,
     Retrain,
     Alert,
-    InsufficientData
+    InsufficientData,
+    Invalid
   }
 }

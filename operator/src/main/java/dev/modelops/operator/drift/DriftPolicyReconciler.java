@@ -1,0 +1,39 @@
+package dev.modelops.operator.drift;
+
+import dev.modelops.api.v1alpha1.DriftPolicy;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.function.Function;
+
+/**
+ * Reconciles DriftPolicies: each reconcile is one evaluation ({@link DriftPolicyLifecycle}),
+ * after which the policy is rescheduled for its next interval. A reconcile that comes early (a
+ * restart, a watch event) only reschedules, so evaluation never runs in a loop.
+ */
+@ControllerConfiguration(name = "driftpolicy")
+public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
+  private final Function<io.fabric8.kubernetes.client.KubernetesClient, DriftPolicyLifecycle> lifecycles;
+  private volatile DriftPolicyLifecycle lifecycle;
+
+  public DriftPolicyReconciler(Function<io.fabric8.kubernetes.client.KubernetesClient, DriftPolicyLifecycle> lifecycles) {
+    this.lifecycles = lifecycles;
+  }
+
+  @Override
+  public UpdateControl<DriftPolicy> reconcile(DriftPolicy policy, Context<DriftPolicy> context) {
+    if (lifecycle == null) {
+      lifecycle = lifecycles.apply(context.getClient());
+    }
+    DriftPolicyLifecycle.Result result = lifecycle.reconcile(policy);
+    if (result.status() == null) {
+      return UpdateControl.<DriftPolicy>noUpdate().rescheduleAfter(result.next());
+    }
+    DriftPolicy patch = new DriftPolicy();
+    patch.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).withNamespace(policy.getMetadata().getNamespace()).build());
+    patch.setStatus(result.status());
+    return UpdateControl.patchStatus(patch).rescheduleAfter(result.next());
+  }
+}
