@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.modelops.api.v1alpha1.DriftPolicy;
+import dev.modelops.api.v1alpha1.DriftPolicySpec;
+import dev.modelops.api.v1alpha1.DriftPolicyStatus;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
@@ -30,6 +33,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -143,6 +147,31 @@ class OperatorRunIT {
     assertThat(serving.getStatus().getEndpoint()).isEqualTo("http://churn-v1.loop.svc:8080");
     assertThat(client.services().inNamespace("loop").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
 
+    // A DriftPolicy watching churn-v1: its pods are not reachable (no kubelet here), so the drift
+    // checks lack data and say why, but staleness still counts: a retraining Experiment starts.
+    DriftPolicy policy = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/drift-policy.yaml").toFile(), DriftPolicy.class);
+    policy.getMetadata().setNamespace("loop");
+    DriftPolicySpec.Check stale = new DriftPolicySpec.Check();
+    stale.setMetric(DriftPolicySpec.CheckMetric.modelAge);
+    stale.setRetrainAfter("1s");
+    policy.getSpec().setChecks(List.of(policy.getSpec().getChecks().get(0), stale));
+    policy.getSpec().setInterval("10s");
+    client.resource(policy).create();
+    DriftPolicy retraining = client.resources(DriftPolicy.class).inNamespace("loop").withName("churn-drift")
+        .waitUntilCondition(p -> p.getStatus() != null && p.getStatus().getState() == DriftPolicyStatus.State.Retraining, 60, TimeUnit.SECONDS);
+    assertThat(retraining.getStatus().getModelVersion()).isEqualTo("churn-v1");
+    assertThat(retraining.getStatus().getMessage()).contains("no ready pod of ModelVersion churn-v1");
+    assertThat(retraining.getStatus().getRetrains()).singleElement().satisfies(r -> {
+      assertThat(r.getExperiment()).isEqualTo("churn-drift-retrain-1");
+      assertThat(r.getReason()).contains("modelAge");
+    });
+    Experiment retrain = client.resources(Experiment.class).inNamespace("loop").withName("churn-drift-retrain-1").get();
+    assertThat(retrain.getSpec().getDataset().getUri()).isEqualTo(policy.getSpec().getRetrain().getDatasetUri());
+    assertThat(retrain.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getKind()).isEqualTo("DriftPolicy"));
+    client.batch().v1().jobs().inNamespace("loop").withName("churn-drift-retrain-1-t0").waitUntilCondition(j -> j != null, 60, TimeUnit.SECONDS);
+    client.resources(DriftPolicy.class).inNamespace("loop").withName("churn-drift").delete();
+    client.resources(Experiment.class).inNamespace("loop").withName("churn-drift-retrain-1").waitUntilCondition(e -> e == null, 60, TimeUnit.SECONDS);
+
     // Archived: the serving objects go, the registry record stays.
     client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").edit(m -> {
       m.getSpec().setStage(ModelVersionSpec.Stage.Archived);
@@ -164,7 +193,7 @@ class OperatorRunIT {
     assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/readyz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    assertThat(metrics).contains("operator_sdk_reconciliations");
+    assertThat(metrics).contains("operator_sdk_reconciliations", "modelops_driftpolicy_state{", "modelops_driftpolicy_retrains_total{");
 
     // RBAC: nothing was refused, and every permission the rules file grants was used.
     java.util.SortedSet<String> used = used();

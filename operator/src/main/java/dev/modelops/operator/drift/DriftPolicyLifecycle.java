@@ -100,19 +100,16 @@ public final class DriftPolicyLifecycle {
     }
     status.setModelVersion(mv.getMetadata().getName());
 
-    Observation observation;
+    // Without a measurement the drift checks lack data, but time-based checks (modelAge) still count.
+    Observation observation = null;
+    String sourceProblem = null;
     try {
       observation = (isPrometheus(spec) ? prometheus : modelServer).observe(policy, mv);
     } catch (DriftSource.SourceException e) {
-      status.setMessage("cannot measure " + mv.getMetadata().getName() + ": " + e.getMessage());
-      status.setConditions(Conditions.set(status.getConditions(), Conditions.READY, false, "SourceUnavailable", status.getMessage(), generation, now));
+      sourceProblem = "cannot measure " + mv.getMetadata().getName() + ": " + e.getMessage();
       if (!"SourceUnavailable".equals(reason(previous))) {
-        Events.warning(client, policy, "SourceUnavailable", status.getMessage());
+        Events.warning(client, policy, "SourceUnavailable", sourceProblem);
       }
-      if (status.getState() == null) {
-        status.setState(State.Unknown);
-      }
-      return finish(policy, previous, status, interval.compareTo(SOURCE_RETRY) < 0 ? interval : SOURCE_RETRY, now);
     }
 
     Instant created = mv.getMetadata().getCreationTimestamp() != null ? Instant.parse(mv.getMetadata().getCreationTimestamp()) : null;
@@ -171,11 +168,18 @@ public final class DriftPolicyLifecycle {
         Events.warning(client, policy, "InvalidCheck", String.join("; ", invalid));
       }
     }
+    Duration next = interval;
+    if (sourceProblem != null) {
+      conditionOk = false;
+      conditionReason = "SourceUnavailable";
+      message = sourceProblem + "; " + message;
+      next = interval.compareTo(SOURCE_RETRY) < 0 ? interval : SOURCE_RETRY;
+    }
     status.setState(state);
     status.setMessage(message);
     status.setConditions(Conditions.set(status.getConditions(), Conditions.READY, conditionOk, conditionReason, message, generation, now));
     announce(policy, previous.getState(), state, message, mv);
-    return finish(policy, previous, status, interval, now);
+    return finish(policy, previous, status, next, now);
   }
 
   private Result finish(DriftPolicy policy, DriftPolicyStatus previous, DriftPolicyStatus status, Duration next, Instant now) {
