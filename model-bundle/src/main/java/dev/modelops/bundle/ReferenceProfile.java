@@ -20,6 +20,13 @@ public record ReferenceProfile(
     List<TextProfile> text,
     Binned prediction) {
 
+  /** Absent lists (e.g. left out of JSON because empty) are empty. */
+  public ReferenceProfile {
+    numeric = numeric == null ? List.of() : numeric;
+    categorical = categorical == null ? List.of() : categorical;
+    text = text == null ? List.of() : text;
+  }
+
   /**
    * A numeric feature's training distribution over fixed bins: bin 0 is (-inf, cuts[0]], bin i is
    * (cuts[i-1], cuts[i]], the last bin is (cuts[last], +inf). Missing values are counted apart.

@@ -21,6 +21,14 @@ public record DriftCounts(
     Map<String, TextCounts> text,
     long[] prediction) {
 
+  /** Absent maps (e.g. left out of JSON because empty) are empty. */
+  public DriftCounts {
+    numeric = numeric == null ? Map.of() : numeric;
+    categorical = categorical == null ? Map.of() : categorical;
+    text = text == null ? Map.of() : text;
+    prediction = prediction == null ? new long[0] : prediction;
+  }
+
   /**
    * A text feature's live counts.
    *

@@ -37,7 +37,7 @@ public final class PrometheusSource implements DriftSource {
     String base = policy.getSpec().getSource().getPrometheusUrl().replaceAll("/+$", "");
     String model = mv.getSpec().getModel();
     String served = "model_served{model=\"" + model + "\",version=\"" + mv.getSpec().getVersion() + "\"}";
-    String samples = "(model_drift_window_samples{model=\"" + model + "\"} * on(instance, job) group_left " + served + ")";
+    String samples = "(model_drift_window_samples{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")";
     try {
       Map<String, Double> total = query(base, "sum(" + samples + ")", null);
       double n = total.getOrDefault("", 0.0);
@@ -51,11 +51,11 @@ public final class PrometheusSource implements DriftSource {
       Map<String, Double> missing = weighted(base, "model_feature_missing_share", model, samples, n);
       Map<String, Double> oov = weighted(base, "model_text_oov_rate", model, samples, n);
       Map<String, Double> psi = query(base, "max by (feature) (model_feature_psi{model=\"" + model + "\"})", "feature");
-      double predictionDrift = n == 0 ? 0 : query(base, "sum(model_prediction_psi{model=\"" + model + "\"} * on(instance, job) group_left "
+      double predictionDrift = n == 0 ? 0 : query(base, "sum(model_prediction_psi{model=\"" + model + "\"} * on(instance, job) group_left() "
           + samples + ") / " + n, null).getOrDefault("", 0.0);
-      double feedback = query(base, "sum(model_feedback_total{model=\"" + model + "\"} * on(instance, job) group_left " + served + ")", null)
+      double feedback = query(base, "sum(model_feedback_total{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", null)
           .getOrDefault("", 0.0);
-      double correct = query(base, "sum(model_feedback_correct{model=\"" + model + "\"} * on(instance, job) group_left " + served + ")", null)
+      double correct = query(base, "sum(model_feedback_correct{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", null)
           .getOrDefault("", 0.0);
       List<Observation.Feature> features = new ArrayList<>();
       score.forEach((feature, s) -> {
@@ -74,7 +74,7 @@ public final class PrometheusSource implements DriftSource {
     if (n == 0) {
       return query(base, "max by (feature) (" + metric + "{model=\"" + model + "\"})", "feature");
     }
-    return query(base, "sum by (feature) (" + metric + "{model=\"" + model + "\"} * on(instance, job) group_left " + samples + ") / " + n, "feature");
+    return query(base, "sum by (feature) (" + metric + "{model=\"" + model + "\"} * on(instance, job) group_left() " + samples + ") / " + n, "feature");
   }
 
   /** Runs an instant query; the result keyed by the value of {@code label} ("" without one). NaN values are left out. */

@@ -1,0 +1,381 @@
+package dev.modelops.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.sun.net.httpserver.HttpServer;
+import dev.modelops.api.v1alpha1.DriftPolicy;
+import dev.modelops.api.v1alpha1.DriftPolicySpec;
+import dev.modelops.api.v1alpha1.DriftPolicyStatus;
+import dev.modelops.api.v1alpha1.DriftPolicyStatus.Band;
+import dev.modelops.api.v1alpha1.DriftPolicyStatus.State;
+import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ExperimentStatus;
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.operator.drift.DriftPolicyLifecycle;
+import dev.modelops.operator.drift.ModelServerSource;
+import dev.modelops.operator.drift.Observation;
+import dev.modelops.operator.drift.PolicyMetrics;
+import dev.modelops.operator.drift.PrometheusSource;
+import dev.modelops.operator.drift.Webhooks;
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The DriftPolicy reconcile against a real kube-apiserver, measuring two real model-server
+ * processes (two replicas of churn-v1) that serve a bundle the real trainer made. Fed traffic
+ * replayed from the training distribution the policy stays Healthy; fed only month-to-month
+ * contracts it reaches Retraining once, however often it is evaluated. The same measurement
+ * through a real Prometheus (Debian's package) scraping both servers agrees.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DriftPolicyIT {
+  static final String NS = "drift";
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  @TempDir static Path tmp;
+  static KubeAPIServer server;
+  static KubernetesClient client;
+  static ModelServerProcess a;
+  static ModelServerProcess b;
+  static List<Map<String, Object>> rows;
+  static final MutableClock clock = new MutableClock(Instant.now());
+  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  static final Webhooks webhooks = new Webhooks(http, 5, Duration.ofMillis(200));
+  static DriftPolicyLifecycle lifecycle;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path bundle = ModelServerProcess.trainChurn(tmp);
+    rows = ModelServerProcess.churnRecords(bundle);
+    // Two replicas of one version, each with a window of the 500 most recent predictions.
+    a = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
+    b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
+    server = KubeApiServer.start();
+    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
+      for (Path crd : crds.toList()) {
+        client.load(Files.newInputStream(crd)).serverSideApply();
+      }
+    }
+    client.apiextensions().v1().customResourceDefinitions().list().getItems()
+        .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
+            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions().stream()
+                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS));
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    lifecycle = new DriftPolicyLifecycle(client, new ModelServerSource(client, http), new PrometheusSource(http), webhooks,
+        new PolicyMetrics(new SimpleMeterRegistry()), clock);
+
+    // The template Experiment, the served version and its two ready pods (no kubelet runs here:
+    // the test writes the pods' status, pointing at the two server processes).
+    Experiment template = YAML.readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
+    template.getMetadata().setNamespace(NS);
+    client.resource(template).create();
+    ModelVersion mv = YAML.readValue(Path.of("../examples/churn/modelversion.yaml").toFile(), ModelVersion.class);
+    mv.getMetadata().setNamespace(NS);
+    client.resource(mv).create();
+    for (ModelServerProcess s : List.of(a, b)) {
+      servingPod("churn-v1-" + s.port, 1, s.port);
+    }
+  }
+
+  static void servingPod(String name, int version, int port) {
+    Pod pod = client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name)
+        .addToLabels("modelops.dev/model", "churn").addToLabels("modelops.dev/version", Integer.toString(version)).endMetadata()
+        .withNewSpec().addNewContainer().withName("model-server").withImage("server:test").addNewPort().withName("http").withContainerPort(port).endPort()
+        .endContainer().endSpec().build()).create();
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("127.0.0.1")
+        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build()).build());
+    client.pods().inNamespace(NS).resource(pod).updateStatus();
+  }
+
+  @AfterAll
+  static void stop() {
+    webhooks.close();
+    for (AutoCloseable c : new AutoCloseable[] {a, b, client}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // best effort
+      }
+    }
+    if (server != null) {
+      server.stop();
+    }
+  }
+
+  /** One reconcile as the reconciler does it: evaluate, then server-side apply the status. */
+  static DriftPolicy reconcile(String name) {
+    DriftPolicy p = client.resources(DriftPolicy.class).inNamespace(NS).withName(name).get();
+    DriftPolicyLifecycle.Result result = lifecycle.reconcile(p);
+    if (result.status() != null) {
+      DriftPolicy patch = new DriftPolicy();
+      patch.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+      patch.setStatus(result.status());
+      client.resource(patch).subresource("status").patch(new PatchContext.Builder().withFieldManager("driftpolicy").withForce(true)
+          .withPatchType(PatchType.SERVER_SIDE_APPLY).build());
+    }
+    return client.resources(DriftPolicy.class).inNamespace(NS).withName(name).get();
+  }
+
+  static DriftPolicy applyExamplePolicy(String name, java.util.function.Consumer<DriftPolicySpec> edit) throws Exception {
+    DriftPolicy policy = YAML.readValue(Path.of("../examples/churn/drift-policy.yaml").toFile(), DriftPolicy.class);
+    policy.getMetadata().setName(name);
+    policy.getMetadata().setNamespace(NS);
+    edit.accept(policy.getSpec());
+    return client.resource(policy).create();
+  }
+
+  /** Sends half of the records to each replica. */
+  static void serve(List<Map<String, Object>> records) throws Exception {
+    a.predict(records.subList(0, records.size() / 2));
+    b.predict(records.subList(records.size() / 2, records.size()));
+  }
+
+  static DriftPolicyStatus.CheckResult check(DriftPolicy p, String metric) {
+    return p.getStatus().getChecks().stream().filter(c -> c.getMetric().equals(metric)).findFirst().orElseThrow();
+  }
+
+  static List<Experiment> retrains(String policy) {
+    return client.resources(Experiment.class).inNamespace(NS).withLabel(DriftPolicyLifecycle.POLICY, policy).list().getItems();
+  }
+
+  @Test
+  @Order(1)
+  void trafficLikeTheTrainingDataStaysHealthy() throws Exception {
+    List<Map<String, Object>> sample = new ArrayList<>(rows);
+    Collections.shuffle(sample, new Random(7));
+    serve(sample.subList(0, 1000));
+    applyExamplePolicy("churn-drift", spec -> spec.setInterval("1m"));
+
+    DriftPolicy p = reconcile("churn-drift");
+    assertThat(p.getStatus().getState()).as(p.getStatus().getMessage()).isEqualTo(State.Healthy);
+    assertThat(p.getStatus().getModelVersion()).isEqualTo("churn-v1");
+    DriftPolicyStatus.CheckResult share = check(p, "driftedFeatureShare");
+    assertThat(share.getSamples()).as("both replicas' windows, summed").isEqualTo(1000);
+    assertThat(share.getBand()).isEqualTo(Band.Ok);
+    assertThat(share.getValue()).isLessThan(0.1);
+    assertThat(check(p, "liveAccuracy").getBand()).isEqualTo(Band.InsufficientData);
+    assertThat(p.getStatus().getObservedGeneration()).isEqualTo(p.getMetadata().getGeneration());
+    assertThat(Instant.parse(p.getStatus().getNextEvaluationTime())).isEqualTo(clock.instant().plus(Duration.ofMinutes(1)));
+    assertThat(retrains("churn-drift")).isEmpty();
+
+    // Early wake-ups (a restart, a watch event) do not evaluate again before the interval.
+    assertThat(lifecycle.reconcile(p).status()).isNull();
+  }
+
+  @Test
+  @Order(2)
+  void aShiftedSliceRetrainsOnceNamingTheDriftedFeaturesHoweverOftenItIsEvaluated() throws Exception {
+    List<Map<String, Object>> monthToMonth = rows.stream().filter(r -> "Month-to-month".equals(r.get("contract"))).limit(1000).toList();
+    serve(monthToMonth);
+    clock.advance(Duration.ofMinutes(1));
+    DriftPolicy p = reconcile("churn-drift");
+    assertThat(p.getStatus().getState()).as(p.getStatus().getMessage()).isEqualTo(State.Retraining);
+    assertThat(check(p, "featureDrift").getBand()).isEqualTo(Band.Retrain);
+    List<Experiment> retrains = retrains("churn-drift");
+    assertThat(retrains).hasSize(1);
+    Experiment retrain = retrains.get(0);
+    assertThat(retrain.getMetadata().getName()).isEqualTo("churn-drift-retrain-1");
+    assertThat(retrain.getSpec().getDataset().getUri()).isEqualTo("pvc://churn-data/latest/telco-churn.csv");
+    assertThat(retrain.getSpec().getModel()).isEqualTo("churn");
+    assertThat(retrain.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getUid()).isEqualTo(p.getMetadata().getUid()));
+    assertThat(p.getStatus().getRetrains()).singleElement().satisfies(r -> {
+      assertThat(r.getExperiment()).isEqualTo("churn-drift-retrain-1");
+      assertThat(r.getReason()).contains("featureDrift[contract]", "drifted: ", "contract");
+    });
+    assertThat(client.v1().events().inNamespace(NS).list().getItems())
+        .anyMatch(e -> "RetrainStarted".equals(e.getReason()) && e.getMessage().contains("contract") && "churn-drift".equals(e.getInvolvedObject().getName()));
+
+    // The drift stays for hours: evaluations every minute never start a second retrain while one
+    // runs, nor within the 24h cooldown after it finished.
+    for (int i = 0; i < 5; i++) {
+      clock.advance(Duration.ofMinutes(1));
+      assertThat(reconcile("churn-drift").getStatus().getState()).isEqualTo(State.Retraining);
+    }
+    ExperimentStatus done = new ExperimentStatus();
+    done.setPhase(ExperimentStatus.Phase.Succeeded);
+    retrain.setStatus(done);
+    client.resource(retrain).updateStatus();
+    clock.advance(Duration.ofHours(3));
+    DriftPolicy cooling = reconcile("churn-drift");
+    assertThat(cooling.getStatus().getState()).isEqualTo(State.Drifted);
+    assertThat(cooling.getStatus().getMessage()).contains("cooldown");
+    assertThat(retrains("churn-drift")).hasSize(1);
+    clock.advance(Duration.ofHours(22));
+    assertThat(reconcile("churn-drift").getStatus().getRetrainCount()).isEqualTo(2);
+    assertThat(retrains("churn-drift")).extracting(e -> e.getMetadata().getName())
+        .containsExactlyInAnyOrder("churn-drift-retrain-1", "churn-drift-retrain-2");
+  }
+
+  @Test
+  @Order(3)
+  void prometheusGivesTheSameVerdictFromTheScrapedSeries() throws Exception {
+    boolean required = System.getenv("MODELOPS_REQUIRE_PROMETHEUS") != null;
+    if (!required) {
+      assumeTrue(PrometheusProcess.available(), "Prometheus is not installed at " + PrometheusProcess.BINARY + " (apt-get install prometheus)");
+    }
+    try (PrometheusProcess prometheus = PrometheusProcess.start(tmp, List.of(a.port, b.port))) {
+      DriftPolicy policy = applyExamplePolicy("churn-drift-prom", spec -> {
+        spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
+        spec.getSource().setPrometheusUrl(prometheus.url);
+      });
+      ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
+      Observation direct = new ModelServerSource(client, http).observe(policy, mv);
+      PrometheusSource source = new PrometheusSource(http);
+      Observation viaPrometheus = null;
+      String lastProblem = null;
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline) {
+        try {
+          viaPrometheus = source.observe(policy, mv);
+          if (viaPrometheus.replicas() == 2 && viaPrometheus.samples() == direct.samples()) {
+            break;
+          }
+        } catch (dev.modelops.operator.drift.DriftSource.SourceException e) {
+          lastProblem = e.getMessage(); // not scraped yet
+        }
+        Thread.sleep(500);
+      }
+      assertThat(viaPrometheus).as("Prometheus scraped both replicas; last answer: " + lastProblem).isNotNull();
+      assertThat(viaPrometheus.replicas()).isEqualTo(2);
+      assertThat(viaPrometheus.samples()).isEqualTo(1000);
+      assertThat(viaPrometheus.drifted()).contains("contract");
+      assertThat(viaPrometheus.features()).hasSameSizeAs(direct.features());
+      double contractDirect = direct.features().stream().filter(f -> f.name().equals("contract")).findFirst().orElseThrow().score();
+      double contractProm = viaPrometheus.features().stream().filter(f -> f.name().equals("contract")).findFirst().orElseThrow().score();
+      assertThat(contractProm).isCloseTo(contractDirect, org.assertj.core.data.Offset.offset(1e-6));
+      assertThat(viaPrometheus.predictionDrift()).isCloseTo(direct.predictionDrift(), org.assertj.core.data.Offset.offset(0.05));
+
+      DriftPolicy p = reconcile("churn-drift-prom");
+      assertThat(p.getStatus().getState()).as(p.getStatus().getMessage()).isEqualTo(State.Retraining);
+      assertThat(p.getStatus().getRetrains().get(0).getReason()).contains("contract");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void theWebhookHearsOfWarningsWithRetriesAndNeverBlocksTheReconcile() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", ex -> {
+      bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      int status = calls.incrementAndGet() <= 2 ? 503 : 200; // the receiver is down twice
+      ex.sendResponseHeaders(status, -1);
+      ex.close();
+    });
+    receiver.start();
+    try {
+      applyExamplePolicy("churn-watch", spec -> {
+        DriftPolicySpec.Check contract = new DriftPolicySpec.Check();
+        contract.setMetric(DriftPolicySpec.CheckMetric.featureDrift);
+        contract.setFeature("contract");
+        contract.setWarn(0.1);
+        spec.setChecks(List.of(contract));
+        spec.setRetrain(null);
+        DriftPolicySpec.Alert alert = new DriftPolicySpec.Alert();
+        alert.setWebhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+        spec.setAlert(alert);
+      });
+      DriftPolicy p = reconcile("churn-watch");
+      assertThat(p.getStatus().getState()).isEqualTo(State.Warning);
+      assertThat(calls.get()).as("the reconcile returned before the webhook's retries").isLessThan(3);
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (calls.get() < 3 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(calls.get()).isEqualTo(3);
+      assertThat(bodies.get(2)).contains("\"state\":\"Warning\"", "\"modelVersion\":\"churn-v1\"", "contract");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aNewProductionVersionIsFollowedWithAFreshWindow() throws Exception {
+    ModelVersion v2 = YAML.readValue(Path.of("../examples/churn/modelversion.yaml").toFile(), ModelVersion.class);
+    v2.getMetadata().setName("churn-v2");
+    v2.getMetadata().setNamespace(NS);
+    v2.getSpec().setVersion(2);
+    client.resource(v2).create();
+    clock.advance(Duration.ofHours(1));
+    DriftPolicy p = reconcile("churn-drift");
+    assertThat(p.getStatus().getModelVersion()).isEqualTo("churn-v2");
+    // Its pods are not ready yet: no drift data, and the previous version's values are gone.
+    assertThat(p.getStatus().getMessage()).contains("no ready pod of ModelVersion churn-v2");
+    assertThat(check(p, "driftedFeatureShare").getBand()).isEqualTo(Band.InsufficientData);
+    assertThat(p.getStatus().getConditions()).anyMatch(c -> "Ready".equals(c.getType()) && "SourceUnavailable".equals(c.getReason()));
+    assertThat(p.getStatus().getRetrains()).hasSize(2);
+  }
+
+  /** A clock the test moves. */
+  static final class MutableClock extends Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}

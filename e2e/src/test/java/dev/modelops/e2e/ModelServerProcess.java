@@ -1,0 +1,122 @@
+package dev.modelops.e2e;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelops.bundle.ModelBundle;
+import dev.modelops.bundle.Scorer;
+import dev.modelops.trainer.TrainerMain;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+
+/** A real model-server process (model-server/target/model-server.jar) on a loopback port. */
+final class ModelServerProcess implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+  final int port;
+  private final Process process;
+  private final Path out;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private ModelServerProcess(int port, Process process, Path out) {
+    this.port = port;
+    this.process = process;
+    this.out = out;
+  }
+
+  /** Trains the churn example's bundle with the real trainer (max_depth 4), as a trial Job would. */
+  static Path trainChurn(Path dir) {
+    Path bundle = dir.resolve("churn-bundle");
+    int code = TrainerMain.run(new String[] {"--experiment", "../examples/churn/experiment.yaml", "--param", "max_depth=4", "--output", bundle.toString()},
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+    if (code != 0) {
+      throw new IllegalStateException("the trainer failed with exit code " + code);
+    }
+    return bundle;
+  }
+
+  /** The churn data as records of the bundle's features, the way clients send them. */
+  static List<Map<String, Object>> churnRecords(Path bundle) throws IOException {
+    ModelBundle b = ModelBundle.read(bundle);
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
+      for (var rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (var f : b.features()) {
+          m.put(f.name(), Scorer.fromCell(f, rec.get(f.name()).trim()));
+        }
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  static ModelServerProcess start(Path bundle, Path dir, Map<String, String> env) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path out = dir.resolve("server-" + port + ".out");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",
+        "../model-server/target/model-server.jar").redirectErrorStream(true).redirectOutput(out.toFile());
+    pb.environment().putAll(Map.of("MODEL_BUNDLE", bundle.toString(), "MICRONAUT_SERVER_PORT", Integer.toString(port)));
+    pb.environment().putAll(env);
+    ModelServerProcess server = new ModelServerProcess(port, pb.start(), out);
+    long deadline = System.currentTimeMillis() + 90_000;
+    while (true) {
+      try {
+        if (server.get("/v2/health/ready").statusCode() == 200) {
+          return server;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      if (System.currentTimeMillis() > deadline || !server.process.isAlive()) {
+        server.close();
+        throw new IllegalStateException("the model server did not become ready:\n" + Files.readString(out));
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Scores records in requests of 100; fails on anything but 200. */
+  void predict(List<Map<String, Object>> records) throws Exception {
+    for (int i = 0; i < records.size(); i += 100) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/predict"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(records.subList(i, Math.min(i + 100, records.size()))))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("POST /v1/predict answered " + r.statusCode() + ": " + r.body());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+}

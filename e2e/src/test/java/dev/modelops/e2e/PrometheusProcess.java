@@ -1,0 +1,79 @@
+package dev.modelops.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A real Prometheus (Debian's package, /usr/bin/prometheus) on a loopback port, scraping the
+ * given model servers' /prometheus endpoints every second.
+ */
+final class PrometheusProcess implements AutoCloseable {
+  static final Path BINARY = Path.of(System.getenv().getOrDefault("PROMETHEUS_BINARY", "/usr/bin/prometheus"));
+  final String url;
+  private final Process process;
+
+  private PrometheusProcess(String url, Process process) {
+    this.url = url;
+    this.process = process;
+  }
+
+  static boolean available() {
+    return Files.isExecutable(BINARY);
+  }
+
+  static PrometheusProcess start(Path dir, List<Integer> targets) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path config = dir.resolve("prometheus.yml");
+    Files.writeString(config, """
+        global:
+          scrape_interval: 1s
+        scrape_configs:
+          - job_name: model-server
+            metrics_path: /prometheus
+            static_configs:
+              - targets: [%s]
+        """.formatted(targets.stream().map(p -> "'127.0.0.1:" + p + "'").collect(Collectors.joining(", "))));
+    Path out = dir.resolve("prometheus.out");
+    Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
+        "--web.listen-address=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    PrometheusProcess prometheus = new PrometheusProcess("http://127.0.0.1:" + port, p);
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (true) {
+      try {
+        if (http.send(HttpRequest.newBuilder(URI.create(prometheus.url + "/-/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+          return prometheus;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      if (System.currentTimeMillis() > deadline || !p.isAlive()) {
+        prometheus.close();
+        throw new IllegalStateException("Prometheus did not become ready:\n" + Files.readString(out));
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process.destroyForcibly();
+  }
+}
