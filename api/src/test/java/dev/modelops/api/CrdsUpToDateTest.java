@@ -41,16 +41,24 @@ class CrdsUpToDateTest {
 
   static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
   static final Path COMMITTED = Path.of("../crds");
+  /** Helm installs the CRDs of a chart's crds/ folder; it cannot reach files outside the chart. */
+  static final Path CHART = Path.of("../helm/modelops/crds");
 
   @ParameterizedTest
   @ValueSource(strings = {"experiments", "modelversions", "driftpolicies"})
   void committedCrdMatchesGenerated(String plural) throws IOException {
     String expected = render(plural);
     Path committed = COMMITTED.resolve(plural + ".modelops.dev.yaml");
+    Path chart = CHART.resolve(plural + ".modelops.dev.yaml");
     if (Boolean.getBoolean("crds.update")) {
       Files.createDirectories(COMMITTED);
       Files.writeString(committed, expected);
+      Files.createDirectories(CHART);
+      Files.writeString(chart, expected);
     }
+    assertThat(chart).as("the chart's copy %s; run `./mvnw -pl api test -Dcrds.update=true`", chart).exists();
+    assertThat(Files.readString(chart)).as("the chart's copy %s differs from crds/; run `./mvnw -pl api test -Dcrds.update=true`", chart)
+        .isEqualTo(expected);
     assertThat(committed)
         .as(
             "%s differs from what the Java types generate; run"

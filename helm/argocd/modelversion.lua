@@ -1,0 +1,16 @@
+-- Argo CD health of a modelops.dev ModelVersion.
+if obj.status == nil then
+  return { status = "Progressing", message = "Waiting for the operator" }
+end
+local s = obj.status
+if s.observedGeneration ~= nil and obj.metadata.generation ~= nil and s.observedGeneration < obj.metadata.generation then
+  return { status = "Progressing", message = "Waiting for the operator to see the latest spec" }
+end
+local msg = s.message or ("phase " .. tostring(s.phase))
+if s.phase == "Serving" or s.phase == "Registered" or s.phase == "Archived" or s.phase == "Superseded" then
+  -- Superseded and Archived are settled states of the registry, not failures.
+  return { status = "Healthy", message = msg }
+elseif s.phase == "Failed" then
+  return { status = "Degraded", message = msg }
+end
+return { status = "Progressing", message = msg }
