@@ -2,7 +2,9 @@ package dev.modelops.operator.drift;
 
 import dev.modelops.api.v1alpha1.DriftPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -11,15 +13,25 @@ import java.util.function.Function;
 /**
  * Reconciles DriftPolicies: each reconcile is one evaluation ({@link DriftPolicyLifecycle}),
  * after which the policy is rescheduled for its next interval. A reconcile that comes early (a
- * restart, a watch event) only reschedules, so evaluation never runs in a loop.
+ * restart, a watch event) only reschedules, so evaluation never runs in a loop. The policy's
+ * metrics are removed when it is deleted.
  */
 @ControllerConfiguration(name = "driftpolicy")
-public class DriftPolicyReconciler implements Reconciler<DriftPolicy> {
+public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<DriftPolicy> {
   private final Function<io.fabric8.kubernetes.client.KubernetesClient, DriftPolicyLifecycle> lifecycles;
+  private final PolicyMetrics metrics;
   private volatile DriftPolicyLifecycle lifecycle;
 
-  public DriftPolicyReconciler(Function<io.fabric8.kubernetes.client.KubernetesClient, DriftPolicyLifecycle> lifecycles) {
+  public DriftPolicyReconciler(Function<io.fabric8.kubernetes.client.KubernetesClient, DriftPolicyLifecycle> lifecycles, PolicyMetrics metrics) {
     this.lifecycles = lifecycles;
+    this.metrics = metrics;
+  }
+
+  /** A deleted policy's metrics go with it (the finalizer exists for this alone). */
+  @Override
+  public DeleteControl cleanup(DriftPolicy policy, Context<DriftPolicy> context) {
+    metrics.remove(policy.getMetadata().getNamespace(), policy.getMetadata().getName());
+    return DeleteControl.defaultDelete();
   }
 
   @Override

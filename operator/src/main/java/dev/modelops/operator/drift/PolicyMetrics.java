@@ -44,6 +44,19 @@ public final class PolicyMetrics {
     }).set(value == null ? Double.NaN : value);
   }
 
+  /** Forgets a deleted policy, so that no alert rule fires on the last state of a policy that is gone. */
+  public void remove(String namespace, String policy) {
+    String key = namespace + "/" + policy;
+    states.remove(key);
+    values.keySet().removeIf(k -> k.startsWith(key + "/"));
+    for (io.micrometer.core.instrument.Meter m : java.util.List.copyOf(registry.getMeters())) {
+      if (m.getId().getName().startsWith("modelops_driftpolicy") && namespace.equals(m.getId().getTag("namespace"))
+          && policy.equals(m.getId().getTag("policy"))) {
+        registry.remove(m);
+      }
+    }
+  }
+
   public void retrain(String namespace, String policy) {
     Counter.builder("modelops_driftpolicy_retrains").description("Retraining Experiments started by a policy")
         .tag("namespace", namespace).tag("policy", policy).register(registry).increment();
