@@ -63,6 +63,11 @@ final class ModelServerProcess implements AutoCloseable {
   }
 
   static ModelServerProcess start(Path bundle, Path dir, Map<String, String> env) throws Exception {
+    return start(bundle.toString(), dir, env);
+  }
+
+  /** Starts a server on a bundle given by path or URI (pvc:// resolves under MODELOPS_PVC_ROOT from {@code env}). */
+  static ModelServerProcess start(String bundle, Path dir, Map<String, String> env) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -70,7 +75,7 @@ final class ModelServerProcess implements AutoCloseable {
     Path out = dir.resolve("server-" + port + ".out");
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",
         "../model-server/target/model-server.jar").redirectErrorStream(true).redirectOutput(out.toFile());
-    pb.environment().putAll(Map.of("MODEL_BUNDLE", bundle.toString(), "MICRONAUT_SERVER_PORT", Integer.toString(port)));
+    pb.environment().putAll(Map.of("MODEL_BUNDLE", bundle, "MICRONAUT_SERVER_PORT", Integer.toString(port)));
     pb.environment().putAll(env);
     ModelServerProcess server = new ModelServerProcess(port, pb.start(), out);
     long deadline = System.currentTimeMillis() + 90_000;
