@@ -79,16 +79,7 @@ class DriftLoopIT {
       }
     }
     server = KubeApiServer.start();
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-    try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
-      for (Path crd : crds.toList()) {
-        client.load(Files.newInputStream(crd)).serverSideApply();
-      }
-    }
-    client.apiextensions().v1().customResourceDefinitions().list().getItems()
-        .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
-            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions().stream()
-                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS));
+    client = KubeApiServer.clientWithCrds(server);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
     kubelet = new LocalKubelet(client, NS, pvc, tmp.resolve("work"));
     operator = OperatorMain.create(client, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of(NS), null, false,

@@ -90,16 +90,7 @@ class DriftPolicyIT {
     a = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
     b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
     server = KubeApiServer.start();
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-    try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
-      for (Path crd : crds.toList()) {
-        client.load(Files.newInputStream(crd)).serverSideApply();
-      }
-    }
-    client.apiextensions().v1().customResourceDefinitions().list().getItems()
-        .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
-            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions().stream()
-                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS));
+    client = KubeApiServer.clientWithCrds(server);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
     lifecycle = new DriftPolicyLifecycle(client, new ModelServerSource(client, http), new PrometheusSource(http), webhooks,
         new PolicyMetrics(new SimpleMeterRegistry()), clock);

@@ -32,6 +32,51 @@ final class KubeApiServer {
     return server;
   }
 
+  /** A client of the server, with the CRDs of crds/ applied and established. */
+  static io.fabric8.kubernetes.client.KubernetesClient clientWithCrds(KubeAPIServer server) throws IOException {
+    var client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    try (java.util.stream.Stream<Path> crds = Files.list(Path.of("../crds"))) {
+      for (Path crd : crds.toList()) {
+        client.load(Files.newInputStream(crd)).serverSideApply();
+      }
+    }
+    client.apiextensions().v1().customResourceDefinitions().list().getItems()
+        .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
+            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions().stream()
+                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS));
+    return client;
+  }
+
+  /**
+   * Ends a trial Job as a cluster would: first its Pod with the trainer's termination message,
+   * then the Job's status (Complete, or Failed after its backoff limit).
+   */
+  static void finishJob(io.fabric8.kubernetes.client.KubernetesClient client, String ns, String job, String image, int exitCode, String message) {
+    boolean ok = exitCode == 0;
+    String now = java.time.Instant.now().toString();
+    var pod = client.pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(job + "-pod")
+        .addToLabels("job-name", job).endMetadata()
+        .withNewSpec().addNewContainer().withName("trainer").withImage(image).endContainer().withRestartPolicy("Never").endSpec().build()).create();
+    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(ok ? "Succeeded" : "Failed")
+        .withContainerStatuses(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName("trainer").withImage(image).withImageID("")
+            .withReady(false).withRestartCount(0)
+            .withNewState().withNewTerminated().withExitCode(exitCode).withReason(ok ? "Completed" : "Error").withMessage(message)
+            .withStartedAt(now).withFinishedAt(now).endTerminated().endState().build()).build());
+    client.pods().inNamespace(ns).resource(pod).updateStatus();
+    var j = client.batch().v1().jobs().inNamespace(ns).withName(job).get();
+    j.setStatus(ok
+        ? new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().withStartTime(now).withCompletionTime(now).withSucceeded(1).withReady(0)
+            .withConditions(new io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder().withType("SuccessCriteriaMet").withStatus("True").build(),
+                new io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder().withType("Complete").withStatus("True").build()).build()
+        : new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().withStartTime(now).withFailed(1).withReady(0)
+            .withConditions(new io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder().withType("FailureTarget").withStatus("True")
+                    .withReason("BackoffLimitExceeded").build(),
+                new io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder().withType("Failed").withStatus("True")
+                    .withReason("BackoffLimitExceeded").build()).build());
+    client.batch().v1().jobs().inNamespace(ns).resource(j).updateStatus();
+  }
+
   /** Writes the server's kubeconfig to a file, for kubectl. */
   static Path kubeconfig(KubeAPIServer server, Path dir) throws IOException {
     Path file = dir.resolve("kubeconfig");

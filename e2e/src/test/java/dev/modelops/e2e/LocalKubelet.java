@@ -95,23 +95,7 @@ final class LocalKubelet implements AutoCloseable {
     int code = TrainerMain.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
     String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
     String result = lines[lines.length - 1];
-    String now = Instant.now().toString();
-    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(job.getMetadata().getName() + "-pod")
-        .addToLabels("job-name", job.getMetadata().getName()).endMetadata()
-        .withNewSpec().addNewContainer().withName("trainer").withImage(container.getImage()).endContainer().withRestartPolicy("Never").endSpec().build()).create();
-    pod.setStatus(new PodStatusBuilder().withPhase(code == 0 ? "Succeeded" : "Failed")
-        .withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage(container.getImage()).withImageID("").withReady(false).withRestartCount(0)
-            .withNewState().withNewTerminated().withExitCode(code).withReason(code == 0 ? "Completed" : "Error").withMessage(result)
-            .withStartedAt(now).withFinishedAt(now).endTerminated().endState().build()).build());
-    client.pods().inNamespace(ns).resource(pod).updateStatus();
-    job.setStatus(code == 0
-        ? new JobStatusBuilder().withStartTime(now).withCompletionTime(now).withSucceeded(1).withReady(0)
-            .withConditions(new JobConditionBuilder().withType("SuccessCriteriaMet").withStatus("True").build(),
-                new JobConditionBuilder().withType("Complete").withStatus("True").build()).build()
-        : new JobStatusBuilder().withStartTime(now).withFailed(1).withReady(0)
-            .withConditions(new JobConditionBuilder().withType("FailureTarget").withStatus("True").withReason("BackoffLimitExceeded").build(),
-                new JobConditionBuilder().withType("Failed").withStatus("True").withReason("BackoffLimitExceeded").build()).build());
-    client.batch().v1().jobs().inNamespace(ns).resource(job).updateStatus();
+    KubeApiServer.finishJob(client, ns, job.getMetadata().getName(), container.getImage(), code, result);
   }
 
   private void startServer(Deployment d) throws Exception {

@@ -50,16 +50,7 @@ class OperatorOnApiServerIT {
   @BeforeAll
   static void start() throws Exception {
     server = KubeApiServer.start();
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-    try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
-      for (Path crd : crds.toList()) {
-        client.load(Files.newInputStream(crd)).serverSideApply();
-      }
-    }
-    client.apiextensions().v1().customResourceDefinitions().list().getItems()
-        .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
-            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions().stream()
-                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS));
+    client = KubeApiServer.clientWithCrds(server);
     for (String ns : new String[] {"train", "serve"}) {
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
     }
@@ -84,25 +75,9 @@ class OperatorOnApiServerIT {
   }
 
   static void finish(String ns, String job, boolean ok, String message) {
-    String now = Instant.now().toString();
-    // As in a cluster: the Pod's termination message exists before the Job is marked finished.
-    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(job + "-pod").addToLabels("job-name", job).endMetadata()
-        .withNewSpec().addNewContainer().withName("trainer").withImage("trainer:test").endContainer().withRestartPolicy("Never").endSpec().build()).create();
-    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(ok ? "Succeeded" : "Failed")
-        .withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage("trainer:test").withImageID("").withReady(false).withRestartCount(0)
-            .withNewState().withNewTerminated().withExitCode(ok ? 0 : 2).withReason(ok ? "Completed" : "Error").withMessage(message)
-            .withStartedAt(now).withFinishedAt(now).endTerminated().endState().build()).build());
-    client.pods().inNamespace(ns).resource(pod).updateStatus();
-    Job j = client.batch().v1().jobs().inNamespace(ns).withName(job).get();
-    j.setStatus(ok
-        ? new JobStatusBuilder().withStartTime(now).withCompletionTime(now).withSucceeded(1).withReady(0)
-            .withConditions(new JobConditionBuilder().withType("SuccessCriteriaMet").withStatus("True").build(),
-                new JobConditionBuilder().withType("Complete").withStatus("True").build()).build()
-        : new JobStatusBuilder().withStartTime(now).withFailed(1).withReady(0)
-            .withConditions(new JobConditionBuilder().withType("FailureTarget").withStatus("True").withReason("BackoffLimitExceeded").build(),
-                new JobConditionBuilder().withType("Failed").withStatus("True").withReason("BackoffLimitExceeded").build()).build());
-    client.batch().v1().jobs().inNamespace(ns).resource(j).updateStatus();
+    KubeApiServer.finishJob(client, ns, job, "trainer:test", ok ? 0 : 2, message);
   }
+
 
   @Test
   void anExperimentRunsItsTrialsAndRegistersAValidModelVersion() throws Exception {
