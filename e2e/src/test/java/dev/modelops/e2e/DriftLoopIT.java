@@ -81,6 +81,8 @@ class DriftLoopIT {
     server = KubeApiServer.start();
     client = KubeApiServer.clientWithCrds(server);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    KubeApiServer.claim(client, NS, "modelops-artifacts");
+    KubeApiServer.claim(client, NS, "churn-data");
     kubelet = new LocalKubelet(client, NS, pvc, tmp.resolve("work"));
     operator = OperatorMain.create(client, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of(NS), null, false,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

@@ -77,6 +77,13 @@ final class KubeApiServer {
     client.batch().v1().jobs().inNamespace(ns).resource(j).updateStatus();
   }
 
+  /** Creates a PersistentVolumeClaim (it stays Pending here: no provisioner runs; trials only need it to exist). */
+  static void claim(io.fabric8.kubernetes.client.KubernetesClient client, String ns, String name) {
+    client.persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+        .withNewMetadata().withName(name).endMetadata().withNewSpec().withAccessModes("ReadWriteMany")
+        .withNewResources().addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endResources().endSpec().build()).create();
+  }
+
   /** Writes the server's kubeconfig to a file, for kubectl. */
   static Path kubeconfig(KubeAPIServer server, Path dir) throws IOException {
     Path file = dir.resolve("kubeconfig");

@@ -53,6 +53,7 @@ class OperatorOnApiServerIT {
     client = KubeApiServer.clientWithCrds(server);
     for (String ns : new String[] {"train", "serve"}) {
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+      KubeApiServer.claim(client, ns, "modelops-artifacts");
     }
   }
 

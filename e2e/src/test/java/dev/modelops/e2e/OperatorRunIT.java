@@ -75,6 +75,8 @@ class OperatorRunIT {
     }
     Thread.sleep(2000); // CRDs established
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("loop").endMetadata().build()).create();
+    KubeApiServer.claim(client, "loop", "modelops-artifacts");
+    KubeApiServer.claim(client, "loop", "churn-data");
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("modelops").endMetadata().build()).create();
     // The operator runs as its ServiceAccount with exactly the rules the chart grants: a
     // missing permission makes the loop below fail.
@@ -112,6 +114,16 @@ class OperatorRunIT {
 
   @Test
   void anAppliedExperimentIsTrainedRegisteredServedArchivedAndCleanedUp() throws Exception {
+    // An Experiment whose data is on a claim that does not exist: reported, and looked at again
+    // with a growing wait, not in a loop (counted below in the audit log).
+    Experiment blocked = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
+    blocked.getMetadata().setName("blocked");
+    blocked.getMetadata().setNamespace("loop");
+    blocked.getSpec().setModel("churn-blocked");
+    blocked.getSpec().getDataset().setUri("pvc://missing-data/latest.csv");
+    client.resource(blocked).create();
+    long blockedSince = System.currentTimeMillis();
+
     Experiment exp = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
     exp.getMetadata().setNamespace("loop");
     exp.getSpec().getSearch().setMaxTrials(3);
@@ -198,6 +210,15 @@ class OperatorRunIT {
     String metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("operator_sdk_reconciliations");
 
+    // The blocked Experiment: Pending with the reason, no Job, and few looks (10 s, 20 s, 40 s, ...).
+    Experiment stillBlocked = client.resources(Experiment.class).inNamespace("loop").withName("blocked").get();
+    assertThat(stillBlocked.getStatus().getPhase()).isEqualTo(ExperimentStatus.Phase.Pending);
+    assertThat(stillBlocked.getStatus().getMessage()).contains("PersistentVolumeClaim 'missing-data'", "does not exist");
+    assertThat(client.batch().v1().jobs().inNamespace("loop").withLabel("modelops.dev/experiment", "blocked").list().getItems()).isEmpty();
+    long seconds = (System.currentTimeMillis() - blockedSince) / 1000;
+    long looks = statusWrites("blocked");
+    assertThat(looks).as("status writes for the blocked Experiment in %d s", seconds).isBetween(1L, 2 + (long) (Math.log(Math.max(seconds, 10) / 10.0) / Math.log(2)) + 1);
+
     // RBAC: nothing was refused, and every permission the rules file grants was used.
     java.util.SortedSet<String> used = used();
     assertThat(used).noneMatch(u -> u.endsWith("FORBIDDEN"));
@@ -230,6 +251,22 @@ class OperatorRunIT {
   }
 
   /** group/resource[/subresource]:verb of every request the operator's ServiceAccount made, and 403s. */
+  /** How often the operator wrote an Experiment's status. */
+  static long statusWrites(String experiment) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    long n = 0;
+    for (String line : Files.readAllLines(tmp.resolve("audit.log"))) {
+      var e = json.readTree(line);
+      var ref = e.path("objectRef");
+      if ("ResponseComplete".equals(e.path("stage").asText()) && "experiments".equals(ref.path("resource").asText())
+          && "status".equals(ref.path("subresource").asText()) && experiment.equals(ref.path("name").asText())
+          && "patch".equals(e.path("verb").asText())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   static java.util.SortedSet<String> used() throws Exception {
     ObjectMapper json = new ObjectMapper();
     java.util.SortedSet<String> out = new java.util.TreeSet<>();

@@ -38,7 +38,15 @@ public final class ExperimentLifecycle {
   }
 
   /** The outcome of one reconcile: the status to write and whether the Experiment is finished. */
-  public record Result(ExperimentStatus status, boolean finished) {}
+  public record Result(ExperimentStatus status, boolean finished, java.time.Duration retryAfter) {
+    public Result(ExperimentStatus status, boolean finished) {
+      this(status, finished, null);
+    }
+  }
+
+  /** The first and the longest wait before looking again at an Experiment blocked by a missing volume. */
+  static final java.time.Duration BLOCKED_FIRST = java.time.Duration.ofSeconds(10);
+  static final java.time.Duration BLOCKED_MAX = java.time.Duration.ofMinutes(10);
 
   public Result reconcile(Experiment exp) {
     ExperimentSpec spec = exp.getSpec();
@@ -60,6 +68,12 @@ public final class ExperimentLifecycle {
     Map<String, Job> jobs = new HashMap<>();
     for (Job j : client.batch().v1().jobs().inNamespace(ns).withLabel(Labels.EXPERIMENT, name).list().getItems()) {
       jobs.put(j.getMetadata().getName(), j);
+    }
+    if (jobs.isEmpty() && previous.getPhase() != ExperimentStatus.Phase.Succeeded && previous.getPhase() != ExperimentStatus.Phase.Failed) {
+      String missing = missingVolume(exp);
+      if (missing != null) {
+        return blocked(exp, previous, status, missing);
+      }
     }
     Metric metric = spec.getObjective().getMetric();
     List<ExperimentStatus.Trial> trials = new ArrayList<>();
@@ -201,6 +215,45 @@ public final class ExperimentLifecycle {
     Events.normal(client, exp, "VersionRegistered", "registered " + created.getMetadata().getName() + " with " + metric.key() + " " + winner.getObjective()
         + (stage == PromotionRule.Stage.Production ? ", promoted to Production" + (current == null ? "" : " (beats " + current + ")") : ", stage " + stage));
     return created;
+  }
+
+  /** The claims a trial Job mounts that do not exist: a trial would wait forever for its volume. */
+  private String missingVolume(Experiment exp) {
+    String ns = exp.getMetadata().getNamespace();
+    String uri = exp.getSpec().getDataset().getUri();
+    if (uri.startsWith("pvc://")) {
+      String claim = uri.substring("pvc://".length()).split("/", 2)[0];
+      if (client.persistentVolumeClaims().inNamespace(ns).withName(claim).get() == null) {
+        return "spec.dataset.uri: " + uri + " names the PersistentVolumeClaim '" + claim + "', which does not exist in namespace " + ns
+            + "; create it (holding the data) or point spec.dataset.uri elsewhere";
+      }
+    }
+    String artifacts = settings.artifactsClaim();
+    if (client.persistentVolumeClaims().inNamespace(ns).withName(artifacts).get() == null) {
+      return "trial bundles are written to the PersistentVolumeClaim '" + artifacts + "' (operator setting MODELOPS_ARTIFACTS_CLAIM),"
+          + " which does not exist in namespace " + ns + "; create it";
+    }
+    return null;
+  }
+
+  /**
+   * Waiting for something the user must create: Pending with the reason, looked at again after
+   * as long as it has been blocked (10 s, 20 s, 40 s, ... at most 10 minutes), never in a loop.
+   */
+  private Result blocked(Experiment exp, ExperimentStatus previous, ExperimentStatus status, String message) {
+    Instant now = Instant.now();
+    dev.modelops.api.v1alpha1.Condition before = Conditions.find(previous.getConditions(), Conditions.READY);
+    boolean already = before != null && "VolumeMissing".equals(before.getReason()) && before.getLastTransitionTime() != null;
+    java.time.Duration elapsed = already ? java.time.Duration.between(Instant.parse(before.getLastTransitionTime()), now) : java.time.Duration.ZERO;
+    java.time.Duration wait = elapsed.compareTo(BLOCKED_FIRST) < 0 ? BLOCKED_FIRST : elapsed.compareTo(BLOCKED_MAX) > 0 ? BLOCKED_MAX : elapsed;
+    status.setPhase(ExperimentStatus.Phase.Pending);
+    status.setMessage(message);
+    status.setTrials(previous.getTrials());
+    status.setConditions(Conditions.set(status.getConditions(), Conditions.READY, false, "VolumeMissing", message, exp.getMetadata().getGeneration(), now));
+    if (!message.equals(previous.getMessage())) {
+      Events.warning(client, exp, "VolumeMissing", message);
+    }
+    return new Result(status, false, wait);
   }
 
   private Result invalid(Experiment exp, ExperimentStatus status, String message) {

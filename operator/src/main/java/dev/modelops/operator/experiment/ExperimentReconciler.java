@@ -38,7 +38,7 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
     patch.setMetadata(new ObjectMetaBuilder().withName(exp.getMetadata().getName()).withNamespace(exp.getMetadata().getNamespace()).build());
     patch.setStatus(result.status());
     UpdateControl<Experiment> control = UpdateControl.patchStatus(patch);
-    return result.finished() ? control : control.rescheduleAfter(RUNNING_RECHECK);
+    return result.finished() ? control : control.rescheduleAfter(result.retryAfter() != null ? result.retryAfter() : RUNNING_RECHECK);
   }
 
   @Override

@@ -91,7 +91,7 @@ public final class TrialPlanner {
         List<String> v = new ArrayList<>();
         int n = (int) Math.floor((dim.max() - dim.min()) / dim.step() + 1e-9);
         for (int i = 0; i <= n; i++) {
-          v.add(format(dim.min() + i * dim.step()));
+          v.add(format(dim.min() + i * dim.step(), dim.min(), dim.max()));
         }
         return v;
       }
@@ -122,13 +122,33 @@ public final class TrialPlanner {
         double x = d.logScale() ? Math.exp(Math.log(lo) + u * (Math.log(hi + 1) - Math.log(lo))) : lo + u * (hi - lo + 1);
         yield Long.toString(Math.min((long) Math.floor(x), (long) Math.floor(hi)));
       }
-      case DOUBLE -> format(d.logScale() ? Math.exp(Math.log(d.min()) + u * (Math.log(d.max()) - Math.log(d.min()))) : d.min() + u * (d.max() - d.min()));
+      case DOUBLE -> format(d.logScale() ? Math.exp(Math.log(d.min()) + u * (Math.log(d.max()) - Math.log(d.min()))) : d.min() + u * (d.max() - d.min()),
+          d.min(), d.max());
     };
   }
 
   /** Short, exact-enough decimal text (6 significant digits), so parameters read well in status. */
   static String format(double v) {
-    String s = new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
+    return format(v, 6);
+  }
+
+  /**
+   * {@link #format(double)}, never outside [min, max]: when rounding to 6 significant digits would
+   * step over a bound, more digits are kept.
+   */
+  static String format(double v, double min, double max) {
+    for (int digits = 6; digits < 17; digits++) {
+      String s = format(v, digits);
+      double rounded = Double.parseDouble(s);
+      if (rounded >= min && rounded <= max) {
+        return s;
+      }
+    }
+    return format(v, 17);
+  }
+
+  private static String format(double v, int digits) {
+    String s = new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).stripTrailingZeros().toPlainString();
     return s.equals("-0") ? "0" : s;
   }
 }

@@ -28,6 +28,18 @@ class DecisionRulesTest {
   }
 
   @Test
+  void roundedParametersNeverLeaveTheirRange() {
+    // Bounds with more than 6 significant digits: plain rounding would step outside them.
+    assertThat(TrialPlanner.format(0.12345666, 0.1, 0.12345666)).isEqualTo("0.12345666");
+    assertThat(TrialPlanner.format(0.12345641, 0.12345641, 0.2)).isEqualTo("0.12345641");
+    assertThat(TrialPlanner.format(0.5, 0.1, 0.9)).isEqualTo("0.5");
+    Dimension narrow = new Dimension("eta", Kind.DOUBLE, 0.10000011, 0.10000049, null, false, null);
+    for (Map<String, String> trial : TrialPlanner.plan(List.of(narrow), TrialPlanner.Strategy.RANDOM, 200, 3)) {
+      assertThat(Double.parseDouble(trial.get("eta"))).isBetween(narrow.min(), narrow.max());
+    }
+  }
+
+  @Test
   void aGridOverADoubleWithoutStepIsRefusedNamingTheField() {
     assertThatThrownBy(() -> TrialPlanner.plan(List.of(DEPTH, ETA), TrialPlanner.Strategy.GRID, 10, 1))
         .hasMessageContaining("spec.search.parameters[1].step is required").hasMessageContaining("'eta'");

@@ -41,6 +41,10 @@ class ExperimentLifecycleTest {
     exp.getMetadata().setUid(UUID.randomUUID().toString());
     exp.getMetadata().setGeneration(1L);
     exp.getSpec().setModel(model);
+    if (client.persistentVolumeClaims().inNamespace("test").withName("modelops-artifacts").get() == null) {
+      client.persistentVolumeClaims().inNamespace("test").resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+          .withNewMetadata().withName("modelops-artifacts").endMetadata().build()).create();
+    }
     return client.resource(exp).create();
   }
 
@@ -162,6 +166,37 @@ class ExperimentLifecycleTest {
     assertThat(s.getMessage()).contains("spec.search.parameters[0].name", "'max_dept'", "did you mean 'max_depth'");
     assertThat(s.getConditions().get(0).getReason()).isEqualTo("InvalidSpec");
     assertThat(jobs("churn-c")).isEmpty();
+  }
+
+  @Test
+  void aDatasetOnAClaimThatDoesNotExistWaitsWithBackoffAndStartsOnceItExists() throws Exception {
+    Experiment exp = apply("churn-e", "churn-e");
+    exp.getSpec().getDataset().setUri("pvc://churn-data/latest.csv");
+    ExperimentLifecycle.Result r = new ExperimentLifecycle(client, SETTINGS).reconcile(exp);
+    assertThat(r.finished()).isFalse();
+    assertThat(r.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(r.status().getPhase()).isEqualTo(ExperimentStatus.Phase.Pending);
+    assertThat(r.status().getMessage()).contains("spec.dataset.uri", "PersistentVolumeClaim 'churn-data'", "does not exist in namespace test");
+    assertThat(r.status().getConditions().get(0).getReason()).isEqualTo("VolumeMissing");
+    assertThat(jobs("churn-e")).isEmpty();
+    assertThat(client.v1().events().inNamespace("test").list().getItems())
+        .filteredOn(e -> "VolumeMissing".equals(e.getReason()) && "churn-e".equals(e.getInvolvedObject().getName())).hasSize(1);
+
+    // Still missing five minutes later: the next look is five minutes away (the wait doubles),
+    // never more than ten; and the Event is not repeated.
+    exp.setStatus(r.status());
+    exp.getStatus().getConditions().get(0).setLastTransitionTime(java.time.Instant.now().minusSeconds(300).toString());
+    assertThat(new ExperimentLifecycle(client, SETTINGS).reconcile(exp).retryAfter()).isBetween(java.time.Duration.ofSeconds(299), java.time.Duration.ofSeconds(301));
+    exp.getStatus().getConditions().get(0).setLastTransitionTime(java.time.Instant.now().minusSeconds(7200).toString());
+    assertThat(new ExperimentLifecycle(client, SETTINGS).reconcile(exp).retryAfter()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(client.v1().events().inNamespace("test").list().getItems())
+        .filteredOn(e -> "VolumeMissing".equals(e.getReason()) && "churn-e".equals(e.getInvolvedObject().getName())).hasSize(1);
+
+    client.persistentVolumeClaims().inNamespace("test").resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+        .withNewMetadata().withName("churn-data").endMetadata().build()).create();
+    ExperimentStatus started = reconcile(exp);
+    assertThat(started.getPhase()).isEqualTo(ExperimentStatus.Phase.Running);
+    assertThat(jobs("churn-e")).isNotEmpty();
   }
 
   @Test
