@@ -42,6 +42,11 @@ public final class OperatorMain {
         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     String leaseNamespace = System.getenv("MODELOPS_LEADER_ELECTION_NAMESPACE");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
     Operator operator = create(new KubernetesClientBuilder().build(), settings, namespaces, leaseNamespace, true, registry);
     OperatorProbes probes;
     try {
