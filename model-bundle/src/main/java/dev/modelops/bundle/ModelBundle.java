@@ -14,10 +14,17 @@ import java.util.List;
  * fitted feature pipeline (pipeline.json) and the reference profile for drift (profile.json).
  * The trainer writes it; the model server and tests read it and score raw records with it.
  * A read bundle is immutable and safe to share between threads; its {@link Scorer}s are not.
+ *
+ * <p>A bring-your-own ONNX model is a bundle too: a directory with {@code model.onnx} and a
+ * manifest whose algorithm is {@code onnx} and whose features (numeric) are the columns of the
+ * model's one float input, in order. It has no pipeline and no reference profile (so no drift);
+ * the model server scores it with ONNX Runtime.
  */
 public final class ModelBundle {
   /** The bundle format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
+  /** The manifest algorithm of a bring-your-own ONNX model. */
+  public static final String ONNX = "onnx";
 
   static final ObjectMapper JSON =
       new ObjectMapper()
@@ -49,6 +56,9 @@ public final class ModelBundle {
           "model bundle " + dir + " has format version " + manifest.formatVersion()
               + "; this reader understands version " + FORMAT_VERSION);
     }
+    if (ONNX.equals(manifest.algorithm())) {
+      return readOnnx(dir, manifest);
+    }
     Manifest.Files files = manifest.files() == null ? Manifest.Files.standard() : manifest.files();
     FeaturePipeline pipeline = readJson(dir, files.pipeline(), FeaturePipeline.class);
     ReferenceProfile profile = readJson(dir, files.profile(), ReferenceProfile.class);
@@ -77,6 +87,33 @@ public final class ModelBundle {
               + " encoded columns but the pipeline produces " + pipeline.width());
     }
     return new ModelBundle(dir, manifest, pipeline, profile, model);
+  }
+
+  private static ModelBundle readOnnx(Path dir, Manifest manifest) {
+    String file = manifest.files() != null && manifest.files().model() != null ? manifest.files().model() : "model.onnx";
+    if (!Files.isRegularFile(dir.resolve(file))) {
+      throw new BundleException("model bundle " + dir + " has no " + file + " (its manifest says algorithm onnx)");
+    }
+    if (manifest.features() == null || manifest.features().isEmpty()) {
+      throw new BundleException("model bundle " + dir + ": manifest.json lists no features; an ONNX model's features name the columns of its input, in order");
+    }
+    for (Feature f : manifest.features()) {
+      if (f.type() != FeatureType.NUMERIC) {
+        throw new BundleException("model bundle " + dir + ": feature '" + f.name() + "' is " + f.type()
+            + "; an ONNX model takes numeric features only (encode categories and text inside the ONNX graph)");
+      }
+    }
+    return new ModelBundle(dir, manifest, null, null, null);
+  }
+
+  /** Whether this is a bring-your-own ONNX model (no pipeline, profile or XGBoost model). */
+  public boolean onnx() {
+    return ONNX.equals(manifest.algorithm());
+  }
+
+  /** The model file of an ONNX bundle. */
+  public Path onnxFile() {
+    return dir.resolve(manifest.files() != null && manifest.files().model() != null ? manifest.files().model() : "model.onnx");
   }
 
   /** Writes a bundle directory (created if needed). */
@@ -138,6 +175,9 @@ public final class ModelBundle {
 
   /** A new scorer; cheap (it shares the model and owns only buffers). Use one per thread. */
   public Scorer newScorer() {
+    if (onnx()) {
+      throw new IllegalStateException("an ONNX bundle is scored with ONNX Runtime, not the bundle's scorer");
+    }
     return new Scorer(pipeline, model);
   }
 }

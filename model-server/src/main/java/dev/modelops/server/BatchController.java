@@ -178,7 +178,6 @@ public class BatchController {
 
   private Iterator<Object[]> ndjsonRows(InputStream body) {
     BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1 << 16);
-    Scorer scorer = model.scorer();
     return new Iterator<>() {
       String next;
       long line;
@@ -214,7 +213,7 @@ public class BatchController {
           throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line, "line " + line + " is not valid JSON: " + e.getOriginalMessage());
         }
         try {
-          return scorer.values(Json.record(node, "line " + line));
+          return model.values(Json.record(node, "line " + line));
         } catch (RecordException e) {
           throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line + "." + e.field(), "line " + line + ": " + e.getMessage());
         }

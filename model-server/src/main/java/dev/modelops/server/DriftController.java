@@ -66,7 +66,9 @@ public class DriftController {
   private void check() {
     model.bundle();
     if (!predictions.driftEnabled()) {
-      throw new ApiException(HttpStatus.NOT_FOUND, null, "drift tracking is off on this server (model.drift-enabled=false)");
+      throw new ApiException(HttpStatus.NOT_FOUND, null, model.bundle().profile() == null
+          ? "drift tracking needs the reference profile of a bundle made by the trainer; this model (" + model.bundle().manifest().algorithm() + ") has none"
+          : "drift tracking is off on this server (model.drift-enabled=false)");
     }
   }
 }

@@ -27,31 +27,45 @@ public class LoadedModel {
   private final ModelBundle bundle;
   private final String problem;
   private final ThreadLocal<Scorer> scorers;
+  private final OnnxModel onnx;
   private final Instant loadedAt = Instant.now();
 
   public LoadedModel(ModelSettings settings) {
     this.settings = settings;
     ModelBundle b = null;
+    OnnxModel o = null;
     String p = null;
     try {
       b = ModelBundle.read(resolve(settings.bundle()));
-      try (Scorer s = b.newScorer()) {
-        Map<String, Object> warmUp = new HashMap<>();
-        for (Feature f : b.features()) {
-          warmUp.put(f.name(), null);
-        }
-        double score = s.score(warmUp);
-        if (Double.isNaN(score)) {
-          throw new BundleException("the warm-up prediction was NaN");
+      Map<String, Object> warmUp = new HashMap<>();
+      for (Feature f : b.features()) {
+        warmUp.put(f.name(), null);
+      }
+      double score;
+      if (b.onnx()) {
+        o = new OnnxModel(b.onnxFile(), b.features().size());
+        score = o.score(new Object[][] {Scorer.values(b.features(), warmUp)})[0];
+      } else {
+        try (Scorer s = b.newScorer()) {
+          score = s.score(warmUp);
         }
       }
-      LOG.info("serving model '{}' version {} from {} ({} features)", b.manifest().model(), settings.version(), settings.bundle(), b.features().size());
+      if (Double.isNaN(score)) {
+        throw new BundleException("the warm-up prediction was NaN");
+      }
+      LOG.info("serving {}model '{}' version {} from {} ({} features)", b.onnx() ? "ONNX " : "", b.manifest().model(), settings.version(),
+          settings.bundle(), b.features().size());
     } catch (BundleException | IllegalArgumentException | IllegalStateException e) {
       p = "cannot load the model bundle " + settings.bundle() + ": " + e.getMessage();
       LOG.error("{}; the server stays not ready", p);
       b = null;
+      if (o != null) {
+        o.close();
+        o = null;
+      }
     }
     this.bundle = b;
+    this.onnx = o;
     this.problem = p;
     final ModelBundle loaded = b;
     this.scorers = ThreadLocal.withInitial(() -> loaded.newScorer());
@@ -78,10 +92,30 @@ public class LoadedModel {
     return bundle;
   }
 
-  /** This thread's scorer. */
+  /** This thread's scorer (XGBoost bundles only; see {@link #values} and {@link #score}). */
   public Scorer scorer() {
     bundle();
     return scorers.get();
+  }
+
+  /** Whether the model is a bring-your-own ONNX model (scored by ONNX Runtime, no drift profile). */
+  public boolean onnx() {
+    return onnx != null;
+  }
+
+  /** A JSON-like record's values in feature order, or a RecordException naming the field. */
+  public Object[] values(Map<String, ?> record) {
+    return onnx != null ? Scorer.values(bundle().features(), record) : scorer().values(record);
+  }
+
+  /** The positive-class probability of one record's values. */
+  public double score(Object[] values) {
+    return onnx != null ? onnx.score(new Object[][] {values})[0] : scorer().scoreValues(values);
+  }
+
+  /** The positive-class probabilities of several records, in one model call where the runtime allows. */
+  public double[] scoreAll(Object[][] values) {
+    return onnx != null ? onnx.score(values) : scorer().scoreAll(values);
   }
 
   public String name() {

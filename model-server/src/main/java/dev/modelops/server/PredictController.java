@@ -46,7 +46,7 @@ public class PredictController {
         Map<String, Object> r = Json.record(root.get(i), "[" + i + "]");
         records.add(r);
         try {
-          values[i] = model.scorer().values(r);
+          values[i] = model.values(r);
         } catch (dev.modelops.bundle.RecordException e) {
           throw new ApiException(HttpStatus.BAD_REQUEST, "[" + i + "]." + e.field(), "record " + i + ": " + e.getMessage());
         }
@@ -58,7 +58,7 @@ public class PredictController {
       return out;
     }
     Map<String, Object> record = Json.record(root, "body");
-    return answer(predictions.predict(model.scorer().values(record), record));
+    return answer(predictions.predict(model.values(record), record));
   }
 
   static Map<String, Object> answer(Predictions.Prediction p) {

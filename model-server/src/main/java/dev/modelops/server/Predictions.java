@@ -38,7 +38,7 @@ public class Predictions {
     this.model = model;
     this.log = log;
     this.settings = settings;
-    this.drift = model.ready() && settings.driftEnabled()
+    this.drift = model.ready() && settings.driftEnabled() && model.bundle().profile() != null
         ? new DriftWindow(model.bundle().pipeline(), model.bundle().profile(), settings.driftWindow()) : null;
     int capacity = settings.feedbackCapacity();
     this.recent = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
@@ -71,14 +71,12 @@ public class Predictions {
 
   /** Scores one record that has already been converted to raw values. */
   public Prediction predict(Object[] values, Map<String, ?> input) {
-    Scorer scorer = model.scorer();
-    double p = scorer.scoreValues(values);
-    return record(values, input, p);
+    return record(values, input, model.score(values));
   }
 
   /** Scores several records in one model call. */
   public Prediction[] predictAll(Object[][] values, java.util.List<? extends Map<String, ?>> inputs) {
-    double[] p = model.scorer().scoreAll(values);
+    double[] p = model.scoreAll(values);
     Prediction[] out = new Prediction[p.length];
     for (int i = 0; i < p.length; i++) {
       out[i] = record(values[i], inputs == null ? null : inputs.get(i), p[i]);
