@@ -75,19 +75,14 @@ public final class Scorer implements AutoCloseable {
 
   /** {@link #values(Map)} for any feature list (e.g. an ONNX model's, which has no pipeline). */
   public static Object[] values(List<Feature> features, Map<String, ?> record) {
-    Object[] out = new Object[features.size()];
-    for (int i = 0; i < out.length; i++) {
-      Feature f = features.get(i);
-      Object v = record.get(f.name());
-      if (v == null && !record.containsKey(f.name())) {
-        throw new RecordException(f.name(), "missing feature (send null for a missing value)");
-      }
-      out[i] = convert(f, v);
-    }
-    return out;
+    return values(features, record, new Object[features.size()]);
   }
 
   private Object[] values(Map<String, ?> record, Object[] out) {
+    return values(features, record, out);
+  }
+
+  private static Object[] values(List<Feature> features, Map<String, ?> record, Object[] out) {
     for (int i = 0; i < out.length; i++) {
       Feature f = features.get(i);
       Object v = record.get(f.name());
