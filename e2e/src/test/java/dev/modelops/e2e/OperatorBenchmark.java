@@ -40,11 +40,28 @@ class OperatorBenchmark {
     int experiments = Integer.getInteger("bench.experiments", 40);
     int models = Integer.getInteger("bench.models", 100);
     int versions = Integer.getInteger("bench.versions", 10);
-    String javaOptions = System.getProperty("bench.javaOptions", "-Xmx256m -XX:+UseSerialGC -XX:MaxMetaspaceSize=128m -Xss512k");
+    String javaOptions = System.getProperty("bench.javaOptions",
+        "-Xmx160m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxDirectMemorySize=32m");
     Path tmp = Files.createTempDirectory("operator-bench");
     KubeAPIServer server = KubeApiServer.start();
     Process operator = null;
+    Process controllerManager = null;
     try (KubernetesClient client = KubeApiServer.clientWithCrds(server)) {
+      // A Service per served version: the test API server's Service range (a /24) would run out,
+      // so a second ServiceCIDR is added, which kube-controller-manager makes ready.
+      controllerManager = new ProcessBuilder(KubeApiServer.binaries().resolve("kube-controller-manager").toString(),
+          "--kubeconfig=" + KubeApiServer.kubeconfig(server, tmp), "--controllers=service-cidr-controller", "--leader-elect=false", "--secure-port=0")
+          .redirectErrorStream(true).redirectOutput(tmp.resolve("kcm.log").toFile()).start();
+      client.load(new java.io.ByteArrayInputStream("""
+          apiVersion: networking.k8s.io/v1
+          kind: ServiceCIDR
+          metadata:
+            name: bench
+          spec:
+            cidrs: ["10.96.0.0/16"]
+          """.getBytes(java.nio.charset.StandardCharsets.UTF_8))).create();
+      client.genericKubernetesResources("networking.k8s.io/v1", "ServiceCIDR").withName("bench")
+          .waitUntilCondition(c -> String.valueOf((Object) c.getAdditionalProperties().get("status")).contains("status=True"), 60, java.util.concurrent.TimeUnit.SECONDS);
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
       KubeApiServer.claim(client, NS, "modelops-artifacts");
       Path kubeconfig = KubeApiServer.kubeconfig(server, tmp);
@@ -131,6 +148,9 @@ class OperatorBenchmark {
       if (operator != null) {
         operator.destroy();
         operator.waitFor();
+      }
+      if (controllerManager != null) {
+        controllerManager.destroyForcibly();
       }
       server.stop();
     }

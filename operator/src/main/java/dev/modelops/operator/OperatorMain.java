@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Runs the operator with in-cluster configuration or the current kubeconfig. Watched namespaces
  * come from MODELOPS_NAMESPACES (comma-separated; empty = all namespaces); with
  * MODELOPS_LEADER_ELECTION_NAMESPACE set, replicas elect a leader through a Lease there.
- * /healthz, /readyz and /metrics are served on MODELOPS_PROBE_PORT (default 8081).
+ * /healthz, /readyz and /metrics are served on MODELOPS_PROBE_PORT (default 8081);
+ * MODELOPS_RECONCILE_THREADS (default 16) bounds the reconciles that run at once.
  */
 public final class OperatorMain {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
@@ -68,6 +69,9 @@ public final class OperatorMain {
       boolean exitOnStopLeading, MeterRegistry registry) {
     Operator operator = new Operator(o -> {
       o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(true)
+          // Reconciles wait mostly on the API server; a few threads keep memory flat however many
+          // resources arrive at once (JOSDK's default is 50).
+          .withConcurrentReconciliationThreads(Integer.parseInt(System.getenv().getOrDefault("MODELOPS_RECONCILE_THREADS", "16")))
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
       if (leaseNamespace != null && !leaseNamespace.isBlank()) {
         o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("modelops-operator")

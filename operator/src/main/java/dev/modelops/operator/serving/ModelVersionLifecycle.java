@@ -25,15 +25,50 @@ public final class ModelVersionLifecycle {
   private final OperatorSettings settings;
 
   private final Applier applier;
+  private final Lookup lookup;
 
   public ModelVersionLifecycle(KubernetesClient client, OperatorSettings settings) {
     this(client, settings, Applier.serverSide());
   }
 
   public ModelVersionLifecycle(KubernetesClient client, OperatorSettings settings, Applier applier) {
+    this(client, settings, applier, Lookup.api(client));
+  }
+
+  public ModelVersionLifecycle(KubernetesClient client, OperatorSettings settings, Applier applier, Lookup lookup) {
     this.client = client;
     this.settings = settings;
     this.applier = applier;
+    this.lookup = lookup;
+  }
+
+  /**
+   * Where the lifecycle reads the versions of a model and their Deployments: the API server
+   * (tests), or the operator's informer caches (the reconciler), so that a reconcile costs the
+   * same however many ModelVersions the namespace holds.
+   */
+  public interface Lookup {
+    /** Every ModelVersion of a model in a namespace. */
+    List<ModelVersion> versionsOf(String namespace, String model);
+
+    /** A Deployment, or null. */
+    Deployment deployment(String namespace, String name);
+
+    /** Reads straight from the API server. */
+    static Lookup api(KubernetesClient client) {
+      return new Lookup() {
+        @Override
+        public List<ModelVersion> versionsOf(String namespace, String model) {
+          return client.resources(ModelVersion.class).inNamespace(namespace).list().getItems().stream()
+              .filter(v -> model.equals(v.getSpec().getModel())).toList();
+        }
+
+        @Override
+        public Deployment deployment(String namespace, String name) {
+          return client.apps().deployments().inNamespace(namespace).withName(name).get();
+        }
+      };
+    }
   }
 
   /** The status to write, and whether to look again soon (rollout or promotion under way). */
@@ -65,15 +100,14 @@ public final class ModelVersionLifecycle {
       return new Result(status, true);
     }
 
-    List<ModelVersion> siblings = client.resources(ModelVersion.class).inNamespace(ns).list().getItems().stream()
-        .filter(v -> spec.getModel().equals(v.getSpec().getModel())).toList();
+    List<ModelVersion> siblings = lookup.versionsOf(ns, spec.getModel());
     ProductionRouting.Decision decision = decide(siblings);
     ProductionRouting.Version me = view(mv);
     boolean superseded = decision.superseded(me);
     int desired = superseded ? 0 : spec.getServing() == null || spec.getServing().getReplicas() == null ? 1 : spec.getServing().getReplicas();
     apply(ServingObjects.deployment(mv, desired, settings));
     apply(ServingObjects.versionService(mv));
-    Deployment d = client.apps().deployments().inNamespace(ns).withName(mv.getMetadata().getName()).get();
+    Deployment d = lookup.deployment(ns, mv.getMetadata().getName());
     int ready = readyReplicas(d);
     status.setReplicas(d == null || d.getStatus() == null || d.getStatus().getReplicas() == null ? 0 : d.getStatus().getReplicas());
     status.setReadyReplicas(ready);
@@ -106,8 +140,7 @@ public final class ModelVersionLifecycle {
   private boolean routeModel(ModelVersion mv) {
     String ns = mv.getMetadata().getNamespace();
     String model = mv.getSpec().getModel();
-    List<ModelVersion> siblings = client.resources(ModelVersion.class).inNamespace(ns).list().getItems().stream()
-        .filter(v -> model.equals(v.getSpec().getModel())).toList();
+    List<ModelVersion> siblings = lookup.versionsOf(ns, model);
     ProductionRouting.Decision decision = decide(siblings);
     if (decision.routed().isEmpty()) {
       return false;
@@ -122,7 +155,7 @@ public final class ModelVersionLifecycle {
   }
 
   private ProductionRouting.Version view(ModelVersion v) {
-    Deployment d = client.apps().deployments().inNamespace(v.getMetadata().getNamespace()).withName(v.getMetadata().getName()).get();
+    Deployment d = lookup.deployment(v.getMetadata().getNamespace(), v.getMetadata().getName());
     return new ProductionRouting.Version(v.getMetadata().getName(), v.getSpec().getVersion(),
         v.getSpec().getStage() == ModelVersionSpec.Stage.Production, readyReplicas(d) > 0);
   }

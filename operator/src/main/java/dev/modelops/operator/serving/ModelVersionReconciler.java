@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
@@ -24,7 +25,10 @@ import java.util.List;
 public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   static final Duration RECHECK = Duration.ofSeconds(20);
 
+  static final String BY_MODEL = "model";
+
   private final OperatorSettings settings;
+  private InformerEventSource<Deployment, ModelVersion> deployments;
 
   public ModelVersionReconciler(OperatorSettings settings) {
     this.settings = settings;
@@ -32,7 +36,19 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
 
   @Override
   public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
-    ModelVersionLifecycle.Result result = new ModelVersionLifecycle(context.getClient(), settings).reconcile(mv);
+    ModelVersionLifecycle.Lookup cached = new ModelVersionLifecycle.Lookup() {
+      @Override
+      public List<ModelVersion> versionsOf(String namespace, String model) {
+        return context.getPrimaryCache().byIndex(BY_MODEL, namespace + "/" + model);
+      }
+
+      @Override
+      public Deployment deployment(String namespace, String name) {
+        return deployments.get(new ResourceID(name, namespace)).orElse(null);
+      }
+    };
+    ModelVersionLifecycle.Result result = new ModelVersionLifecycle(context.getClient(), settings, ModelVersionLifecycle.Applier.serverSide(), cached)
+        .reconcile(mv);
     ModelVersion patch = new ModelVersion();
     patch.setMetadata(new ObjectMetaBuilder().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace()).build());
     patch.setStatus(result.status());
@@ -43,6 +59,8 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
 
   @Override
   public List<EventSource<?, ModelVersion>> prepareEventSources(EventSourceContext<ModelVersion> context) {
-    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Deployment.class, ModelVersion.class).build(), context));
+    context.getPrimaryCache().addIndexer(BY_MODEL, mv -> List.of(mv.getMetadata().getNamespace() + "/" + mv.getSpec().getModel()));
+    deployments = new InformerEventSource<>(InformerEventSourceConfiguration.from(Deployment.class, ModelVersion.class).build(), context);
+    return List.of(deployments);
   }
 }
