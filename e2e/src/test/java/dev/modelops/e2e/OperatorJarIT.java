@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * operator/target/operator.jar as users run it outside a cluster: `KUBECONFIG=... java -jar
- * operator.jar` becomes ready, serves its metrics, and stops cleanly on SIGTERM.
+ * operator.jar` becomes ready, serves its metrics, and stops cleanly on SIGTERM; killed with
+ * SIGKILL in the middle of an Experiment and restarted, it neither duplicates nor loses a trial.
  */
 class OperatorJarIT {
   @TempDir Path tmp;
@@ -52,6 +53,34 @@ class OperatorJarIT {
       operator.destroy();
       assertThat(operator.waitFor(30, TimeUnit.SECONDS)).as("stops within 30 s of SIGTERM").isTrue();
       assertThat(Files.readString(tmp.resolve("operator.log"))).contains("modelops operator started");
+
+      // Killed with SIGKILL in the middle of an Experiment and restarted: no trial is duplicated
+      // or lost, and a trial that finished while it was down is collected.
+      client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
+          .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+      KubeApiServer.claim(client, "default", "modelops-artifacts");
+      var exp = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+          .readValue(Path.of("../examples/churn/experiment.yaml").toFile(), dev.modelops.api.v1alpha1.Experiment.class);
+      exp.getMetadata().setNamespace("default");
+      exp.getSpec().getSearch().setMaxTrials(3);
+      exp.getSpec().getSearch().setParallelTrials(2);
+      operator = pb.start();
+      client.resource(exp).create();
+      var jobs = client.batch().v1().jobs().inNamespace("default");
+      jobs.withName("churn-baseline-t1").waitUntilCondition(j -> j != null, 60, TimeUnit.SECONDS);
+      operator.destroyForcibly().waitFor();
+      KubeApiServer.finishJob(client, "default", "churn-baseline-t0", "trainer:test", 0,
+          "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.83},\"bundleUri\":\"pvc://modelops-artifacts/default/churn-baseline/churn-baseline-t0\"}");
+      operator = pb.start();
+      jobs.withName("churn-baseline-t2").waitUntilCondition(j -> j != null, 60, TimeUnit.SECONDS);
+      var collected = client.resources(dev.modelops.api.v1alpha1.Experiment.class).inNamespace("default").withName("churn-baseline")
+          .waitUntilCondition(e -> e.getStatus() != null && e.getStatus().getTrials() != null && e.getStatus().getTrials().stream()
+              .anyMatch(t -> "churn-baseline-t0".equals(t.getName()) && t.getPhase() == dev.modelops.api.v1alpha1.ExperimentStatus.TrialPhase.Succeeded),
+              60, TimeUnit.SECONDS);
+      assertThat(jobs.list().getItems()).extracting(j -> j.getMetadata().getName())
+          .containsExactlyInAnyOrder("churn-baseline-t0", "churn-baseline-t1", "churn-baseline-t2");
+      assertThat(collected.getStatus().getTrials()).extracting(t -> t.getName())
+          .containsExactly("churn-baseline-t0", "churn-baseline-t1", "churn-baseline-t2");
     } finally {
       if (operator != null) {
         operator.destroyForcibly();
