@@ -55,6 +55,14 @@ public class BatchController {
     t.setDaemon(true);
     return t;
   });
+  /** Scores parsed chunks while the next ones are parsed: one thread per core, shared by all batches. */
+  private final ExecutorService scorers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+    Thread t = new Thread(r, "batch-scorer");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Chunks scored ahead of the writer, per batch. */
+  static final int AHEAD = 4;
 
   public BatchController(LoadedModel model, Predictions predictions) {
     this.model = model;
@@ -85,17 +93,31 @@ public class BatchController {
           w.write("id,class,probability\n");
         }
         write(w, firstAnswers, csv);
-        long row = first.size();
-        while (rows.hasNext()) {
+        // Parse here, score on the scorer threads, write in order: parsing and scoring overlap.
+        java.util.ArrayDeque<java.util.concurrent.Future<Predictions.Prediction[]>> scored = new java.util.ArrayDeque<>();
+        String failure = null;
+        while (true) {
           List<Object[]> chunk;
           try {
+            if (!rows.hasNext()) {
+              break;
+            }
             chunk = take(rows, CHUNK);
           } catch (ApiException e) {
-            w.write(csv ? "#error," + e.getMessage().replace('\n', ' ') + "\n" : Json.MAPPER.writeValueAsString(Map.of("error", e.getMessage())) + "\n");
-            return;
+            failure = e.getMessage();
+            break;
           }
-          write(w, predictions.predictAll(chunk.toArray(new Object[0][]), null), csv);
-          row += chunk.size();
+          Object[][] values = chunk.toArray(new Object[0][]);
+          scored.add(scorers.submit(() -> predictions.predictAll(values, null)));
+          while (scored.size() >= AHEAD) {
+            write(w, next(scored), csv);
+          }
+        }
+        while (!scored.isEmpty()) {
+          write(w, next(scored), csv);
+        }
+        if (failure != null) {
+          w.write(csv ? "#error," + failure.replace('\n', ' ') + "\n" : Json.MAPPER.writeValueAsString(Map.of("error", failure)) + "\n");
         }
       } catch (IOException e) {
         // The client went away: nothing left to answer.
@@ -115,6 +137,17 @@ public class BatchController {
       }
     }
     w.write(sb.toString());
+  }
+
+  private static Predictions.Prediction[] next(java.util.ArrayDeque<java.util.concurrent.Future<Predictions.Prediction[]>> scored) throws IOException {
+    try {
+      return scored.poll().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("scoring failed: " + e.getCause(), e.getCause());
+    }
   }
 
   private static List<Object[]> take(Iterator<Object[]> rows, int n) {

@@ -181,6 +181,15 @@ class ServerApiTest {
     try (Scorer s = ModelBundle.read(bundle).newScorer()) {
       assertThat(Double.parseDouble(lines.get(1).split(",")[2])).isCloseTo(s.score(rows.get(0)), within(1e-6));
     }
+    // Every row of the whole file (several chunks scored in parallel) answers in input order.
+    HttpResponse<String> all = post("/v1/predict/batch", "text/csv", Files.readString(Path.of("../examples/data/telco-churn.csv")));
+    List<String> answers = all.body().lines().toList();
+    assertThat(answers).hasSize(rows.size() + 1);
+    try (Scorer s = ModelBundle.read(bundle).newScorer()) {
+      for (int i = 0; i < rows.size(); i++) {
+        assertThat(Double.parseDouble(answers.get(i + 1).split(",")[2])).as("row %d", i + 1).isCloseTo(s.score(rows.get(i)), within(1e-6));
+      }
+    }
     StringBuilder nd = new StringBuilder();
     for (int i = 0; i < 30; i++) {
       nd.append(JSON.writeValueAsString(rows.get(i))).append('\n');
