@@ -43,7 +43,7 @@ final class KubeApiServer {
     }
     client.apiextensions().v1().customResourceDefinitions().list().getItems()
         .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
-            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions().stream()
+            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions() != null && d.getStatus().getConditions().stream()
                 .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS));
     return client;
   }
