@@ -91,7 +91,7 @@ public final class DriftPolicyLifecycle {
       status.setChecks(new ArrayList<>());
       status.setMessage("model " + spec.getModel() + " has no Production version in namespace " + ns + " to watch");
       status.setConditions(Conditions.set(status.getConditions(), Conditions.READY, false, "NoProductionVersion", status.getMessage(), generation, now));
-      return finish(policy, previous, status, interval, now);
+      return finish(policy, status, interval, now);
     }
     ModelVersion mv = watched.get();
     if (!mv.getMetadata().getName().equals(previous.getModelVersion())) {
@@ -134,17 +134,17 @@ public final class DriftPolicyLifecycle {
     if (decision.retrainNow()) {
       String reason = PolicyEvaluation.reasons(outcomes, Band.Retrain);
       try {
-        Experiment created2 = startRetrain(policy, mv, retrains, reason, previous);
+        Experiment started = startRetrain(policy, mv, retrains, reason, previous);
         DriftPolicyStatus.RetrainRecord record = new DriftPolicyStatus.RetrainRecord();
-        record.setExperiment(created2.getMetadata().getName());
+        record.setExperiment(started.getMetadata().getName());
         record.setTime(now.toString());
         record.setReason(reason);
         List<DriftPolicyStatus.RetrainRecord> history = new ArrayList<>();
         history.add(record);
         history.addAll(status.getRetrains() == null ? List.of() : status.getRetrains());
         status.setRetrains(new ArrayList<>(history.subList(0, Math.min(HISTORY, history.size()))));
-        status.setRetrainCount(index(created2));
-        message = "started retraining Experiment " + created2.getMetadata().getName() + ": " + reason;
+        status.setRetrainCount(index(started));
+        message = "started retraining Experiment " + started.getMetadata().getName() + ": " + reason;
         metrics.retrain(ns, name);
         Events.normal(client, policy, "RetrainStarted", message);
       } catch (TemplateException e) {
@@ -179,10 +179,10 @@ public final class DriftPolicyLifecycle {
     status.setMessage(message);
     status.setConditions(Conditions.set(status.getConditions(), Conditions.READY, conditionOk, conditionReason, message, generation, now));
     announce(policy, previous.getState(), state, message, mv);
-    return finish(policy, previous, status, next, now);
+    return finish(policy, status, next, now);
   }
 
-  private Result finish(DriftPolicy policy, DriftPolicyStatus previous, DriftPolicyStatus status, Duration next, Instant now) {
+  private Result finish(DriftPolicy policy, DriftPolicyStatus status, Duration next, Instant now) {
     status.setNextEvaluationTime(now.plus(next).toString());
     metrics.state(policy.getMetadata().getNamespace(), policy.getMetadata().getName(), status.getState());
     return new Result(status, next);

@@ -108,8 +108,4 @@ public final class ModelServerSource implements DriftSource {
         .filter(p -> "http".equals(p.getName())).map(ContainerPort::getContainerPort).findFirst().orElse(DEFAULT_PORT);
   }
 
-  /** Forgets the reference profile of a version (e.g. once the policy watches another one). */
-  void forget(String versionUid) {
-    references.remove(versionUid);
-  }
 }
