@@ -107,5 +107,4 @@ public final class ModelServerSource implements DriftSource {
     return pod.getSpec().getContainers().stream().flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.empty() : c.getPorts().stream())
         .filter(p -> "http".equals(p.getName())).map(ContainerPort::getContainerPort).findFirst().orElse(DEFAULT_PORT);
   }
-
 }
