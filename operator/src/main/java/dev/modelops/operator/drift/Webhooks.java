@@ -39,8 +39,14 @@ public final class Webhooks implements AutoCloseable {
   }
 
   private void attempt(String url, String json, int attempt) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    HttpRequest request;
+    try {
+      request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    } catch (IllegalArgumentException e) {
+      LOG.warn("webhook {} is not a usable URL, not sent: {}", url, e.getMessage());
+      return;
+    }
     http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
       if (error == null && response.statusCode() / 100 == 2) {
         return;
