@@ -64,11 +64,26 @@ load "/v1/predict, drift on" record /v1/predict
 load "/v1/predict, drift on, paced" paced /v1/predict
 load "/v2/models/churn/infer, drift on" v2 /v2/models/churn/infer
 rows=$(($(wc -l < "$work/batch.csv") - 1))
-for _ in 1 2; do curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" > /dev/null; done
+# The batch path is its own code (CSV parsing, chunked scoring): warm it up before timing it,
+# as a server that scores batches all day would be.
+for _ in $(seq 1 10); do curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" > /dev/null; done
+rates=()
+for _ in 1 2 3 4 5; do
+  t0=$(date +%s.%N)
+  out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" | wc -l)
+  t1=$(date +%s.%N)
+  [ "$out" -eq $((rows + 1)) ] || { echo "batch answered $((out - 1)) rows of $rows" >&2; exit 1; }
+  rates+=("$(python3 -c "print(round($rows / ($t1 - $t0)))")")
+done
+printf '%-34s %8s rows/s   (median of 5 requests of %d rows: %s)\n' "/v1/predict/batch CSV, drift on" \
+  "$(printf '%s\n' "${rates[@]}" | sort -n | sed -n 3p)" "$rows" "${rates[*]}"
+# One request of a million rows, streamed in and out.
+for _ in $(seq 1 10); do sed 1d "$work/batch.csv"; done | sed "1i $(head -1 "$work/batch.csv")" > "$work/million.csv"
+big=$(($(wc -l < "$work/million.csv") - 1))
 t0=$(date +%s.%N)
-out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" | wc -l)
+out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/million.csv" | wc -l)
 t1=$(date +%s.%N)
-python3 -c "print('%-34s %8.0f rows/s   (%d rows, %.2f s)' % ('/v1/predict/batch CSV, drift on', $rows / ($t1 - $t0), $out - 1, $t1 - $t0))"
+python3 -c "print('%-34s %8.0f rows/s   (%d rows in one request, %.2f s, server VmHWM %s)' % ('/v1/predict/batch CSV, 1M rows', $big / ($t1 - $t0), $out - 1, $t1 - $t0, '$(awk '/VmHWM/{print $2 $3}' /proc/$pid/status)'))"
 stop
 # The machine is noisy: alternate drift off and on and compare the pairs.
 for round in 1 2; do

@@ -16,6 +16,10 @@ public final class Scorer implements AutoCloseable {
   private final EncodedRow row = new EncodedRow();
   private final float[] dense;
   private final Object[] scratch;
+  /** Prepared rows for the compiled tree walk (see {@link CompiledTrees}), {@link #BLOCK} at a time. */
+  private final float[] prepared;
+  private final float[] margins;
+  private static final int BLOCK = 128;
 
   Scorer(FeaturePipeline pipeline, XGBoostModel model) {
     this.pipeline = pipeline;
@@ -24,6 +28,9 @@ public final class Scorer implements AutoCloseable {
     this.dense = new float[Math.max(pipeline.width(), model == null ? 0 : model.featureCount())];
     Arrays.fill(dense, Float.NaN);
     this.scratch = new Object[features.size()];
+    boolean compiled = model != null && model.compiled();
+    this.prepared = compiled ? new float[BLOCK * model.preparedWidth()] : null;
+    this.margins = compiled ? new float[BLOCK] : null;
   }
 
   /** The positive-class probability of one JSON-like record (feature name to value). */
@@ -43,6 +50,10 @@ public final class Scorer implements AutoCloseable {
   /** The positive-class probability of one record given as raw values in feature order. */
   public double scoreValues(Object[] values) {
     pipeline.encode(values, row);
+    if (prepared != null) {
+      model.prepare(row, prepared, 0);
+      return model.predictPrepared(prepared, 0);
+    }
     // Columns absent from the sparse row stay NaN: missing to the model, as in training.
     for (int i = 0; i < row.size; i++) {
       dense[row.columns[i]] = row.values[i];
@@ -59,8 +70,20 @@ public final class Scorer implements AutoCloseable {
   /** Positive-class probabilities of records given as raw values in feature order. */
   public double[] scoreAll(Object[][] records) {
     double[] out = new double[records.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = scoreValues(records[i]);
+    if (prepared == null) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = scoreValues(records[i]);
+      }
+      return out;
+    }
+    int w = model.preparedWidth();
+    for (int start = 0; start < records.length; start += BLOCK) {
+      int n = Math.min(BLOCK, records.length - start);
+      for (int i = 0; i < n; i++) {
+        pipeline.encode(records[start + i], row);
+        model.prepare(row, prepared, i * w);
+      }
+      model.predictPrepared(prepared, n, margins, out, start);
     }
     return out;
   }

@@ -36,6 +36,8 @@ public final class XGBoostModel {
   private final float[] treeWeights; // dart only; null for gbtree
   // Linear (gblinear): one weight per feature, then the bias.
   private final float[] linear;
+  // The trees again, laid out for the branch-free walk; null for gblinear or very deep trees.
+  private final CompiledTrees compiled;
 
   private XGBoostModel(
       String booster, int featureCount, float baseMargin, int[] nodes, float[] values, int[] roots,
@@ -48,6 +50,7 @@ public final class XGBoostModel {
     this.roots = roots;
     this.treeWeights = treeWeights;
     this.linear = linear;
+    this.compiled = nodes == null ? null : CompiledTrees.of(featureCount, baseMargin, nodes, STRIDE, values, roots, treeWeights);
   }
 
   /**
@@ -231,6 +234,11 @@ public final class XGBoostModel {
    * Columns at or beyond {@link #featureCount()} are ignored.
    */
   public double predict(float[] row) {
+    if (compiled != null) {
+      float[] x = new float[compiled.preparedWidth()];
+      compiled.prepare(row, x, 0);
+      return sigmoid(compiled.margin(x, 0));
+    }
     if (linear == null) {
       return sigmoid(treeMargin(row));
     }
@@ -250,6 +258,9 @@ public final class XGBoostModel {
    * walks the sparse {@code row}'s entries in column order, as XGBoost does.
    */
   double predict(float[] dense, EncodedRow row) {
+    if (compiled != null) {
+      throw new IllegalStateException("a compiled model scores prepared rows");
+    }
     if (linear == null) {
       return sigmoid(treeMargin(dense));
     }
@@ -261,6 +272,44 @@ public final class XGBoostModel {
       }
     }
     return sigmoid(psum);
+  }
+
+  /** Whether rows are scored through {@link #prepare} and {@link #predictPrepared}. */
+  boolean compiled() {
+    return compiled != null;
+  }
+
+  /** Length of a prepared row (see {@link CompiledTrees}). */
+  int preparedWidth() {
+    return compiled.preparedWidth();
+  }
+
+  /** Prepares a dense row (NaN = missing) into {@code out} at {@code offset}. */
+  void prepare(float[] dense, float[] out, int offset) {
+    compiled.prepare(dense, out, offset);
+  }
+
+  /** Prepares a sparse encoded row into {@code out} at {@code offset}. */
+  void prepare(EncodedRow row, float[] out, int offset) {
+    compiled.prepare(row, out, offset);
+  }
+
+  /** The probability of one prepared row. */
+  double predictPrepared(float[] x, int offset) {
+    return sigmoid(compiled.margin(x, offset));
+  }
+
+  /** The probabilities of {@code n} prepared rows stored one after another. */
+  void predictPrepared(float[] x, int n, float[] margins, double[] out, int outOffset) {
+    compiled.margins(x, n, margins);
+    for (int i = 0; i < n; i++) {
+      out[outOffset + i] = sigmoid(margins[i]);
+    }
+  }
+
+  /** The node-by-node walk, kept as the reference the compiled walk is tested against. */
+  double predictReference(float[] row) {
+    return linear == null ? sigmoid(treeMargin(row)) : predict(row);
   }
 
   private float treeMargin(float[] row) {
