@@ -1,6 +1,7 @@
 package dev.modelops.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.FeatureType;
 import dev.modelops.bundle.RecordException;
@@ -15,6 +16,8 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Produces;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,13 +83,13 @@ public class InferenceV2Controller {
 
   @Post("/models/{name}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Map<String, Object> infer(@PathVariable String name, @Body String body) {
+  public HttpResponse<byte[]> infer(@PathVariable String name, @Body @io.micronaut.core.annotation.Nullable byte[] body) {
     return inferOf(name, null, body);
   }
 
   @Post("/models/{name}/versions/{version}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Map<String, Object> inferVersion(@PathVariable String name, @PathVariable String version, @Body String body) {
+  public HttpResponse<byte[]> inferVersion(@PathVariable String name, @PathVariable String version, @Body @io.micronaut.core.annotation.Nullable byte[] body) {
     return inferOf(name, version, body);
   }
 
@@ -134,94 +137,67 @@ public class InferenceV2Controller {
     return HttpResponse.ok(Map.of("name", name, "ready", true));
   }
 
-  private Map<String, Object> inferOf(String name, String version, String body) {
+  private HttpResponse<byte[]> inferOf(String name, String version, byte[] body) {
     checkModel(name, version);
-    JsonNode root = Json.parse(body);
-    JsonNode inputs = root.get("inputs");
-    if (inputs == null || !inputs.isArray() || inputs.isEmpty()) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "inputs must be a non-empty array of tensors, one per feature");
-    }
-    Map<String, JsonNode> byName = new LinkedHashMap<>();
-    int rows = -1;
-    for (int i = 0; i < inputs.size(); i++) {
-      JsonNode t = inputs.get(i);
-      String tname = t.path("name").asText(null);
-      if (tname == null) {
-        throw new ApiException(HttpStatus.BAD_REQUEST, "inputs[" + i + "].name", "every input tensor needs a name (a feature name)");
-      }
-      JsonNode data = flatten(t.get("data"), "inputs[" + i + "].data");
-      if (rows >= 0 && data.size() != rows) {
-        throw new ApiException(HttpStatus.BAD_REQUEST, tname, "input '" + tname + "' has " + data.size() + " elements but the others have " + rows);
-      }
-      rows = data.size();
-      byName.put(tname, data);
-    }
-    if (rows == 0) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "the input tensors are empty");
-    }
+    V2Request request = V2Request.parse(body);
+    int rows = request.rows();
     if (rows > settings.maxBatchRows()) {
       throw new ApiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "inputs", rows + " rows in one request; at most " + settings.maxBatchRows());
     }
     List<Feature> features = model.features();
-    for (Feature f : features) {
-      if (!byName.containsKey(f.name())) {
-        throw new ApiException(HttpStatus.BAD_REQUEST, f.name(), "missing input tensor '" + f.name() + "'; inputs are one tensor per feature: " + features.stream().map(Feature::name).toList());
-      }
-    }
     Object[][] values = new Object[rows][features.size()];
     for (int c = 0; c < features.size(); c++) {
       Feature f = features.get(c);
-      JsonNode data = byName.get(f.name());
+      List<Object> data = request.inputs().get(f.name());
+      if (data == null) {
+        throw new ApiException(HttpStatus.BAD_REQUEST, f.name(), "missing input tensor '" + f.name() + "'; inputs are one tensor per feature: " + features.stream().map(Feature::name).toList());
+      }
       for (int r = 0; r < rows; r++) {
         try {
-          values[r][c] = Scorer.convert(f, Json.value(data.get(r), f.name()));
+          values[r][c] = Scorer.convert(f, data.get(r));
         } catch (RecordException e) {
           throw new ApiException(HttpStatus.BAD_REQUEST, f.name(), "row " + r + ": " + e.getMessage());
         }
       }
     }
     Predictions.Prediction[] out = predictions.predictAll(values, null);
-    double[] probability = new double[rows];
-    long[] cls = new long[rows];
-    for (int r = 0; r < rows; r++) {
-      probability[r] = out[r].probability();
-      cls[r] = out[r].predictedClass();
-    }
-    Map<String, Object> response = new LinkedHashMap<>();
-    response.put("model_name", model.name());
-    response.put("model_version", Integer.toString(model.version()));
-    if (root.hasNonNull("id")) {
-      response.put("id", root.get("id").asText());
-    }
-    response.put("outputs", List.of(output("probability", "FP64", probability), output("predicted_class", "INT64", cls)));
-    return response;
+    return HttpResponse.ok(response(request.id(), out)).contentType(MediaType.APPLICATION_JSON_TYPE);
   }
 
-  private static Map<String, Object> output(String name, String datatype, Object data) {
-    Map<String, Object> t = new LinkedHashMap<>();
-    t.put("name", name);
-    t.put("datatype", datatype);
-    t.put("shape", List.of(java.lang.reflect.Array.getLength(data)));
-    t.put("data", data);
-    return t;
-  }
-
-  /** Tensor data may be flat or nested ([N, 1]); returns the flat elements. */
-  private static JsonNode flatten(JsonNode data, String where) {
-    if (data == null || !data.isArray()) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be an array");
-    }
-    boolean nested = data.size() > 0 && data.get(0).isArray();
-    if (!nested) {
-      return data;
-    }
-    com.fasterxml.jackson.databind.node.ArrayNode flat = Json.MAPPER.createArrayNode();
-    for (JsonNode row : data) {
-      if (!row.isArray() || row.size() != 1) {
-        throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " rows must have exactly one element (shape [N, 1])");
+  /** The inference response, written straight to bytes: outputs "probability" (FP64) and "predicted_class" (INT64). */
+  private byte[] response(String id, Predictions.Prediction[] out) {
+    ByteArrayBuilder bytes = new ByteArrayBuilder(128 + out.length * 24);
+    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(bytes)) {
+      g.writeStartObject();
+      g.writeStringField("model_name", model.name());
+      g.writeStringField("model_version", Integer.toString(model.version()));
+      if (id != null) {
+        g.writeStringField("id", id);
       }
-      flat.add(row.get(0));
+      g.writeArrayFieldStart("outputs");
+      for (int o = 0; o < 2; o++) {
+        g.writeStartObject();
+        g.writeStringField("name", o == 0 ? "probability" : "predicted_class");
+        g.writeStringField("datatype", o == 0 ? "FP64" : "INT64");
+        g.writeArrayFieldStart("shape");
+        g.writeNumber(out.length);
+        g.writeEndArray();
+        g.writeArrayFieldStart("data");
+        for (Predictions.Prediction p : out) {
+          if (o == 0) {
+            g.writeNumber(p.probability());
+          } else {
+            g.writeNumber(p.predictedClass());
+          }
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return flat;
+    return bytes.toByteArray();
   }
 }

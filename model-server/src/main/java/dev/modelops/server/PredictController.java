@@ -29,7 +29,7 @@ public class PredictController {
   @Post("/predict")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Object predict(@Body String body) {
+  public Object predict(@Body @io.micronaut.core.annotation.Nullable String body) {
     JsonNode root = Json.parse(body);
     model.bundle();
     if (root.isArray()) {
@@ -76,7 +76,7 @@ public class PredictController {
   @Post("/feedback")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Map<String, Object> feedback(@Body String body) {
+  public Map<String, Object> feedback(@Body @io.micronaut.core.annotation.Nullable String body) {
     JsonNode root = Json.parse(body);
     List<JsonNode> items = new ArrayList<>();
     if (root.isArray()) {

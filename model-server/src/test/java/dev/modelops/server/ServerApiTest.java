@@ -252,6 +252,8 @@ class ServerApiTest {
     String inf = JSON.writeValueAsString(rows.get(0)).replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":Infinity");
     assertError(post("/v1/predict", "application/json", inf), 400, "tenure");
     assertError(post("/v1/predict", "application/json", "[]"), 400, null);
+    assertError(post("/v1/predict", "application/json", ""), 400, null);
+    assertError(post("/v1/feedback", "application/json", ""), 400, null);
     assertError(post("/v1/predict", "application/json", JSON.writeValueAsString(rows.subList(0, 51))), 413, null);
     assertError(post("/v1/predict", "application/json", "[" + "1,".repeat(150_000) + "1]"), 413, null);
     assertError(get("/v2/models/not-churn"), 404, "model_name");
@@ -261,6 +263,36 @@ class ServerApiTest {
     String header = Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).get(0);
     assertError(post("/v1/predict/batch", "text/csv", header + "\n\"No\",1,0\n"), 400, "row 1");
     assertError(post("/v1/predict/batch", "application/x-ndjson", "{\"tenure\": \n"), 400, "line 1");
+  }
+
+  @Test
+  void badV2RequestsGetA4xxNamingTheTensorOrElement() throws Exception {
+    String url = "/v2/models/churn/infer";
+    StringBuilder good = new StringBuilder();
+    for (Map.Entry<String, Object> e : rows.get(0).entrySet()) {
+      boolean numeric = e.getValue() instanceof Double || e.getKey().equals("total_charges");
+      good.append(good.isEmpty() ? "" : ",").append("{\"name\":\"%s\",\"shape\":[1],\"datatype\":\"%s\",\"data\":[%s]}"
+          .formatted(e.getKey(), numeric ? "FP64" : "BYTES", JSON.writeValueAsString(e.getValue())));
+    }
+    assertThat(post(url, "application/json", "{\"inputs\":[" + good + "]}").statusCode()).isEqualTo(200);
+    assertError(post(url, "application/json", ""), 400, null);
+    assertError(post(url, "application/json", "{\"inputs\":[" + good), 400, null);
+    assertError(post(url, "application/json", "[1]"), 400, null);
+    assertError(post(url, "application/json", "{\"inputs\":{}}"), 400, "inputs");
+    assertError(post(url, "application/json", "{\"inputs\":[]}"), 400, "inputs");
+    assertError(post(url, "application/json", "{\"inputs\":[" + good + ",42]}"), 400, "inputs[19]");
+    assertError(post(url, "application/json", "{\"inputs\":[{\"data\":[1]}]}"), 400, "inputs[0].name");
+    assertError(post(url, "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"data\":5}]}"), 400, "inputs[0].data");
+    assertError(post(url, "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"data\":[{\"v\":1}]}]}"), 400, "inputs[0].data[0]");
+    assertError(post(url, "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"shape\":[1,2],\"data\":[[1,2]]}]}"), 400, "inputs[0].data");
+    assertError(post(url, "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"data\":[[1],2]}]}"), 400, "inputs[0].data");
+    assertError(post(url, "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"data\":[1,2]},{\"name\":\"contract\",\"data\":[\"a\"]}]}"), 400, "contract");
+    assertError(post(url, "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"data\":[1]},{\"name\":\"tenure\",\"data\":[2]}]}"), 400, "inputs[1].name");
+    assertError(post(url, "application/json", "{\"inputs\":[" + good.toString().replaceFirst("\"data\":\\[[0-9.]+\\]", "\"data\":[NaN]") + "]}"), 400, null);
+    assertError(post(url, "application/json", "{\"inputs\":[" + good.toString().replace("\"Month-to-month\"", "7.5e400") + "]}"), 400, "contract");
+    assertError(post(url, "application/json", "{\"inputs\":[" + good.toString().replaceFirst("\"data\":\\[[0-9.]+\\]", "\"data\":[\"ten\"]") + "]}"), 400, null);
+    // A good request still answers after all of that.
+    assertThat(json(post(url, "application/json", "{\"id\":7,\"inputs\":[" + good + "],\"parameters\":{\"x\":[1,{}]}}")).path("id").asText()).isEqualTo("7");
   }
 
   static void assertError(HttpResponse<String> r, int status, String field) throws Exception {

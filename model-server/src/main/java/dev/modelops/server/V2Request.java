@@ -1,0 +1,176 @@
+package dev.modelops.server;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import io.micronaut.http.HttpStatus;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An Open Inference Protocol V2 inference request, read in one streaming pass over the body's
+ * bytes: tensor elements go straight to Java values, with no JSON tree in between (a V2 request
+ * spells out a name, shape and datatype per feature, so it is several times the size of the same
+ * record sent to /v1/predict, and a tree would cost more than the prediction). Fields the server
+ * does not use ({@code parameters}, {@code outputs}, a tensor's {@code shape} and
+ * {@code datatype}) are skipped; elements are checked against the features later, by the caller.
+ *
+ * @param id the request's id, echoed in the answer, or null
+ * @param inputs tensor name to its elements, flattened ([N] and [N, 1] alike), in request order
+ */
+record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
+
+  static V2Request parse(byte[] body) {
+    if (body == null || isBlank(body)) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null, "the request body is empty; send an inference request: {\"inputs\": [tensor, ...]}");
+    }
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new ApiException(HttpStatus.BAD_REQUEST, null, "an inference request is a JSON object with an inputs array, got " + describe(p.currentToken()));
+      }
+      String id = null;
+      Map<String, List<Object>> inputs = null;
+      int rows = -1;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("id") && value != JsonToken.VALUE_NULL) {
+          if (!value.isScalarValue()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "id", "id must be a string, got " + describe(value));
+          }
+          id = p.getValueAsString();
+        } else if (field.equals("inputs")) {
+          if (value != JsonToken.START_ARRAY) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "inputs must be a non-empty array of tensors, one per feature, got " + describe(value));
+          }
+          inputs = new LinkedHashMap<>();
+          int i = 0;
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            String where = "inputs[" + i + "]";
+            Tensor t = tensor(p, where);
+            if (rows >= 0 && t.data.size() != rows) {
+              throw new ApiException(HttpStatus.BAD_REQUEST, t.name, "input '" + t.name + "' has " + t.data.size() + " elements but the others have " + rows);
+            }
+            rows = t.data.size();
+            if (inputs.put(t.name, t.data) != null) {
+              throw new ApiException(HttpStatus.BAD_REQUEST, where + ".name", "input '" + t.name + "' is given twice");
+            }
+            i++;
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (inputs == null || inputs.isEmpty()) {
+        throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "inputs must be a non-empty array of tensors, one per feature");
+      }
+      if (rows == 0) {
+        throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "the input tensors are empty");
+      }
+      return new V2Request(id, inputs, rows);
+    } catch (JsonProcessingException e) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null,
+          "malformed JSON at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
+    }
+  }
+
+  private record Tensor(String name, List<Object> data) {}
+
+  /** Reads one tensor object; the parser is on its START_OBJECT. */
+  private static Tensor tensor(JsonParser p, String where) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be a tensor object with a name and data, got " + describe(p.currentToken()));
+    }
+    String name = null;
+    List<Object> data = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      if (field.equals("name") && value == JsonToken.VALUE_STRING) {
+        name = p.getText();
+      } else if (field.equals("data")) {
+        data = data(p, where + ".data");
+      } else {
+        p.skipChildren();
+      }
+    }
+    if (name == null) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, where + ".name", "every input tensor needs a name (a feature name)");
+    }
+    if (data == null) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, where + ".data", where + ".data must be an array");
+    }
+    return new Tensor(name, data);
+  }
+
+  /** A tensor's elements: a flat array, or rows of exactly one element (shape [N, 1]). */
+  private static List<Object> data(JsonParser p, String where) throws IOException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be an array, got " + describe(p.currentToken()));
+    }
+    List<Object> out = new ArrayList<>();
+    Boolean nested = null;
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      boolean row = t == JsonToken.START_ARRAY;
+      if (nested == null) {
+        nested = row;
+      } else if (nested != row) {
+        throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " mixes rows and plain elements; use shape [N] or [N, 1]");
+      }
+      if (row) {
+        t = p.nextToken();
+        if (t == JsonToken.END_ARRAY) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " rows must have exactly one element (shape [N, 1])");
+        }
+        out.add(element(p, t, where + "[" + out.size() + "]"));
+        if (p.nextToken() != JsonToken.END_ARRAY) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " rows must have exactly one element (shape [N, 1])");
+        }
+      } else {
+        out.add(element(p, t, where + "[" + out.size() + "]"));
+      }
+    }
+    return out;
+  }
+
+  private static Object element(JsonParser p, JsonToken t, String where) throws IOException {
+    return switch (t) {
+      case VALUE_NULL -> null;
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_STRING -> p.getText();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      default -> throw new ApiException(HttpStatus.BAD_REQUEST, where, where + ": must be a number, a string or null, got " + describe(t));
+    };
+  }
+
+  private static String describe(JsonToken t) {
+    if (t == null) {
+      return "nothing";
+    }
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.toString();
+    };
+  }
+
+  private static boolean isBlank(byte[] body) {
+    for (byte b : body) {
+      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+}
