@@ -19,10 +19,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,16 +81,14 @@ public class BatchController {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the batch has no rows");
     }
     Predictions.Prediction[] firstAnswers = predictions.predictAll(first.toArray(new Object[0][]), null);
-    PipedInputStream in = new PipedInputStream(1 << 16);
-    PipedOutputStream out = new PipedOutputStream(in);
+    ChunkPipe out = new ChunkPipe(AHEAD * 2);
     writers.submit(() -> {
-      try (Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
-        if (csv) {
-          w.write("id,class,probability\n");
-        }
-        write(w, firstAnswers, csv);
-        // Parse here, score on the scorer threads, write in order: parsing and scoring overlap.
-        java.util.ArrayDeque<java.util.concurrent.Future<Predictions.Prediction[]>> scored = new java.util.ArrayDeque<>();
+      try {
+        out.put(csv ? "id,class,probability\n".getBytes(StandardCharsets.UTF_8) : new byte[0]);
+        out.put(encode(firstAnswers, csv));
+        // Parse here, score on the scorer threads, hand over in order: parsing, scoring and
+        // sending overlap.
+        java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> scored = new java.util.ArrayDeque<>();
         String failure = null;
         while (true) {
           List<Object[]> chunk;
@@ -108,26 +102,33 @@ public class BatchController {
             break;
           }
           Object[][] values = chunk.toArray(new Object[0][]);
-          scored.add(scorers.submit(() -> predictions.predictAll(values, null)));
+          scored.add(scorers.submit(() -> encode(predictions.predictAll(values, null), csv)));
           while (scored.size() >= AHEAD) {
-            write(w, next(scored), csv);
+            out.put(next(scored));
           }
         }
         while (!scored.isEmpty()) {
-          write(w, next(scored), csv);
+          out.put(next(scored));
         }
         if (failure != null) {
-          w.write(csv ? "#error," + failure.replace('\n', ' ') + "\n" : Json.MAPPER.writeValueAsString(Map.of("error", failure)) + "\n");
+          String line = csv ? "#error," + failure.replace('\n', ' ') + "\n" : Json.MAPPER.writeValueAsString(Map.of("error", failure)) + "\n";
+          out.put(line.getBytes(StandardCharsets.UTF_8));
         }
       } catch (IOException e) {
         // The client went away: nothing left to answer.
+      } finally {
+        try {
+          out.finish();
+        } catch (IOException e) {
+          // The reader is gone too.
+        }
       }
     });
-    return HttpResponse.ok(new StreamedFile(in, csv ? CSV : NDJSON));
+    return HttpResponse.ok(new StreamedFile(out, csv ? CSV : NDJSON));
   }
 
-  private static void write(Writer w, Predictions.Prediction[] answers, boolean csv) throws IOException {
-    StringBuilder sb = new StringBuilder(answers.length * 64);
+  private static byte[] encode(Predictions.Prediction[] answers, boolean csv) {
+    StringBuilder sb = new StringBuilder(answers.length * 48);
     for (Predictions.Prediction p : answers) {
       if (csv) {
         sb.append(p.id()).append(',').append(p.predictedClass()).append(',').append(p.probability()).append('\n');
@@ -136,10 +137,10 @@ public class BatchController {
             .append(",\"probability\":").append(p.probability()).append("}\n");
       }
     }
-    w.write(sb.toString());
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Predictions.Prediction[] next(java.util.ArrayDeque<java.util.concurrent.Future<Predictions.Prediction[]>> scored) throws IOException {
+  private static byte[] next(java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> scored) throws IOException {
     try {
       return scored.poll().get();
     } catch (InterruptedException e) {

@@ -74,38 +74,70 @@ public class Predictions {
     return record(values, input, model.score(values));
   }
 
-  /** Scores several records in one model call. */
+  /**
+   * Scores several records in one model call; the bookkeeping (drift counts, metrics, the memory
+   * feedback joins) is done once for all of them.
+   */
   public Prediction[] predictAll(Object[][] values, java.util.List<? extends Map<String, ?>> inputs) {
     double[] p = model.scoreAll(values);
+    if (drift != null) {
+      drift.recordAll(values, p);
+    }
     Prediction[] out = new Prediction[p.length];
+    long[] bins = new long[predictionBins.length];
+    int positive = 0;
     for (int i = 0; i < p.length; i++) {
-      out[i] = record(values[i], inputs == null ? null : inputs.get(i), p[i]);
+      int cls = p[i] >= 0.5 ? 1 : 0;
+      positive += cls;
+      bins[dev.modelops.bundle.ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, p[i])]++;
+      out[i] = new Prediction(ids.next(), cls, p[i]);
+    }
+    predictedClass[1].increment(positive);
+    predictedClass[0].increment(p.length - positive);
+    for (int b = 0; b < bins.length; b++) {
+      if (bins[b] > 0) {
+        predictionBins[b].increment(bins[b]);
+      }
+    }
+    synchronized (recent) {
+      for (Prediction o : out) {
+        recent.put(o.id(), o.predictedClass());
+      }
+    }
+    if (log.enabled()) {
+      for (int i = 0; i < out.length; i++) {
+        log(out[i], values[i], inputs == null ? null : inputs.get(i));
+      }
     }
     return out;
   }
 
   private Prediction record(Object[] values, Map<String, ?> input, double p) {
     int cls = p >= 0.5 ? 1 : 0;
-    String id = ids.next();
+    Prediction out = new Prediction(ids.next(), cls, p);
     if (drift != null) {
       drift.record(values, p);
     }
     predictedClass[cls].increment();
     predictionBins[dev.modelops.bundle.ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, p)].increment();
-    recent.put(id, cls);
+    recent.put(out.id(), cls);
     if (log.enabled()) {
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("type", "prediction");
-      entry.put("id", id);
-      entry.put("time", Instant.now().toString());
-      entry.put("model", model.name());
-      entry.put("version", model.version());
-      entry.put("input", input != null ? input : rawInput(values));
-      entry.put("class", cls);
-      entry.put("probability", p);
-      log.append(entry);
+      log(out, values, input);
     }
-    return new Prediction(id, cls, p);
+    return out;
+  }
+
+  private void log(Prediction p, Object[] values, Map<String, ?> input) {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("type", "prediction");
+    entry.put("id", p.id());
+    entry.put("time", Instant.now().toString());
+    entry.put("model", model.name());
+    entry.put("version", model.version());
+    entry.put("input", input != null ? input : rawInput(values));
+    entry.put("class", p.predictedClass());
+    entry.put("probability", p.probability());
+    log.append(entry);
   }
 
   private Map<String, Object> rawInput(Object[] values) {

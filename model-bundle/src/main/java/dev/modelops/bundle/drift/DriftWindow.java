@@ -57,44 +57,58 @@ public final class DriftWindow {
 
   /** Counts one record: raw values in the pipeline's feature order, and its prediction. */
   public void record(Object[] values, double predicted) {
-    int[] bins = new int[binned];
-    int f = 0;
-    for (int i = 0; i < numeric.size(); i++, f++) {
-      Object v = values[f];
-      double[] cuts = numeric.get(i).cuts();
-      bins[f] = v == null ? cuts.length + 1 : ReferenceProfile.binOf(cuts, ((Number) v).doubleValue());
-    }
-    for (int i = 0; i < categorical.size(); i++, f++) {
-      Object v = values[f];
-      bins[f] = v == null ? categorical.get(i).width() : categorical.get(i).columnOf((String) v);
-    }
-    int[][] terms = new int[text.size()][];
-    for (int t = 0; t < text.size(); t++) {
-      Object v = values[f + t];
-      if (v == null) {
-        terms[t] = null;
-      } else {
-        List<String> all = text.get(t).termsOf((String) v);
-        int[] ids = new int[all.size()];
-        for (int k = 0; k < ids.length; k++) {
-          ids[k] = text.get(t).termIndex(all.get(k));
-        }
-        terms[t] = ids;
+    recordAll(new Object[][] {values}, new double[] {predicted});
+  }
+
+  /**
+   * Counts several records in order (a batch chunk): the bins are found first, then all records
+   * enter the window under one lock.
+   */
+  public void recordAll(Object[][] rows, double[] predicted) {
+    int n = rows.length;
+    int[] bins = new int[n * binned];
+    int[] predictionBins = new int[n];
+    int[][][] terms = text.isEmpty() ? null : new int[n][text.size()][];
+    for (int r = 0; r < n; r++) {
+      Object[] values = rows[r];
+      int f = 0;
+      int o = r * binned;
+      for (int i = 0; i < numeric.size(); i++, f++) {
+        Object v = values[f];
+        double[] cuts = numeric.get(i).cuts();
+        bins[o + f] = v == null ? cuts.length + 1 : ReferenceProfile.binOf(cuts, ((Number) v).doubleValue());
       }
-    }
-    int predictionBin = ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, predicted);
-    synchronized (this) {
-      int slot = (int) (recorded % capacity);
-      if (recorded >= capacity) {
-        apply(slot, -1);
+      for (int i = 0; i < categorical.size(); i++, f++) {
+        Object v = values[f];
+        bins[o + f] = v == null ? categorical.get(i).width() : categorical.get(i).columnOf((String) v);
       }
-      System.arraycopy(bins, 0, slotBins, slot * binned, binned);
-      slotPrediction[slot] = predictionBin;
       for (int t = 0; t < text.size(); t++) {
-        slotTerms[t][slot] = terms[t];
+        Object v = values[f + t];
+        if (v != null) {
+          List<String> all = text.get(t).termsOf((String) v);
+          int[] ids = new int[all.size()];
+          for (int k = 0; k < ids.length; k++) {
+            ids[k] = text.get(t).termIndex(all.get(k));
+          }
+          terms[r][t] = ids;
+        }
       }
-      apply(slot, +1);
-      recorded++;
+      predictionBins[r] = ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, predicted[r]);
+    }
+    synchronized (this) {
+      for (int r = 0; r < n; r++) {
+        int slot = (int) (recorded % capacity);
+        if (recorded >= capacity) {
+          apply(slot, -1);
+        }
+        System.arraycopy(bins, r * binned, slotBins, slot * binned, binned);
+        slotPrediction[slot] = predictionBins[r];
+        for (int t = 0; t < text.size(); t++) {
+          slotTerms[t][slot] = terms[r][t];
+        }
+        apply(slot, +1);
+        recorded++;
+      }
     }
   }
 
