@@ -52,40 +52,52 @@ start() {
   wrk -t2 -c16 -d5s -s "$work/record.lua" "http://127.0.0.1:$port/v1/predict" > /dev/null   # JIT warm-up
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }   # server CPU time so far, in clock ticks
 load() { # name script path
+  local c0 c1 n
+  c0=$(cpu)
   wrk -t2 -c16 -d"${secs}s" --latency -s "$work/$2.lua" "http://127.0.0.1:$port$3" > "$work/wrk.txt"
-  printf '%-34s %8.0f req/s   p50 %-8s p99 %-8s %s\n' "$1" "$(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")" \
+  c1=$(cpu)
+  n=$(awk '/requests in/{print $1}' "$work/wrk.txt")
+  printf '%-36s %8.0f req/s   p50 %-8s p99 %-8s server CPU %5.1f us/req   %s\n' "$1" "$(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")" \
     "$(awk '$1=="50%"{print $2}' "$work/wrk.txt")" "$(awk '$1=="99%"{print $2}' "$work/wrk.txt")" \
+    "$(python3 -c "print(($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / $n)")" \
     "$(grep -q 'Non-2xx' "$work/wrk.txt" && grep 'Non-2xx' "$work/wrk.txt" | xargs || echo 'all 2xx')"
+}
+rows=$(($(wc -l < "$work/batch.csv") - 1))
+batch() { # name requests: warms the batch path up (its own code), then times requests one by one
+  local rates=() c0 c1 t0 t1 out
+  for _ in $(seq 1 10); do curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" > /dev/null; done
+  c0=$(cpu)
+  for _ in $(seq 1 "$2"); do
+    t0=$(date +%s.%N)
+    out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" | wc -l)
+    t1=$(date +%s.%N)
+    [ "$out" -eq $((rows + 1)) ] || { echo "batch answered $((out - 1)) rows of $rows" >&2; exit 1; }
+    rates+=("$(python3 -c "print(round($rows / ($t1 - $t0)))")")
+  done
+  c1=$(cpu)
+  printf '%-36s %8s rows/s   server CPU %.2f us/row   (median of %d requests of %d rows: %s)\n' "$1" \
+    "$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$((($2 + 1) / 2))p")" \
+    "$(python3 -c "print(($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / ($2 * $rows))")" "$2" "$rows" "${rates[*]}"
 }
 
 start MODEL_DRIFT_ENABLED=true
 load "/v1/predict, drift on" record /v1/predict
 load "/v1/predict, drift on, paced" paced /v1/predict
 load "/v2/models/churn/infer, drift on" v2 /v2/models/churn/infer
-rows=$(($(wc -l < "$work/batch.csv") - 1))
-# The batch path is its own code (CSV parsing, chunked scoring): warm it up before timing it,
-# as a server that scores batches all day would be.
-for _ in $(seq 1 10); do curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" > /dev/null; done
-rates=()
-for _ in 1 2 3 4 5; do
-  t0=$(date +%s.%N)
-  out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" | wc -l)
-  t1=$(date +%s.%N)
-  [ "$out" -eq $((rows + 1)) ] || { echo "batch answered $((out - 1)) rows of $rows" >&2; exit 1; }
-  rates+=("$(python3 -c "print(round($rows / ($t1 - $t0)))")")
-done
-printf '%-34s %8s rows/s   (median of 5 requests of %d rows: %s)\n' "/v1/predict/batch CSV, drift on" \
-  "$(printf '%s\n' "${rates[@]}" | sort -n | sed -n 3p)" "$rows" "${rates[*]}"
+load "/v1/predict, drift on (again)" record /v1/predict
+batch "/v1/predict/batch CSV, drift on" 5
 stop
-# The machine is noisy: alternate drift off and on and compare the pairs.
-for round in 1 2; do
-  start MODEL_DRIFT_ENABLED=false
-  load "/v1/predict, drift off (round $round)" record /v1/predict
-  stop
-  start MODEL_DRIFT_ENABLED=true
-  load "/v1/predict, drift on (round $round)" record /v1/predict
-  stop
+# Drift tracking's cost. The machine is noisy (identical runs differ by up to 20%): alternate
+# servers with drift off and on, and compare the server's CPU time per request as well as rates.
+for round in 1 2 3; do
+  for drift in false true; do
+    start MODEL_DRIFT_ENABLED=$drift
+    load "/v1/predict, drift $([ $drift = true ] && echo on || echo off) (round $round)" record /v1/predict
+    batch "batch CSV, drift $([ $drift = true ] && echo on || echo off) (round $round)" 3
+    stop
+  done
 done
 # One request of a million rows (180 MB of CSV), streamed in and out by a server whose heap is
 # capped at 128 MB: it cannot hold the batch, so this shows the stream is never held in memory.
@@ -96,5 +108,5 @@ for _ in $(seq 1 5); do curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'co
 t0=$(date +%s.%N)
 out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' -T "$work/million.csv" | wc -l)
 t1=$(date +%s.%N)
-python3 -c "print('%-34s %8.0f rows/s   (%d rows in one request, %.2f s; -Xmx128m, server peak RSS %s)' % ('/v1/predict/batch CSV, 1M rows', $big / ($t1 - $t0), $out - 1, $t1 - $t0, '$(awk '/VmHWM/{print $2 " " $3}' /proc/$pid/status)'))"
+python3 -c "print('%-36s %8.0f rows/s   (%d rows in one request, %.2f s; -Xmx128m, server peak RSS %s)' % ('/v1/predict/batch CSV, 1M rows', $big / ($t1 - $t0), $out - 1, $t1 - $t0, '$(awk '/VmHWM/{print $2 " " $3}' /proc/$pid/status)'))"
 stop

@@ -201,6 +201,22 @@ class ServerApiTest {
   }
 
   @Test
+  void aBadRowAfterTheFirstChunkEndsTheStreamWithAnErrorLineAfterEveryEarlierAnswer() throws Exception {
+    List<String> file = Files.readAllLines(Path.of("../examples/data/telco-churn.csv"));
+    StringBuilder csv = new StringBuilder(file.get(0)).append('\n');
+    for (int i = 1; i <= 3000; i++) {
+      csv.append(file.get(i)).append('\n');
+    }
+    csv.append("\"No\",1,0\n").append(file.get(3001)).append('\n');
+    HttpResponse<String> r = post("/v1/predict/batch", "text/csv", csv.toString());
+    assertThat(r.statusCode()).as("the status line was sent with the first chunk").isEqualTo(200);
+    List<String> lines = r.body().lines().toList();
+    assertThat(lines).hasSize(3002);
+    assertThat(lines.subList(1, 3001)).allSatisfy(l -> assertThat(l).matches("[0-9a-f]{16}-[0-9]+,[01],[0-9.E-]+"));
+    assertThat(lines.get(3001)).startsWith("#error,").contains("row 3001", "columns");
+  }
+
+  @Test
   void driftReportsAShiftedSliceAndCountsAreInReferenceBins() throws Exception {
     // Serve only month-to-month customers: the contract feature must drift.
     List<Map<String, Object>> shifted = rows.stream().filter(r -> "Month-to-month".equals(r.get("contract"))).limit(1000).toList();
