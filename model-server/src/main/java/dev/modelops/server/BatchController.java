@@ -90,15 +90,17 @@ public class BatchController {
         // sending overlap.
         java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> scored = new java.util.ArrayDeque<>();
         String failure = null;
-        while (true) {
-          List<Object[]> chunk;
+        while (failure == null) {
+          // A bad row ends the batch, but every row before it is still answered.
+          List<Object[]> chunk = new ArrayList<>(CHUNK);
           try {
-            if (!rows.hasNext()) {
-              break;
+            while (chunk.size() < CHUNK && rows.hasNext()) {
+              chunk.add(rows.next());
             }
-            chunk = take(rows, CHUNK);
           } catch (ApiException e) {
             failure = e.getMessage();
+          }
+          if (chunk.isEmpty()) {
             break;
           }
           Object[][] values = chunk.toArray(new Object[0][]);
