@@ -1,6 +1,9 @@
 package dev.modelops.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.RecordException;
@@ -27,9 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
 
 /**
  * POST /v1/predict/batch: a CSV (with a header row) or NDJSON body, streamed in and scored in
@@ -41,6 +41,7 @@ import org.apache.commons.csv.CSVRecord;
 @Controller("/v1/predict")
 public class BatchController {
   static final int CHUNK = 1024;
+  private static final CsvMapper CSV_MAPPER = new CsvMapper();
   static final MediaType CSV = MediaType.of("text/csv");
   static final MediaType NDJSON = MediaType.of("application/x-ndjson");
 
@@ -67,8 +68,11 @@ public class BatchController {
 
   @Post(value = "/batch", consumes = {"text/csv", "application/x-ndjson"}, produces = {"text/csv", "application/x-ndjson"})
   @ExecuteOn(TaskExecutors.BLOCKING)
-  public HttpResponse<StreamedFile> batch(@Header("Content-Type") String contentType, @Body InputStream body) throws IOException {
+  public HttpResponse<StreamedFile> batch(@Header("Content-Type") String contentType, @Body @io.micronaut.core.annotation.Nullable InputStream body) throws IOException {
     model.bundle();
+    if (body == null) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null, "the request body is empty; send a CSV with a header row, or NDJSON");
+    }
     boolean csv = contentType.startsWith("text/csv");
     Iterator<Object[]> rows;
     try {
@@ -161,55 +165,98 @@ public class BatchController {
     return out;
   }
 
+  /**
+   * CSV rows (RFC 4180: quoted fields, doubled quotes, blank lines skipped, cells trimmed) read
+   * with Jackson's streaming CSV parser, straight from the bytes to each feature's value.
+   */
   private Iterator<Object[]> csvRows(InputStream body) throws IOException {
     List<Feature> features = model.features();
-    CSVParser parser = CSVParser.parse(new InputStreamReader(body, StandardCharsets.UTF_8),
-        CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get());
-    List<String> header = parser.getHeaderNames();
-    if (header.isEmpty()) {
+    CsvParser parser = (CsvParser) CSV_MAPPER.getFactory().createParser(body);
+    parser.enable(CsvParser.Feature.TRIM_SPACES);
+    parser.enable(CsvParser.Feature.SKIP_EMPTY_LINES);
+    List<String> header = new ArrayList<>();
+    try {
+      if (parser.nextToken() == JsonToken.START_ARRAY) {
+        while (parser.nextToken() == JsonToken.VALUE_STRING) {
+          header.add(parser.getText());
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, null, "the CSV header cannot be parsed: " + e.getOriginalMessage());
+    }
+    if (header.isEmpty() || header.stream().allMatch(String::isEmpty)) {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the CSV has no header row; the first line must name the feature columns");
     }
     Map<String, Integer> index = new HashMap<>();
     for (int i = 0; i < header.size(); i++) {
-      index.put(header.get(i), i);
+      index.putIfAbsent(header.get(i), i);
     }
-    int[] columns = new int[features.size()];
-    for (int f = 0; f < columns.length; f++) {
+    // For each column, the feature it feeds (-1: a column the model does not use).
+    int[] featureOf = new int[header.size()];
+    java.util.Arrays.fill(featureOf, -1);
+    for (int f = 0; f < features.size(); f++) {
       Integer c = index.get(features.get(f).name());
       if (c == null) {
         throw new ApiException(HttpStatus.BAD_REQUEST, features.get(f).name(), "the CSV header has no column '" + features.get(f).name() + "'; it needs every feature: " + features.stream().map(Feature::name).toList());
       }
-      columns[f] = c;
+      featureOf[c] = f;
     }
-    Iterator<CSVRecord> records = parser.iterator();
     return new Iterator<>() {
+      long row;
+      final List<String> cells = new ArrayList<>(header.size());
+      boolean pending;
+
+      /** Reads the next row's cells into {@code cells}, skipping blank lines; false at the end. */
       @Override
       public boolean hasNext() {
         try {
-          return records.hasNext();
-        } catch (RuntimeException e) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, null, "the CSV cannot be parsed after row " + parser.getRecordNumber() + ": " + e.getMessage());
+          while (!pending) {
+            if (parser.nextToken() != JsonToken.START_ARRAY) {
+              return false;
+            }
+            row++;
+            cells.clear();
+            while (parser.nextToken() == JsonToken.VALUE_STRING) {
+              cells.add(parser.getText());
+            }
+            pending = !(cells.size() == 1 && cells.get(0).isBlank() && header.size() > 1);
+            if (!pending) {
+              row--;
+            }
+          }
+          return true;
+        } catch (IOException e) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, "row " + row, "row " + row + " cannot be parsed: " + message(e));
         }
       }
 
       @Override
       public Object[] next() {
-        CSVRecord r = records.next();
-        long row = r.getRecordNumber();
-        if (r.size() != header.size()) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, "row " + row, "row " + row + " has " + r.size() + " columns; the header has " + header.size());
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        pending = false;
+        if (cells.size() != header.size()) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, "row " + row, "row " + row + " has " + cells.size() + " columns; the header has " + header.size());
         }
         Object[] values = new Object[features.size()];
-        for (int f = 0; f < values.length; f++) {
-          try {
-            values[f] = Scorer.fromCell(features.get(f), r.get(columns[f]));
-          } catch (RecordException e) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "row " + row + "." + e.field(), "row " + row + ": " + e.getMessage());
+        for (int c = 0; c < featureOf.length; c++) {
+          int f = featureOf[c];
+          if (f >= 0) {
+            try {
+              values[f] = Scorer.fromCell(features.get(f), cells.get(c));
+            } catch (RecordException e) {
+              throw new ApiException(HttpStatus.BAD_REQUEST, "row " + row + "." + e.field(), "row " + row + ": " + e.getMessage());
+            }
           }
         }
         return values;
       }
     };
+  }
+
+  private static String message(IOException e) {
+    return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
   }
 
   private Iterator<Object[]> ndjsonRows(InputStream body) {

@@ -279,6 +279,13 @@ class ServerApiTest {
     String header = Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).get(0);
     assertError(post("/v1/predict/batch", "text/csv", header + "\n\"No\",1,0\n"), 400, "row 1");
     assertError(post("/v1/predict/batch", "application/x-ndjson", "{\"tenure\": \n"), 400, "line 1");
+    assertError(post("/v1/predict/batch", "text/csv", ""), 400, null);
+    assertError(post("/v1/predict/batch", "text/csv", header + "\n\"No,1,0\n"), 400, "row 1");
+    // CRLF line ends, blank and whitespace-only lines, doubled quotes: two rows answered.
+    String row1 = Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).get(1);
+    HttpResponse<String> lenient = post("/v1/predict/batch", "text/csv", header + "\r\n" + row1 + "\r\n\r\n  \n" + row1.replace("\"DSL\"", "\"DSL\"\"\"") + "\r\n");
+    assertThat(lenient.statusCode()).as(lenient.body()).isEqualTo(200);
+    assertThat(lenient.body().lines()).hasSize(3);
   }
 
   @Test
