@@ -69,6 +69,15 @@ public record ReferenceProfile(
 
   /** The bin of a value given ascending cut points: the first i with value <= cuts[i], else the last. */
   public static int binOf(double[] cuts, double value) {
+    if (cuts.length <= 16) {
+      // Counting the cuts below the value has no branch to mispredict, unlike a binary search;
+      // for the usual ten cuts it is several times faster and gives the same bin.
+      int below = 0;
+      for (double cut : cuts) {
+        below += value <= cut ? 0 : 1;
+      }
+      return below;
+    }
     int lo = 0;
     int hi = cuts.length;
     while (lo < hi) {

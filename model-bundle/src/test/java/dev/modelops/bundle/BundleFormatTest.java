@@ -32,6 +32,33 @@ class BundleFormatTest {
   }
 
   @Test
+  void everyCutCountFindsTheBinABinarySearchFinds() {
+    java.util.Random random = new java.util.Random(5);
+    for (int trial = 0; trial < 2000; trial++) {
+      double[] cuts = new double[random.nextInt(40)];
+      for (int i = 0; i < cuts.length; i++) {
+        cuts[i] = random.nextInt(10) - 5 + (random.nextBoolean() ? 0.5 : 0);
+      }
+      java.util.Arrays.sort(cuts);
+      double[] values = {random.nextInt(12) - 6, random.nextDouble() * 12 - 6, cuts.length > 0 ? cuts[random.nextInt(cuts.length)] : 0,
+          Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+      for (double v : values) {
+        int lo = 0;
+        int hi = cuts.length;
+        while (lo < hi) {
+          int mid = (lo + hi) >>> 1;
+          if (v <= cuts[mid]) {
+            hi = mid;
+          } else {
+            lo = mid + 1;
+          }
+        }
+        assertThat(ReferenceProfile.binOf(cuts, v)).as("%s in %s", v, java.util.Arrays.toString(cuts)).isEqualTo(lo);
+      }
+    }
+  }
+
+  @Test
   void quantileCutsCollapseForDiscreteColumns() {
     assertThat(ProfileBuilder.quantileCuts(new double[] {0, 0, 0, 1, 1}, 10)).containsExactly(0.0);
     assertThat(ProfileBuilder.quantileCuts(new double[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 10)).hasSize(9);
