@@ -49,7 +49,10 @@ start() {
   env MODEL_BUNDLE="$work/bundle" MICRONAUT_SERVER_PORT=$port "$@" java -jar "$root/model-server/target/model-server.jar" > "$work/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf "localhost:$port/v2/health/ready" >/dev/null && break; sleep 0.2; done
-  wrk -t2 -c16 -d5s -s "$work/record.lua" "http://127.0.0.1:$port/v1/predict" > /dev/null   # JIT warm-up
+  # JIT warm-up of both protocols' code paths.
+  wrk -t2 -c16 -d5s -s "$work/record.lua" "http://127.0.0.1:$port/v1/predict" > /dev/null
+  wrk -t2 -c16 -d5s -s "$work/v2.lua" "http://127.0.0.1:$port/v2/models/churn/infer" > /dev/null
+  wrk -t2 -c16 -d5s -s "$work/record.lua" "http://127.0.0.1:$port/v1/predict" > /dev/null
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }   # server CPU time so far, in clock ticks
@@ -83,10 +86,12 @@ batch() { # name requests: warms the batch path up (its own code), then times re
 }
 
 start MODEL_DRIFT_ENABLED=true
-load "/v1/predict, drift on" record /v1/predict
 load "/v1/predict, drift on, paced" paced /v1/predict
+# V2 against /v1: alternate them, twice, on one warm server.
+load "/v1/predict, drift on" record /v1/predict
 load "/v2/models/churn/infer, drift on" v2 /v2/models/churn/infer
 load "/v1/predict, drift on (again)" record /v1/predict
+load "/v2/models/churn/infer, drift on (again)" v2 /v2/models/churn/infer
 batch "/v1/predict/batch CSV, drift on" 5
 stop
 # Drift tracking's cost. The machine is noisy (identical runs differ by up to 20%): alternate

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.micronaut.http.HttpStatus;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +22,7 @@ import java.util.Map;
  * {@code datatype}) are skipped; elements are checked against the features later, by the caller.
  *
  * @param id the request's id, echoed in the answer, or null
- * @param inputs tensor name to its elements, flattened ([N] and [N, 1] alike), in request order
+ * @param inputs tensor name to its elements, flattened ([N] and [N, 1] alike)
  */
 record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
   /** NaN and Infinity are read (and then refused by name); numbers go through Jackson's fast double parser. */
@@ -54,17 +54,16 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
           if (value != JsonToken.START_ARRAY) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "inputs must be a non-empty array of tensors, one per feature, got " + describe(value));
           }
-          inputs = new LinkedHashMap<>();
+          inputs = new HashMap<>(64);
           int i = 0;
           while (p.nextToken() != JsonToken.END_ARRAY) {
-            String where = "inputs[" + i + "]";
-            Tensor t = tensor(p, where);
+            Tensor t = tensor(p, i);
             if (rows >= 0 && t.data.size() != rows) {
               throw new ApiException(HttpStatus.BAD_REQUEST, t.name, "input '" + t.name + "' has " + t.data.size() + " elements but the others have " + rows);
             }
             rows = t.data.size();
             if (inputs.put(t.name, t.data) != null) {
-              throw new ApiException(HttpStatus.BAD_REQUEST, where + ".name", "input '" + t.name + "' is given twice");
+              throw new ApiException(HttpStatus.BAD_REQUEST, "inputs[" + i + "].name", "input '" + t.name + "' is given twice");
             }
             i++;
           }
@@ -89,9 +88,10 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
 
   private record Tensor(String name, List<Object> data) {}
 
-  /** Reads one tensor object; the parser is on its START_OBJECT. */
-  private static Tensor tensor(JsonParser p, String where) throws IOException {
+  /** Reads one tensor object, {@code inputs[index]}; the parser is on its START_OBJECT. */
+  private static Tensor tensor(JsonParser p, int index) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
+      String where = "inputs[" + index + "]";
       throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be a tensor object with a name and data, got " + describe(p.currentToken()));
     }
     String name = null;
@@ -102,59 +102,70 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
       if (field.equals("name") && value == JsonToken.VALUE_STRING) {
         name = p.getText();
       } else if (field.equals("data")) {
-        data = data(p, where + ".data");
+        data = data(p, index);
       } else {
         p.skipChildren();
       }
     }
     if (name == null) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, where + ".name", "every input tensor needs a name (a feature name)");
+      throw new ApiException(HttpStatus.BAD_REQUEST, "inputs[" + index + "].name", "every input tensor needs a name (a feature name)");
     }
     if (data == null) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, where + ".data", where + ".data must be an array");
+      String where = "inputs[" + index + "].data";
+      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be an array");
     }
     return new Tensor(name, data);
   }
 
-  /** A tensor's elements: a flat array, or rows of exactly one element (shape [N, 1]). */
-  private static List<Object> data(JsonParser p, String where) throws IOException {
+  /** A tensor's elements, {@code inputs[index].data}: a flat array, or rows of exactly one element (shape [N, 1]). */
+  private static List<Object> data(JsonParser p, int index) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
+      String where = "inputs[" + index + "].data";
       throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be an array, got " + describe(p.currentToken()));
     }
-    List<Object> out = new ArrayList<>();
-    Boolean nested = null;
+    List<Object> out = new ArrayList<>(4);
+    int nested = -1; // unknown until the first element: 1 for rows [x], 0 for plain elements
     JsonToken t;
     while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-      boolean row = t == JsonToken.START_ARRAY;
-      if (nested == null) {
+      int row = t == JsonToken.START_ARRAY ? 1 : 0;
+      if (nested < 0) {
         nested = row;
       } else if (nested != row) {
+        String where = "inputs[" + index + "].data";
         throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " mixes rows and plain elements; use shape [N] or [N, 1]");
       }
-      if (row) {
+      if (row == 1) {
         t = p.nextToken();
         if (t == JsonToken.END_ARRAY) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " rows must have exactly one element (shape [N, 1])");
+          throw oneElementRows(index);
         }
-        out.add(element(p, t, where + "[" + out.size() + "]"));
+        out.add(element(p, t, index, out.size()));
         if (p.nextToken() != JsonToken.END_ARRAY) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " rows must have exactly one element (shape [N, 1])");
+          throw oneElementRows(index);
         }
       } else {
-        out.add(element(p, t, where + "[" + out.size() + "]"));
+        out.add(element(p, t, index, out.size()));
       }
     }
     return out;
   }
 
-  private static Object element(JsonParser p, JsonToken t, String where) throws IOException {
+  private static ApiException oneElementRows(int index) {
+    String where = "inputs[" + index + "].data";
+    return new ApiException(HttpStatus.BAD_REQUEST, where, where + " rows must have exactly one element (shape [N, 1])");
+  }
+
+  private static Object element(JsonParser p, JsonToken t, int index, int element) throws IOException {
     return switch (t) {
       case VALUE_NULL -> null;
       case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
       case VALUE_STRING -> p.getText();
       case VALUE_TRUE -> Boolean.TRUE;
       case VALUE_FALSE -> Boolean.FALSE;
-      default -> throw new ApiException(HttpStatus.BAD_REQUEST, where, where + ": must be a number, a string or null, got " + describe(t));
+      default -> {
+        String where = "inputs[" + index + "].data[" + element + "]";
+        throw new ApiException(HttpStatus.BAD_REQUEST, where, where + ": must be a number, a string or null, got " + describe(t));
+      }
     };
   }
 
