@@ -44,6 +44,13 @@ done
 cp "$work/record.lua" "$work/paced.lua"
 echo 'function delay() return 1 end' >> "$work/paced.lua"
 (head -1 examples/data/telco-churn.csv; for i in $(seq 1 15); do sed 1d examples/data/telco-churn.csv; done) > "$work/batch.csv"
+python3 - "$work" <<'PY'
+import csv, json, sys
+numeric = {"tenure", "monthly_charges", "total_charges", "female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing"}
+with open(sys.argv[1] + "/batch.csv") as f, open(sys.argv[1] + "/batch.ndjson", "w") as out:
+    for row in csv.DictReader(f):
+        out.write(json.dumps({k: (None if v in ("", "NA") else float(v)) if k in numeric else v for k, v in row.items()}) + "\n")
+PY
 
 start() {
   env MODEL_BUNDLE="$work/bundle" MICRONAUT_SERVER_PORT=$port "$@" java -jar "$root/model-server/target/model-server.jar" > "$work/server.log" 2>&1 &
@@ -68,14 +75,15 @@ load() { # name script path
     "$(grep -q 'Non-2xx' "$work/wrk.txt" && grep 'Non-2xx' "$work/wrk.txt" | xargs || echo 'all 2xx')"
 }
 rows=$(($(wc -l < "$work/batch.csv") - 1))
-batch() { # name requests: warms the batch path up (its own code), then times requests one by one
-  local rates=() c0 c1 t0 t1 out
-  for _ in $(seq 1 10); do curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" > /dev/null; done
+batch() { # name requests [file content-type]: warms the batch path up (its own code), then times requests one by one
+  local rates=() c0 c1 t0 t1 out file=${3:-$work/batch.csv} type=${4:-text/csv}
+  for _ in $(seq 1 10); do curl -s -XPOST "localhost:$port/v1/predict/batch" -H "content-type: $type" --data-binary @"$file" > /dev/null; done
   c0=$(cpu)
   for _ in $(seq 1 "$2"); do
     t0=$(date +%s.%N)
-    out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H 'content-type: text/csv' --data-binary @"$work/batch.csv" | wc -l)
+    out=$(curl -s -XPOST "localhost:$port/v1/predict/batch" -H "content-type: $type" --data-binary @"$file" | wc -l)
     t1=$(date +%s.%N)
+    [ "$type" = text/csv ] || out=$((out + 1))   # NDJSON answers have no header line
     [ "$out" -eq $((rows + 1)) ] || { echo "batch answered $((out - 1)) rows of $rows" >&2; exit 1; }
     rates+=("$(python3 -c "print(round($rows / ($t1 - $t0)))")")
   done
@@ -93,6 +101,7 @@ load "/v2/models/churn/infer, drift on" v2 /v2/models/churn/infer
 load "/v1/predict, drift on (again)" record /v1/predict
 load "/v2/models/churn/infer, drift on (again)" v2 /v2/models/churn/infer
 batch "/v1/predict/batch CSV, drift on" 5
+batch "/v1/predict/batch NDJSON, drift on" 3 "$work/batch.ndjson" application/x-ndjson
 stop
 # Drift tracking's cost. The machine is noisy (identical runs differ by up to 20%): alternate
 # servers with drift off and on, and compare the server's CPU time per request as well as rates.

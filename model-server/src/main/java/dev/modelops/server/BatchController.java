@@ -1,10 +1,10 @@
 package dev.modelops.server;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.RecordException;
 import dev.modelops.bundle.Scorer;
@@ -18,10 +18,8 @@ import io.micronaut.http.annotation.Post;
 import io.micronaut.http.server.types.files.StreamedFile;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -259,48 +257,95 @@ public class BatchController {
     return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
   }
 
-  private Iterator<Object[]> ndjsonRows(InputStream body) {
-    BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1 << 16);
+  /**
+   * NDJSON rows: one JSON object per line (blank lines skipped), read in one streaming pass
+   * straight to each feature's value; keys that are not features are ignored. Errors name the line
+   * the object starts on.
+   */
+  private Iterator<Object[]> ndjsonRows(InputStream body) throws IOException {
+    List<Feature> features = model.features();
+    Map<String, Integer> featureIndex = new HashMap<>();
+    for (int f = 0; f < features.size(); f++) {
+      featureIndex.put(features.get(f).name(), f);
+    }
+    JsonParser parser = Json.STREAMING.createParser(body);
     return new Iterator<>() {
-      String next;
-      long line;
+      JsonToken next;
+      long line = 1;
 
       @Override
       public boolean hasNext() {
-        try {
-          while (next == null) {
-            String l = reader.readLine();
-            if (l == null) {
-              return false;
-            }
-            line++;
-            if (!l.isBlank()) {
-              next = l;
-            }
+        if (next == null) {
+          try {
+            next = parser.nextToken();
+            line = parser.currentTokenLocation().getLineNr();
+          } catch (IOException e) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line, "line " + line + " is not valid JSON: " + message(e));
           }
-          return true;
-        } catch (IOException e) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
         }
+        return next != null;
       }
 
       @Override
       public Object[] next() {
-        hasNext();
-        String l = next;
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        JsonToken token = next;
         next = null;
-        JsonNode node;
-        try {
-          node = Json.MAPPER.readTree(l);
-        } catch (JsonProcessingException e) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line, "line " + line + " is not valid JSON: " + e.getOriginalMessage());
+        String where = "line " + line;
+        if (token != JsonToken.START_OBJECT) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be a JSON object of feature name to value, got " + describe(token));
         }
+        Object[] values = new Object[features.size()];
+        boolean[] seen = new boolean[values.length];
         try {
-          return model.values(Json.record(node, "line " + line));
-        } catch (RecordException e) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line + "." + e.field(), "line " + line + ": " + e.getMessage());
+          while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            Integer f = featureIndex.get(parser.currentName());
+            JsonToken t = parser.nextToken();
+            if (f == null) {
+              parser.skipChildren();
+              continue;
+            }
+            Feature feature = features.get(f);
+            Object raw = switch (t) {
+              case VALUE_NULL -> null;
+              case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
+              case VALUE_STRING -> parser.getText();
+              case VALUE_TRUE -> Boolean.TRUE;
+              case VALUE_FALSE -> Boolean.FALSE;
+              default -> throw new ApiException(HttpStatus.BAD_REQUEST, where + "." + feature.name(),
+                  where + ": " + feature.name() + ": must be a number, a string or null, got " + describe(t));
+            };
+            try {
+              values[f] = Scorer.convert(feature, raw);
+            } catch (RecordException e) {
+              throw new ApiException(HttpStatus.BAD_REQUEST, where + "." + e.field(), where + ": " + e.getMessage());
+            }
+            seen[f] = true;
+          }
+        } catch (IOException e) {
+          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " is not valid JSON: " + message(e));
         }
+        for (int f = 0; f < seen.length; f++) {
+          if (!seen[f]) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, where + "." + features.get(f).name(),
+                where + ": " + features.get(f).name() + ": missing feature (send null for a missing value)");
+          }
+        }
+        return values;
       }
+    };
+  }
+
+  private static String describe(JsonToken t) {
+    return switch (t) {
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.toString();
     };
   }
 }

@@ -16,6 +16,12 @@ final class Json {
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS);
 
+  /** For streaming reads: NaN and Infinity are read (then refused by name); numbers through Jackson's fast double parser. */
+  static final com.fasterxml.jackson.core.JsonFactory STREAMING = com.fasterxml.jackson.core.JsonFactory.builder()
+      .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+      .build();
+
   private Json() {}
 
   static JsonNode parse(String body) {

@@ -1,9 +1,6 @@
 package dev.modelops.server;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.micronaut.http.HttpStatus;
@@ -25,17 +22,12 @@ import java.util.Map;
  * @param inputs tensor name to its elements, flattened ([N] and [N, 1] alike)
  */
 record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
-  /** NaN and Infinity are read (and then refused by name); numbers go through Jackson's fast double parser. */
-  private static final JsonFactory FACTORY = JsonFactory.builder()
-      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-      .build();
 
   static V2Request parse(byte[] body) {
     if (body == null || isBlank(body)) {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the request body is empty; send an inference request: {\"inputs\": [tensor, ...]}");
     }
-    try (JsonParser p = FACTORY.createParser(body)) {
+    try (JsonParser p = Json.STREAMING.createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new ApiException(HttpStatus.BAD_REQUEST, null, "an inference request is a JSON object with an inputs array, got " + describe(p.currentToken()));
       }

@@ -198,6 +198,27 @@ class ServerApiTest {
     assertThat(n.statusCode()).isEqualTo(200);
     assertThat(n.body().lines().toList()).hasSize(30);
     assertThat(JSON.readTree(n.body().lines().findFirst().orElseThrow()).has("probability")).isTrue();
+    try (Scorer s = ModelBundle.read(bundle).newScorer()) {
+      List<String> nl = n.body().lines().toList();
+      for (int i = 0; i < 30; i++) {
+        assertThat(JSON.readTree(nl.get(i)).path("probability").asDouble()).as("line %d", i + 1).isCloseTo(s.score(rows.get(i)), within(1e-6));
+      }
+    }
+  }
+
+  @Test
+  void ndjsonBatchesSkipBlankLinesIgnoreOtherKeysAndNameTheLineOfABadRecord() throws Exception {
+    String r0 = JSON.writeValueAsString(rows.get(0));
+    String extra = r0.replaceFirst("\\{", "{\"customer\":{\"id\":[1,2]},");
+    HttpResponse<String> ok = post("/v1/predict/batch", "application/x-ndjson", r0 + "\n\n  \r\n" + extra + "\n");
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+    assertThat(ok.body().lines()).hasSize(2);
+    assertError(post("/v1/predict/batch", "application/x-ndjson", r0 + "\n[1,2]\n"), 400, "line 2");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", r0 + "\n\n" + r0.replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":\"ten\"") + "\n"), 400, "line 3.tenure");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", r0.replaceFirst("\"contract\":\"[^\"]*\",?", "") + "\n"), 400, "line 1.contract");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", r0.replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":NaN") + "\n"), 400, "line 1.tenure");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", r0.replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":[1]") + "\n"), 400, "line 1.tenure");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", r0 + "\n{\"tenure\": }\n"), 400, "line 2");
   }
 
   @Test
