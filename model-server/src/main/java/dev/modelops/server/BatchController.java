@@ -295,7 +295,7 @@ public class BatchController {
         next = null;
         String where = "line " + line;
         if (token != JsonToken.START_OBJECT) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be a JSON object of feature name to value, got " + describe(token));
+          throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be a JSON object of feature name to value, got " + Json.describe(token));
         }
         Object[] values = new Object[features.size()];
         boolean[] seen = new boolean[values.length];
@@ -308,15 +308,11 @@ public class BatchController {
               continue;
             }
             Feature feature = features.get(f);
-            Object raw = switch (t) {
-              case VALUE_NULL -> null;
-              case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
-              case VALUE_STRING -> parser.getText();
-              case VALUE_TRUE -> Boolean.TRUE;
-              case VALUE_FALSE -> Boolean.FALSE;
-              default -> throw new ApiException(HttpStatus.BAD_REQUEST, where + "." + feature.name(),
-                  where + ": " + feature.name() + ": must be a number, a string or null, got " + describe(t));
-            };
+            Object raw = Json.scalar(parser, t);
+            if (raw == Json.NOT_SCALAR) {
+              throw new ApiException(HttpStatus.BAD_REQUEST, where + "." + feature.name(),
+                  where + ": " + feature.name() + ": must be a number, a string or null, got " + Json.describe(t));
+            }
             try {
               values[f] = Scorer.convert(feature, raw);
             } catch (RecordException e) {
@@ -338,14 +334,4 @@ public class BatchController {
     };
   }
 
-  private static String describe(JsonToken t) {
-    return switch (t) {
-      case START_ARRAY -> "an array";
-      case VALUE_STRING -> "a string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-      case VALUE_NULL -> "null";
-      default -> t.toString();
-    };
-  }
 }

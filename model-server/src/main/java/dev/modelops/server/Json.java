@@ -61,4 +61,35 @@ final class Json {
     }
     throw new ApiException(HttpStatus.BAD_REQUEST, field, field + ": must be a number, a string or null, got " + v.getNodeType().toString().toLowerCase());
   }
+
+  /** What {@link #scalar} answers for an object or an array. */
+  static final Object NOT_SCALAR = new Object();
+
+  /** The value of a scalar token (numbers as Double, strings, booleans, null), or {@link #NOT_SCALAR}. */
+  static Object scalar(com.fasterxml.jackson.core.JsonParser p, com.fasterxml.jackson.core.JsonToken t) throws java.io.IOException {
+    return switch (t) {
+      case VALUE_NULL -> null;
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+      case VALUE_STRING -> p.getText();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      default -> NOT_SCALAR;
+    };
+  }
+
+  /** A token as a client would name it: "an object", "a number", ... */
+  static String describe(com.fasterxml.jackson.core.JsonToken t) {
+    if (t == null) {
+      return "nothing";
+    }
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.toString();
+    };
+  }
 }

@@ -29,7 +29,7 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
     }
     try (JsonParser p = Json.STREAMING.createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new ApiException(HttpStatus.BAD_REQUEST, null, "an inference request is a JSON object with an inputs array, got " + describe(p.currentToken()));
+        throw new ApiException(HttpStatus.BAD_REQUEST, null, "an inference request is a JSON object with an inputs array, got " + Json.describe(p.currentToken()));
       }
       String id = null;
       Map<String, List<Object>> inputs = null;
@@ -39,12 +39,12 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
         JsonToken value = p.nextToken();
         if (field.equals("id") && value != JsonToken.VALUE_NULL) {
           if (!value.isScalarValue()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "id", "id must be a string, got " + describe(value));
+            throw new ApiException(HttpStatus.BAD_REQUEST, "id", "id must be a string, got " + Json.describe(value));
           }
           id = p.getValueAsString();
         } else if (field.equals("inputs")) {
           if (value != JsonToken.START_ARRAY) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "inputs must be a non-empty array of tensors, one per feature, got " + describe(value));
+            throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "inputs must be a non-empty array of tensors, one per feature, got " + Json.describe(value));
           }
           inputs = new HashMap<>(64);
           int i = 0;
@@ -84,7 +84,7 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
   private static Tensor tensor(JsonParser p, int index) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       String where = "inputs[" + index + "]";
-      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be a tensor object with a name and data, got " + describe(p.currentToken()));
+      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be a tensor object with a name and data, got " + Json.describe(p.currentToken()));
     }
     String name = null;
     List<Object> data = null;
@@ -113,7 +113,7 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
   private static List<Object> data(JsonParser p, int index) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
       String where = "inputs[" + index + "].data";
-      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be an array, got " + describe(p.currentToken()));
+      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " must be an array, got " + Json.describe(p.currentToken()));
     }
     List<Object> out = new ArrayList<>(4);
     int nested = -1; // unknown until the first element: 1 for rows [x], 0 for plain elements
@@ -148,32 +148,12 @@ record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
   }
 
   private static Object element(JsonParser p, JsonToken t, int index, int element) throws IOException {
-    return switch (t) {
-      case VALUE_NULL -> null;
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
-      case VALUE_STRING -> p.getText();
-      case VALUE_TRUE -> Boolean.TRUE;
-      case VALUE_FALSE -> Boolean.FALSE;
-      default -> {
-        String where = "inputs[" + index + "].data[" + element + "]";
-        throw new ApiException(HttpStatus.BAD_REQUEST, where, where + ": must be a number, a string or null, got " + describe(t));
-      }
-    };
-  }
-
-  private static String describe(JsonToken t) {
-    if (t == null) {
-      return "nothing";
+    Object v = Json.scalar(p, t);
+    if (v == Json.NOT_SCALAR) {
+      String where = "inputs[" + index + "].data[" + element + "]";
+      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + ": must be a number, a string or null, got " + Json.describe(t));
     }
-    return switch (t) {
-      case START_OBJECT -> "an object";
-      case START_ARRAY -> "an array";
-      case VALUE_STRING -> "a string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-      case VALUE_NULL -> "null";
-      default -> t.toString();
-    };
+    return v;
   }
 
   private static boolean isBlank(byte[] body) {
