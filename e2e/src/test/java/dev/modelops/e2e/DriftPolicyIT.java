@@ -1,6 +1,7 @@
 package dev.modelops.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -74,6 +75,7 @@ class DriftPolicyIT {
   @TempDir static Path tmp;
   static KubeAPIServer server;
   static KubernetesClient client;
+  static Path bundle;
   static ModelServerProcess a;
   static ModelServerProcess b;
   static List<Map<String, Object>> rows;
@@ -84,7 +86,7 @@ class DriftPolicyIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Path bundle = ModelServerProcess.trainChurn(tmp);
+    bundle = ModelServerProcess.trainChurn(tmp);
     rows = ModelServerProcess.churnRecords(bundle);
     // Two replicas of one version, each with a window of the 500 most recent predictions.
     a = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
@@ -282,6 +284,52 @@ class DriftPolicyIT {
       DriftPolicy p = reconcile("churn-drift-prom");
       assertThat(p.getStatus().getState()).as(p.getStatus().getMessage()).isEqualTo(State.Retraining);
       assertThat(p.getStatus().getRetrains().get(0).getReason()).contains("contract");
+    }
+  }
+
+  @Test
+  @Order(3)
+  void prometheusCountsOnlyTheWatchedNamespaceWhenSeriesCarryNamespaces() throws Exception {
+    boolean required = System.getenv("MODELOPS_REQUIRE_PROMETHEUS") != null;
+    if (!required) {
+      assumeTrue(PrometheusProcess.available(), "Prometheus is not installed at " + PrometheusProcess.BINARY + " (apt-get install prometheus)");
+    }
+    // Another team serves a model of the same name and version in its own namespace, on other traffic.
+    Path other = Files.createDirectories(tmp.resolve("other-team"));
+    try (ModelServerProcess c = ModelServerProcess.start(bundle, other, Map.of("MODEL_DRIFT_WINDOW", "500"))) {
+      c.predict(rows.subList(0, 300));
+      Map<Integer, Map<String, String>> targets = new java.util.LinkedHashMap<>();
+      targets.put(a.port, Map.of("namespace", NS));
+      targets.put(b.port, Map.of("namespace", NS));
+      targets.put(c.port, Map.of("namespace", "other-team"));
+      try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-ns")), targets)) {
+        DriftPolicy policy = applyExamplePolicy("churn-drift-prom-ns", spec -> {
+          spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
+          spec.getSource().setPrometheusUrl(prometheus.url);
+        });
+        ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
+        Observation direct = new ModelServerSource(client, http).observe(policy, mv);
+        PrometheusSource source = new PrometheusSource(http);
+        HttpClient plain = HttpClient.newHttpClient();
+        long deadline = System.currentTimeMillis() + 60_000;
+        // Wait until all three servers are scraped, so that a merge would show.
+        while (true) {
+          String all = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(prometheus.url
+              + "/api/v1/query?query=count(model_drift_window_samples)")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+          if (all.contains("\"3\"")) {
+            break;
+          }
+          assertThat(System.currentTimeMillis()).as("Prometheus scraped three servers: " + all).isLessThan(deadline);
+          Thread.sleep(500);
+        }
+        Observation viaPrometheus = source.observe(policy, mv);
+        assertThat(viaPrometheus.replicas()).as("the other namespace's replica is not counted").isEqualTo(2);
+        assertThat(viaPrometheus.samples()).isEqualTo(direct.samples());
+
+        ModelVersion elsewhere = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
+        elsewhere.getMetadata().setNamespace("nobody-here");
+        assertThatThrownBy(() -> source.observe(policy, elsewhere)).hasMessageContaining("none is nobody-here");
+      }
     }
   }
 

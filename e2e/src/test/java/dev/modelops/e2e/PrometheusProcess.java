@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -30,6 +31,16 @@ final class PrometheusProcess implements AutoCloseable {
   }
 
   static PrometheusProcess start(Path dir, List<Integer> targets) throws Exception {
+    Map<Integer, Map<String, String>> unlabelled = new java.util.LinkedHashMap<>();
+    targets.forEach(t -> unlabelled.put(t, Map.of()));
+    return start(dir, unlabelled);
+  }
+
+  /**
+   * A Prometheus scraping each target port with the given target labels (as Kubernetes service
+   * discovery adds {@code namespace}); the data lives under {@code dir}.
+   */
+  static PrometheusProcess start(Path dir, Map<Integer, Map<String, String>> targets) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -42,8 +53,11 @@ final class PrometheusProcess implements AutoCloseable {
           - job_name: model-server
             metrics_path: /prometheus
             static_configs:
-              - targets: [%s]
-        """.formatted(targets.stream().map(p -> "'127.0.0.1:" + p + "'").collect(Collectors.joining(", "))));
+        %s
+        """.formatted(targets.entrySet().stream().map(t -> "      - targets: ['127.0.0.1:" + t.getKey() + "']"
+            + (t.getValue().isEmpty() ? "" : "\n        labels: {" + t.getValue().entrySet().stream()
+                .map(l -> l.getKey() + ": '" + l.getValue() + "'").collect(Collectors.joining(", ")) + "}"))
+            .collect(Collectors.joining("\n"))));
     Path out = dir.resolve("prometheus.out");
     Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
         "--web.listen-address=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(out.toFile()).start();

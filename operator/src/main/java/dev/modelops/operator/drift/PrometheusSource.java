@@ -36,21 +36,29 @@ public final class PrometheusSource implements DriftSource {
   public Observation observe(DriftPolicy policy, ModelVersion mv) throws DriftSource.SourceException {
     String base = policy.getSpec().getSource().getPrometheusUrl().replaceAll("/+$", "");
     String model = mv.getSpec().getModel();
-    String served = "model_served{model=\"" + model + "\",version=\"" + mv.getSpec().getVersion() + "\"}";
-    String samples = "(model_drift_window_samples{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")";
+    String version = "model=\"" + model + "\",version=\"" + mv.getSpec().getVersion() + "\"";
+    String namespace = mv.getMetadata().getNamespace();
     try {
+      // Scraped through Kubernetes service discovery (a ServiceMonitor, or relabelled pod
+      // discovery), series carry the pod's namespace: then only this namespace's replicas count,
+      // so two namespaces serving a model of the same name and version are never merged. Static
+      // scrape configs have no namespace label, and every replica of the version counts.
+      boolean namespaced = !query(base, "count(model_served{" + version + ",namespace!=\"\"})", null).isEmpty();
+      String served = "model_served{" + version + (namespaced ? ",namespace=\"" + namespace + "\"" : "") + "}";
+      String samples = "(model_drift_window_samples{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")";
       Map<String, Double> total = query(base, "sum(" + samples + ")", null);
       double n = total.getOrDefault("", 0.0);
       Map<String, Double> replicas = query(base, "count(" + served + ")", null);
       if (replicas.isEmpty()) {
         throw new DriftSource.SourceException("Prometheus at " + base + " has no series " + served
+            + (namespaced ? " (its model_served series carry namespace labels, and none is " + namespace + ")" : "")
             + ": is it scraping the model servers' /prometheus endpoint?");
       }
-      Map<String, Double> score = weighted(base, "model_feature_drift_score", model, samples, n);
-      Map<String, Double> threshold = query(base, "max by (feature) (model_feature_drift_threshold{model=\"" + model + "\"})", "feature");
-      Map<String, Double> missing = weighted(base, "model_feature_missing_share", model, samples, n);
-      Map<String, Double> oov = weighted(base, "model_text_oov_rate", model, samples, n);
-      Map<String, Double> psi = query(base, "max by (feature) (model_feature_psi{model=\"" + model + "\"})", "feature");
+      Map<String, Double> score = weighted(base, "model_feature_drift_score", model, samples, served, n);
+      Map<String, Double> threshold = query(base, "max by (feature) (model_feature_drift_threshold{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", "feature");
+      Map<String, Double> missing = weighted(base, "model_feature_missing_share", model, samples, served, n);
+      Map<String, Double> oov = weighted(base, "model_text_oov_rate", model, samples, served, n);
+      Map<String, Double> psi = query(base, "max by (feature) (model_feature_psi{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", "feature");
       double predictionDrift = n == 0 ? 0 : query(base, "sum(model_prediction_psi{model=\"" + model + "\"} * on(instance, job) group_left() "
           + samples + ") / " + n, null).getOrDefault("", 0.0);
       double feedback = query(base, "sum(model_feedback_total{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", null)
@@ -70,9 +78,10 @@ public final class PrometheusSource implements DriftSource {
   }
 
   /** Per feature: the sample-weighted mean over the watched replicas of a per-replica statistic. */
-  private Map<String, Double> weighted(String base, String metric, String model, String samples, double n) throws IOException, DriftSource.SourceException {
+  private Map<String, Double> weighted(String base, String metric, String model, String samples, String served, double n)
+      throws IOException, DriftSource.SourceException {
     if (n == 0) {
-      return query(base, "max by (feature) (" + metric + "{model=\"" + model + "\"})", "feature");
+      return query(base, "max by (feature) (" + metric + "{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", "feature");
     }
     return query(base, "sum by (feature) (" + metric + "{model=\"" + model + "\"} * on(instance, job) group_left() " + samples + ") / " + n, "feature");
   }
