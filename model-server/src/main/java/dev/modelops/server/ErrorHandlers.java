@@ -8,6 +8,7 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
+import io.micronaut.http.exceptions.BufferLengthExceededException;
 import io.micronaut.http.exceptions.ContentLengthExceededException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +20,12 @@ import java.util.Map;
 @Controller
 @Requires(classes = ApiException.class)
 public class ErrorHandlers {
+  private final ModelSettings settings;
+
+  public ErrorHandlers(ModelSettings settings) {
+    this.settings = settings;
+  }
+
   static HttpResponse<Map<String, Object>> body(HttpStatus status, String field, String message) {
     Map<String, Object> b = new LinkedHashMap<>();
     b.put("error", message);
@@ -47,6 +54,13 @@ public class ErrorHandlers {
   @Error(global = true)
   public HttpResponse<Map<String, Object>> tooLarge(HttpRequest<?> request, ContentLengthExceededException e) {
     return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body is too large: " + e.getMessage());
+  }
+
+  /** A JSON body sent without a Content-Length (chunked) that grows past the limit while it is read. */
+  @Error(global = true)
+  public HttpResponse<Map<String, Object>> tooLargeWhileRead(HttpRequest<?> request, BufferLengthExceededException e) {
+    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body grew past " + settings.maxJsonBytes()
+        + " bytes; JSON bodies may have at most that many (model.max-json-bytes): send large batches to /v1/predict/batch as CSV or NDJSON");
   }
 
   @Error(global = true, status = HttpStatus.NOT_FOUND)

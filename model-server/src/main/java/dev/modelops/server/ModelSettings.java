@@ -33,4 +33,4 @@ public record ModelSettings(
     @Bindable(defaultValue = "10") @Min(1) int inferenceLogMaxFiles,
     @Bindable(defaultValue = "100000") @Min(1) int feedbackCapacity,
     @Bindable(defaultValue = "10000") @Min(1) int maxBatchRows,
-    @Bindable(defaultValue = "10485760") @Min(1024) long maxJsonBytes) {}
+    @Bindable(defaultValue = "10485760") @Min(1024) @Max(1_073_741_824) long maxJsonBytes) {}

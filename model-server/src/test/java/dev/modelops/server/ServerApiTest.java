@@ -293,6 +293,12 @@ class ServerApiTest {
     assertError(post("/v1/feedback", "application/json", ""), 400, null);
     assertError(post("/v1/predict", "application/json", JSON.writeValueAsString(rows.subList(0, 51))), 413, null);
     assertError(post("/v1/predict", "application/json", "[" + "1,".repeat(150_000) + "1]"), 413, null);
+    // The same body sent chunked (no Content-Length) is refused as it grows, in the same shape.
+    byte[] chunked = ("[" + "1,".repeat(150_000) + "1]").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    HttpResponse<String> grown = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(chunked))).build(), HttpResponse.BodyHandlers.ofString());
+    assertError(grown, 413, null);
+    assertThat(grown.body()).contains("model.max-json-bytes");
     assertError(get("/v2/models/not-churn"), 404, "model_name");
     assertError(get("/v2/models/churn/versions/9"), 404, "model_version");
     assertError(post("/v2/models/churn/infer", "application/json", "{\"inputs\":[{\"name\":\"tenure\",\"shape\":[1],\"datatype\":\"FP64\",\"data\":[1]}]}"), 400, "monthly_charges");
