@@ -21,9 +21,11 @@ import java.util.Map;
 @Requires(classes = ApiException.class)
 public class ErrorHandlers {
   private final ModelSettings settings;
+  private final java.util.function.LongSupplier bufferLimit;
 
-  public ErrorHandlers(ModelSettings settings) {
+  public ErrorHandlers(ModelSettings settings, io.micronaut.http.server.HttpServerConfiguration server) {
     this.settings = settings;
+    this.bufferLimit = server::getMaxRequestBufferSize;
   }
 
   static HttpResponse<Map<String, Object>> body(HttpStatus status, String field, String message) {
@@ -59,8 +61,9 @@ public class ErrorHandlers {
   /** A JSON body sent without a Content-Length (chunked) that grows past the limit while it is read. */
   @Error(global = true)
   public HttpResponse<Map<String, Object>> tooLargeWhileRead(HttpRequest<?> request, BufferLengthExceededException e) {
-    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body grew past " + settings.maxJsonBytes()
-        + " bytes; JSON bodies may have at most that many (model.max-json-bytes): send large batches to /v1/predict/batch as CSV or NDJSON");
+    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body grew past " + bufferLimit.getAsLong()
+        + " bytes while it was read; JSON bodies may have at most " + settings.maxJsonBytes()
+        + " (model.max-json-bytes): send large batches to /v1/predict/batch as CSV or NDJSON");
   }
 
   @Error(global = true, status = HttpStatus.NOT_FOUND)

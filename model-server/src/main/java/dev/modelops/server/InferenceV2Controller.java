@@ -139,6 +139,7 @@ public class InferenceV2Controller {
 
   private HttpResponse<byte[]> inferOf(String name, String version, byte[] body) {
     checkModel(name, version);
+    JsonSizeFilter.check(body == null ? 0 : body.length, settings);
     V2Request request = V2Request.parse(body);
     int rows = request.rows();
     if (rows > settings.maxBatchRows()) {

@@ -27,10 +27,24 @@ public class JsonSizeFilter {
     }
     long length = request.getContentLength();
     if (length > settings.maxJsonBytes()) {
-      return ErrorHandlers.body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null,
-          "the request body has " + length + " bytes; JSON bodies may have at most " + settings.maxJsonBytes()
-              + " (model.max-json-bytes): send large batches to /v1/predict/batch as CSV or NDJSON");
+      return ErrorHandlers.body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, tooLarge(length, settings));
     }
     return null;
+  }
+
+  /**
+   * For a body sent without a Content-Length (chunked), once it has been read: refuses one over
+   * the limit like the filter would have. {@code length} is in chars for a String body, never
+   * more than its bytes, so a body under the limit is never refused.
+   */
+  static void check(long length, ModelSettings settings) {
+    if (length > settings.maxJsonBytes()) {
+      throw new ApiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, tooLarge(length, settings));
+    }
+  }
+
+  static String tooLarge(long length, ModelSettings settings) {
+    return "the request body has " + length + " bytes; JSON bodies may have at most " + settings.maxJsonBytes()
+        + " (model.max-json-bytes): send large batches to /v1/predict/batch as CSV or NDJSON";
   }
 }

@@ -30,6 +30,7 @@ public class PredictController {
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
   public Object predict(@Body @io.micronaut.core.annotation.Nullable String body) {
+    JsonSizeFilter.check(body == null ? 0 : body.length(), settings);
     JsonNode root = Json.parse(body);
     model.bundle();
     if (root.isArray()) {
@@ -77,6 +78,7 @@ public class PredictController {
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
   public Map<String, Object> feedback(@Body @io.micronaut.core.annotation.Nullable String body) {
+    JsonSizeFilter.check(body == null ? 0 : body.length(), settings);
     JsonNode root = Json.parse(body);
     List<JsonNode> items = new ArrayList<>();
     if (root.isArray()) {

@@ -185,6 +185,11 @@ class ServerApiTest {
     HttpResponse<String> all = post("/v1/predict/batch", "text/csv", Files.readString(Path.of("../examples/data/telco-churn.csv")));
     List<String> answers = all.body().lines().toList();
     assertThat(answers).hasSize(rows.size() + 1);
+    // Sent chunked, five times larger than model.max-json-bytes: a batch streams, no limit applies.
+    byte[] file = Files.readAllBytes(Path.of("../examples/data/telco-churn.csv"));
+    HttpResponse<String> chunked = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/predict/batch")).header("Content-Type", "text/csv")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(file))).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(chunked.body().lines()).as(chunked.body().lines().findFirst().orElse("")).hasSize(rows.size() + 1);
     try (Scorer s = ModelBundle.read(bundle).newScorer()) {
       for (int i = 0; i < rows.size(); i++) {
         assertThat(Double.parseDouble(answers.get(i + 1).split(",")[2])).as("row %d", i + 1).isCloseTo(s.score(rows.get(i)), within(1e-6));
