@@ -247,10 +247,7 @@ class DriftPolicyIT {
   void prometheusGivesTheSameVerdictFromTheScrapedSeries() throws Exception {
     requirePrometheus();
     try (PrometheusProcess prometheus = PrometheusProcess.start(tmp, List.of(a.port, b.port))) {
-      DriftPolicy policy = applyExamplePolicy("churn-drift-prom", spec -> {
-        spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
-        spec.getSource().setPrometheusUrl(prometheus.url);
-      });
+      DriftPolicy policy = prometheusPolicy("churn-drift-prom", prometheus.url);
       ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
       Observation direct = new ModelServerSource(client, http).observe(policy, mv);
       PrometheusSource source = new PrometheusSource(http);
@@ -297,10 +294,7 @@ class DriftPolicyIT {
       targets.put(b.port, Map.of("namespace", NS));
       targets.put(c.port, Map.of("namespace", "other-team"));
       try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-ns")), targets)) {
-        DriftPolicy policy = applyExamplePolicy("churn-drift-prom-ns", spec -> {
-          spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
-          spec.getSource().setPrometheusUrl(prometheus.url);
-        });
+        DriftPolicy policy = prometheusPolicy("churn-drift-prom-ns", prometheus.url);
         ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
         Observation direct = new ModelServerSource(client, http).observe(policy, mv);
         PrometheusSource source = new PrometheusSource(http);
@@ -325,6 +319,14 @@ class DriftPolicyIT {
         assertThatThrownBy(() -> source.observe(policy, elsewhere)).hasMessageContaining("none is nobody-here");
       }
     }
+  }
+
+  /** The example policy, named {@code name}, reading through the Prometheus at {@code url}. */
+  static DriftPolicy prometheusPolicy(String name, String url) throws Exception {
+    return applyExamplePolicy(name, spec -> {
+      spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
+      spec.getSource().setPrometheusUrl(url);
+    });
   }
 
   /** Skips without Prometheus on a developer's machine; CI sets MODELOPS_REQUIRE_PROMETHEUS, so there it must run. */
