@@ -38,6 +38,7 @@ import java.util.concurrent.Executors;
  */
 @Controller("/v1/predict")
 public class BatchController {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchController.class);
   static final int CHUNK = 1024;
   private static final CsvMapper CSV_MAPPER = new CsvMapper();
   static final MediaType CSV = MediaType.of("text/csv");
@@ -115,11 +116,18 @@ public class BatchController {
           out.put(next(scored));
         }
         if (failure != null) {
-          String line = csv ? "#error," + failure.replace('\n', ' ') + "\n" : Json.MAPPER.writeValueAsString(Map.of("error", failure)) + "\n";
-          out.put(line.getBytes(StandardCharsets.UTF_8));
+          out.put(errorLine(failure, csv));
         }
       } catch (IOException e) {
         // The client went away: nothing left to answer.
+      } catch (RuntimeException e) {
+        // Not the client's doing (the status line has gone out): end the stream saying so.
+        LOG.error("batch scoring failed", e);
+        try {
+          out.put(errorLine("the server failed to score the batch: " + e, csv));
+        } catch (IOException gone) {
+          // The client went away as well.
+        }
       } finally {
         try {
           out.finish();
@@ -144,6 +152,11 @@ public class BatchController {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  private static byte[] errorLine(String message, boolean csv) throws IOException {
+    String line = csv ? "#error," + message.replace('\n', ' ') + "\n" : Json.MAPPER.writeValueAsString(Map.of("error", message)) + "\n";
+    return line.getBytes(StandardCharsets.UTF_8);
+  }
+
   private static byte[] next(java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> scored) throws IOException {
     try {
       return scored.poll().get();
@@ -151,7 +164,7 @@ public class BatchController {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IOException("scoring failed: " + e.getCause(), e.getCause());
+      throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
     }
   }
 
