@@ -25,10 +25,13 @@ public final class Scorer implements AutoCloseable {
     this.pipeline = pipeline;
     this.features = pipeline.features();
     this.model = model;
-    this.dense = new float[Math.max(pipeline.width(), model == null ? 0 : model.featureCount())];
-    Arrays.fill(dense, Float.NaN);
     this.scratch = new Object[features.size()];
     boolean compiled = model != null && model.compiled();
+    // A dense row only for models walked node by node; compiled ones read prepared rows.
+    this.dense = compiled ? null : new float[Math.max(pipeline.width(), model == null ? 0 : model.featureCount())];
+    if (dense != null) {
+      Arrays.fill(dense, Float.NaN);
+    }
     this.prepared = compiled ? new float[BLOCK * model.preparedWidth()] : null;
     this.margins = compiled ? new float[BLOCK] : null;
   }

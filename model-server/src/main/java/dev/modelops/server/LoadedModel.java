@@ -92,7 +92,7 @@ public class LoadedModel {
     return bundle;
   }
 
-  /** This thread's scorer (XGBoost bundles only; see {@link #values} and {@link #score}). */
+  /** This thread's scorer (XGBoost bundles only; see {@link #values} and {@link #scoreAll}). */
   public Scorer scorer() {
     bundle();
     return scorers.get();
@@ -106,11 +106,6 @@ public class LoadedModel {
   /** A JSON-like record's values in feature order, or a RecordException naming the field. */
   public Object[] values(Map<String, ?> record) {
     return onnx != null ? Scorer.values(bundle().features(), record) : scorer().values(record);
-  }
-
-  /** The positive-class probability of one record's values. */
-  public double score(Object[] values) {
-    return onnx != null ? onnx.score(new Object[][] {values})[0] : scorer().scoreValues(values);
   }
 
   /** The positive-class probabilities of several records, in one model call where the runtime allows. */

@@ -71,7 +71,7 @@ public class Predictions {
 
   /** Scores one record that has already been converted to raw values. */
   public Prediction predict(Object[] values, Map<String, ?> input) {
-    return record(values, input, model.score(values));
+    return predictAll(new Object[][] {values}, input == null ? null : java.util.List.of(input))[0];
   }
 
   /**
@@ -108,21 +108,6 @@ public class Predictions {
       for (int i = 0; i < out.length; i++) {
         log(out[i], values[i], inputs == null ? null : inputs.get(i));
       }
-    }
-    return out;
-  }
-
-  private Prediction record(Object[] values, Map<String, ?> input, double p) {
-    int cls = p >= 0.5 ? 1 : 0;
-    Prediction out = new Prediction(ids.next(), cls, p);
-    if (drift != null) {
-      drift.record(values, p);
-    }
-    predictedClass[cls].increment();
-    predictionBins[dev.modelops.bundle.ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, p)].increment();
-    recent.put(out.id(), cls);
-    if (log.enabled()) {
-      log(out, values, input);
     }
     return out;
   }
