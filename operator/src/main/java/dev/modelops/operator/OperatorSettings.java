@@ -9,12 +9,33 @@ package dev.modelops.operator;
  * @param artifactsClaim MODELOPS_ARTIFACTS_CLAIM, the PVC trial bundles are written to
  */
 public record OperatorSettings(String trainerImage, String serverImage, String artifactsClaim) {
-  /** Reads the settings from the environment, with the defaults of the Helm chart. */
+  /** The non-root user (and group) of the project's images; trial and server Pods run as it. */
+  public static final long IMAGE_UID = 65532L;
+
+  /** The version this operator was built as: the tag of the images the same build made. */
+  public static final String VERSION = buildVersion();
+
+  /** Reads the settings from the environment; the images default to the ones built with this operator. */
   public static OperatorSettings fromEnvironment() {
     return new OperatorSettings(
-        env("MODELOPS_TRAINER_IMAGE", "modelops/trainer-job:0.1.0"),
-        env("MODELOPS_SERVER_IMAGE", "modelops/model-server:0.1.0"),
+        env("MODELOPS_TRAINER_IMAGE", defaultImage("trainer-job")),
+        env("MODELOPS_SERVER_IMAGE", defaultImage("model-server")),
         env("MODELOPS_ARTIFACTS_CLAIM", "modelops-artifacts"));
+  }
+
+  /** The image {@code ./mvnw package -Pimages} builds for a module, e.g. modelops/model-server:0.1.0. */
+  public static String defaultImage(String module) {
+    return "modelops/" + module + ":" + VERSION;
+  }
+
+  private static String buildVersion() {
+    var props = new java.util.Properties();
+    try (var in = OperatorSettings.class.getResourceAsStream("version.properties")) {
+      props.load(in);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("version.properties is missing from the operator's classpath (a broken build)", e);
+    }
+    return props.getProperty("version");
   }
 
   private static String env(String name, String fallback) {

@@ -86,7 +86,7 @@ public final class TrialJobs {
         .withNewSpec()
         .withRestartPolicy("Never")
         .withServiceAccountName(trainer.getServiceAccountName())
-        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(1000L).withFsGroup(1000L).endSecurityContext()
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(OperatorSettings.IMAGE_UID).withRunAsGroup(OperatorSettings.IMAGE_UID).withFsGroup(OperatorSettings.IMAGE_UID).endSecurityContext()
         .withContainers(new ContainerBuilder()
             .withName("trainer")
             .withImage(image)

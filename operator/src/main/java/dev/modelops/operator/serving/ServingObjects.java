@@ -72,7 +72,7 @@ public final class ServingObjects {
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec()
-        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(1000L).withFsGroup(1000L).endSecurityContext()
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(OperatorSettings.IMAGE_UID).withRunAsGroup(OperatorSettings.IMAGE_UID).withFsGroup(OperatorSettings.IMAGE_UID).endSecurityContext()
         .withContainers(new ContainerBuilder()
             .withName("model-server")
             .withImage(serving.getImage() == null || serving.getImage().isBlank() ? settings.serverImage() : serving.getImage())
