@@ -123,20 +123,22 @@ class ExamplesOnApiServerIT {
     assertThat(errors(r.output)).as("%s: one error: %s", file, r.output).isEqualTo(1);
   }
 
+  /** An Experiment with only the required fields and the smallest search. */
+  private static final String SMALLEST_EXPERIMENT =
+      """
+      apiVersion: modelops.dev/v1alpha1
+      kind: Experiment
+      metadata: {name: smallest, namespace: default}
+      spec:
+        model: smallest
+        dataset: {uri: data.csv, label: churn, positiveClass: "Yes", features: {numeric: [tenure]}}
+        search: {maxTrials: 1}
+        objective: {metric: accuracy}
+      """;
+
   @Test
   void theSmallestResourceOfEveryKindIsAccepted() throws Exception {
-    // Only the required fields, and the smallest search: the defaults must not trip any rule.
-    String experiment =
-        """
-        apiVersion: modelops.dev/v1alpha1
-        kind: Experiment
-        metadata: {name: smallest, namespace: default}
-        spec:
-          model: smallest
-          dataset: {uri: data.csv, label: churn, positiveClass: "Yes", features: {numeric: [tenure]}}
-          search: {maxTrials: 1}
-          objective: {metric: accuracy}
-        """;
+    // Only the required fields: the defaults must not trip any rule.
     String version =
         """
         apiVersion: modelops.dev/v1alpha1
@@ -151,11 +153,11 @@ class ExamplesOnApiServerIT {
         metadata: {name: smallest, namespace: default}
         spec: {model: smallest, checks: [{metric: predictionDrift, alert: 0.5}]}
         """;
-    for (String yaml : List.of(experiment, version, policy)) {
+    for (String yaml : List.of(SMALLEST_EXPERIMENT, version, policy)) {
       Result r = dryRun(yaml);
       assertThat(r.code).as("%s%s", yaml, r.output).isZero();
     }
-    Result r = dryRun(experiment.replace("search: {maxTrials: 1}", "search: {}"));
+    Result r = dryRun(SMALLEST_EXPERIMENT.replace("search: {maxTrials: 1}", "search: {}"));
     assertThat(r.code).as(r.output).isZero();
     assertThat(JSON.readTree(r.output).path("spec").path("search").path("maxTrials").asInt()).as("search: {} runs the default 10 trials").isEqualTo(10);
   }
@@ -163,17 +165,7 @@ class ExamplesOnApiServerIT {
   @Test
   void defaultsAreAppliedBeforeTheRules() throws Exception {
     // objective.goal defaults to maximize, which a log_loss objective must not have.
-    String experiment =
-        """
-        apiVersion: modelops.dev/v1alpha1
-        kind: Experiment
-        metadata: {name: loss, namespace: default}
-        spec:
-          model: churn
-          dataset: {uri: a.csv, label: churn, positiveClass: "Yes", features: {numeric: [tenure]}}
-          search: {maxTrials: 2}
-          objective: {metric: log_loss}
-        """;
+    String experiment = SMALLEST_EXPERIMENT.replace("{metric: accuracy}", "{metric: log_loss}");
     assertThat(dryRun(experiment).output).contains("spec.objective.goal", "log_loss is a loss: set goal to minimize");
     assertThat(dryRun(experiment.replace("{metric: log_loss}", "{metric: log_loss, goal: minimize}")).code).isZero();
   }
