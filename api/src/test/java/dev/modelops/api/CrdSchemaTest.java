@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.modelops.api.schema.CrdSchemaValidator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,48 +68,6 @@ class CrdSchemaTest {
     assertThat(age.path("name").asText()).isEqualTo("Age");
     assertThat(age.path("jsonPath").asText()).isEqualTo(".metadata.creationTimestamp");
     assertThat(age.path("type").asText()).isEqualTo("date");
-  }
-
-  @Test
-  void crdsPassWhatTheApiServerChecksWhenTheyAreCreated() throws IOException {
-    // CEL rules compile against their schema, fieldPaths exist, defaults satisfy their own rules.
-    assertThat(CrdSchemaValidator.fromFolder(Path.of("../crds")).crdProblems()).isEmpty();
-  }
-
-  @Test
-  void theSmallestResourceOfEveryKindIsAccepted() throws IOException {
-    // Only the required fields, and the smallest search: defaults must not trip any rule.
-    CrdSchemaValidator validator = CrdSchemaValidator.fromFolder(Path.of("../crds"));
-    String experiment =
-        """
-        apiVersion: modelops.dev/v1alpha1
-        kind: Experiment
-        metadata: {name: one-trial}
-        spec:
-          model: churn
-          dataset: {uri: data.csv, label: churn, positiveClass: "Yes", features: {numeric: [tenure]}}
-          search: {maxTrials: 1}
-          objective: {metric: accuracy}
-        """;
-    String version =
-        """
-        apiVersion: modelops.dev/v1alpha1
-        kind: ModelVersion
-        metadata: {name: churn-v1}
-        spec: {model: churn, version: 1, artifact: {uri: model.json, format: xgboost}}
-        """;
-    String policy =
-        """
-        apiVersion: modelops.dev/v1alpha1
-        kind: DriftPolicy
-        metadata: {name: churn}
-        spec: {model: churn, checks: [{metric: predictionDrift, alert: 0.5}]}
-        """;
-    for (String yaml : List.of(experiment, version, policy)) {
-      assertThat(validator.validate(CrdSchemaValidator.parse(yaml))).as(yaml).isEmpty();
-    }
-    assertThat(validator.validate(CrdSchemaValidator.parse(experiment.replace("search: {maxTrials: 1}", "search: {}"))))
-        .as("search: {} runs the default 10 trials").isEmpty();
   }
 
   @Test

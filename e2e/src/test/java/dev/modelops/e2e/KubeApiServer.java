@@ -1,51 +1,29 @@
 package dev.modelops.e2e;
 
+import dev.modelops.api.testing.RealApiServer;
 import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real kube-apiserver and etcd for tests, from the binaries tools/kube/kube-binaries.sh builds
- * (never downloaded). Tests are skipped, saying why, when the binaries are not there.
+ * The shared real API server of api's test-jar ({@link RealApiServer}), with this repository's
+ * CRDs, and what e2e tests do on it that a cluster would otherwise do (finish a Job, create a claim).
  */
 final class KubeApiServer {
-  static final String VERSION = System.getProperty("modelops.k8sVersion", "1.33.4");
-
   private KubeApiServer() {}
 
   static Path binaries() {
-    String dir = System.getenv().getOrDefault("KUBE_API_TEST_DIR", System.getProperty("user.home") + "/.kubeapitest");
-    return Path.of(dir, "k8s", VERSION + "-linux-amd64");
+    return RealApiServer.binaries();
   }
 
   /** Starts an API server, or skips the test when the binaries are missing. */
   static KubeAPIServer start(String... flags) {
-    Path bin = binaries();
-    Assumptions.assumeTrue(Files.isExecutable(bin.resolve("kube-apiserver")) && Files.isExecutable(bin.resolve("etcd")),
-        "no Kubernetes binaries in " + bin + "; run tools/kube/kube-binaries.sh");
-    KubeAPIServer server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-        .withApiServerVersion(VERSION).withOfflineMode(true).withUpdateKubeConfig(false).withApiServerFlags(java.util.List.of(flags)).build());
-    server.start();
-    return server;
+    return RealApiServer.start(flags);
   }
 
   /** A client of the server, with the CRDs of crds/ applied and established. */
   static io.fabric8.kubernetes.client.KubernetesClient clientWithCrds(KubeAPIServer server) throws IOException {
-    var client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-        .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-    try (java.util.stream.Stream<Path> crds = Files.list(Path.of("../crds"))) {
-      for (Path crd : crds.toList()) {
-        client.load(Files.newInputStream(crd)).serverSideApply();
-      }
-    }
-    client.apiextensions().v1().customResourceDefinitions().list().getItems()
-        .forEach(c -> client.apiextensions().v1().customResourceDefinitions().withName(c.getMetadata().getName())
-            .waitUntilCondition(d -> d.getStatus() != null && d.getStatus().getConditions() != null && d.getStatus().getConditions().stream()
-                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, java.util.concurrent.TimeUnit.SECONDS));
-    return client;
+    return RealApiServer.clientWithCrds(server, Path.of("../crds"));
   }
 
   /**
@@ -79,15 +57,11 @@ final class KubeApiServer {
 
   /** Creates a PersistentVolumeClaim (it stays Pending here: no provisioner runs; trials only need it to exist). */
   static void claim(io.fabric8.kubernetes.client.KubernetesClient client, String ns, String name) {
-    client.persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
-        .withNewMetadata().withName(name).endMetadata().withNewSpec().withAccessModes("ReadWriteMany")
-        .withNewResources().addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endResources().endSpec().build()).create();
+    RealApiServer.claim(client, ns, name);
   }
 
   /** Writes the server's kubeconfig to a file, for kubectl. */
   static Path kubeconfig(KubeAPIServer server, Path dir) throws IOException {
-    Path file = dir.resolve("kubeconfig");
-    Files.writeString(file, server.getKubeConfigYaml());
-    return file;
+    return RealApiServer.kubeconfig(server, dir);
   }
 }

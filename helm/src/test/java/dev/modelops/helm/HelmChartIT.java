@@ -1,4 +1,4 @@
-package dev.modelops.e2e;
+package dev.modelops.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.modelops.api.testing.RealApiServer;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,8 +42,8 @@ class HelmChartIT {
     if (System.getenv("MODELOPS_REQUIRE_HELM") == null) {
       assumeTrue(Files.isExecutable(HELM), "helm is not at " + HELM + "; build it with `bash tools/helm/helm-binary.sh`");
     }
-    server = KubeApiServer.start();
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    server = RealApiServer.start();
+    client = RealApiServer.client(server);
   }
 
   @AfterAll
@@ -86,8 +85,8 @@ class HelmChartIT {
 
   @Test
   void theChartLintsRendersAndIsAcceptedByTheApiServer() throws Exception {
-    helm("lint", "--strict", "../helm/modelops");
-    List<JsonNode> defaults = documents(helm("template", "modelops", "../helm/modelops", "--namespace", "modelops-system"));
+    helm("lint", "--strict", "modelops");
+    List<JsonNode> defaults = documents(helm("template", "modelops", "modelops", "--namespace", "modelops-system"));
     assertThat(defaults).extracting(d -> d.path("kind").asText())
         .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment");
 
@@ -95,7 +94,7 @@ class HelmChartIT {
     JsonNode rules = YAML.readTree(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml").toFile()).path("rules");
     assertThat(kind(defaults, "ClusterRole").path("rules")).isEqualTo(rules);
 
-    List<JsonNode> all = documents(helm("template", "modelops", "../helm/modelops", "--namespace", "modelops-system",
+    List<JsonNode> all = documents(helm("template", "modelops", "modelops", "--namespace", "modelops-system",
         "--set", "metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,artifacts.create=true,replicaCount=2",
         "--set", "watchNamespaces={team-a,team-b}"));
     assertThat(all).extracting(d -> d.path("kind").asText()).contains("ServiceMonitor", "PrometheusRule", "PersistentVolumeClaim");
@@ -106,7 +105,7 @@ class HelmChartIT {
     assertThat(kind(all, "PrometheusRule").toString()).contains("modelops_driftpolicy_state{state=\\\"Alerting\\\"}");
 
     // Helm installs crds/ first, then the templates: the real API server accepts all of it.
-    try (Stream<Path> crds = Files.list(Path.of("../helm/modelops/crds"))) {
+    try (Stream<Path> crds = Files.list(Path.of("modelops/crds"))) {
       for (Path crd : crds.toList()) {
         client.load(Files.newInputStream(crd)).serverSideApply();
       }

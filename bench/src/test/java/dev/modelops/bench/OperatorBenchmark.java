@@ -1,8 +1,9 @@
-package dev.modelops.e2e;
+package dev.modelops.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.testing.RealApiServer;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Operator speed and memory, against a real kube-apiserver with the operator as its own process
  * (operator/target/operator.jar, the JVM flags of the Helm chart). Not a test: its name keeps it
- * out of `verify`; run it with `bash bench/operator/run.sh`, which prints the figures.
+ * out of `verify`, which only compiles it; run it with `bash bench/operator/run.sh`, which prints
+ * the figures.
  *
  * <ol>
  *   <li>Experiment creation to its first trial Job: 40 Experiments, one after another;
@@ -43,14 +45,14 @@ class OperatorBenchmark {
     String javaOptions = System.getProperty("bench.javaOptions",
         "-Xmx160m -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxDirectMemorySize=32m");
     Path tmp = Files.createTempDirectory("operator-bench");
-    KubeAPIServer server = KubeApiServer.start();
+    KubeAPIServer server = RealApiServer.start();
     Process operator = null;
     Process controllerManager = null;
-    try (KubernetesClient client = KubeApiServer.clientWithCrds(server)) {
+    try (KubernetesClient client = RealApiServer.clientWithCrds(server, Path.of("../crds"))) {
       // A Service per served version: the test API server's Service range (a /24) would run out,
       // so a second ServiceCIDR is added, which kube-controller-manager makes ready.
-      controllerManager = new ProcessBuilder(KubeApiServer.binaries().resolve("kube-controller-manager").toString(),
-          "--kubeconfig=" + KubeApiServer.kubeconfig(server, tmp), "--controllers=service-cidr-controller", "--leader-elect=false", "--secure-port=0")
+      controllerManager = new ProcessBuilder(RealApiServer.binaries().resolve("kube-controller-manager").toString(),
+          "--kubeconfig=" + RealApiServer.kubeconfig(server, tmp), "--controllers=service-cidr-controller", "--leader-elect=false", "--secure-port=0")
           .redirectErrorStream(true).redirectOutput(tmp.resolve("kcm.log").toFile()).start();
       client.load(new java.io.ByteArrayInputStream("""
           apiVersion: networking.k8s.io/v1
@@ -63,8 +65,8 @@ class OperatorBenchmark {
       client.genericKubernetesResources("networking.k8s.io/v1", "ServiceCIDR").withName("bench")
           .waitUntilCondition(c -> String.valueOf((Object) c.getAdditionalProperties().get("status")).contains("status=True"), 60, java.util.concurrent.TimeUnit.SECONDS);
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-      KubeApiServer.claim(client, NS, "modelops-artifacts");
-      Path kubeconfig = KubeApiServer.kubeconfig(server, tmp);
+      RealApiServer.claim(client, NS, "modelops-artifacts");
+      Path kubeconfig = RealApiServer.kubeconfig(server, tmp);
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       command.addAll(List.of(javaOptions.split(" ")));
       command.addAll(List.of("-jar", "../operator/target/operator.jar"));

@@ -1,4 +1,4 @@
-package dev.modelops.e2e;
+package dev.modelops.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +33,7 @@ class ArgoCdHealthTest {
   static Map<String, String> health(String script, HasMetadata resource) throws Exception {
     Globals globals = JsePlatform.standardGlobals();
     globals.set("obj", lua(JSON.valueToTree(resource)));
-    LuaValue result = globals.load(Files.readString(Path.of("../helm/argocd/" + script)), script).call();
+    LuaValue result = globals.load(Files.readString(Path.of("argocd/" + script)), script).call();
     return Map.of("status", result.get("status").tojstring(), "message", result.get("message").tojstring());
   }
 
