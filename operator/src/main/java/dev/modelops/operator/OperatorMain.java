@@ -98,7 +98,7 @@ public final class OperatorMain {
     Webhooks webhooks = new Webhooks(http, 6, Duration.ofSeconds(1));
     PolicyMetrics policyMetrics = new PolicyMetrics(registry);
     operator.register(new DriftPolicyReconciler(c -> new DriftPolicyLifecycle(c, new ModelServerSource(c, http), new PrometheusSource(http),
-        webhooks, policyMetrics, Clock.systemUTC()), policyMetrics), o -> {
+        webhooks, policyMetrics, clock), policyMetrics, clock), o -> {
           if (!namespaces.isEmpty()) {
             o.settingNamespaces(namespaces);
           }
