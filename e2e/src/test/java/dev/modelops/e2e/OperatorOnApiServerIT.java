@@ -70,6 +70,14 @@ class OperatorOnApiServerIT {
     }
   }
 
+  /** The operator as it runs, watching one namespace, with a client of its own (stopping it closes that client). */
+  static Operator startOperator(String namespace) {
+    KubernetesClient own = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    Operator operator = OperatorMain.create(own, SETTINGS, Set.of(namespace), null, false, new SimpleMeterRegistry());
+    operator.start();
+    return operator;
+  }
+
   static void finish(String ns, String job, boolean ok, String message) {
     KubeApiServer.finishJob(client, ns, job, "trainer:test", ok ? 0 : 2, message);
   }
@@ -85,8 +93,7 @@ class OperatorOnApiServerIT {
     Experiment current = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
     assertThat(current.getSpec().getDataset().getFeatures().getCategoricalMinCount()).as("a schema default").isEqualTo(5);
 
-    Operator operator = OperatorMain.create(client, SETTINGS, Set.of("train"), null, false, new SimpleMeterRegistry());
-    operator.start();
+    Operator operator = startOperator("train");
     try {
       for (String job : new String[] {"churn-baseline-t0", "churn-baseline-t1"}) {
         client.batch().v1().jobs().inNamespace("train").withName(job).waitUntilCondition(j -> j != null, 30, TimeUnit.SECONDS);
@@ -143,8 +150,7 @@ class OperatorOnApiServerIT {
 
   @Test
   void promotionSwitchesTheStableServiceOnceTheNewVersionIsReadyWithServerSideApply() {
-    Operator operator = OperatorMain.create(client, SETTINGS, Set.of("serve"), null, false, new SimpleMeterRegistry());
-    operator.start();
+    Operator operator = startOperator("serve");
     try {
       createVersion(1);
       awaitStatus("fraud-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
