@@ -11,8 +11,11 @@ import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.Labels;
 import dev.modelops.operator.OperatorSettings;
-import dev.modelops.operator.experiment.ExperimentLifecycle;
-import dev.modelops.operator.serving.ModelVersionLifecycle;
+import dev.modelops.operator.OperatorMain;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -67,12 +70,12 @@ class OperatorOnApiServerIT {
     }
   }
 
-  /** Writes status the way the reconciler does: server-side apply of name, namespace and status. */
-  static void writeStatus(Experiment exp, ExperimentStatus status) {
-    Experiment patch = new Experiment();
-    patch.setMetadata(new ObjectMetaBuilder().withName(exp.getMetadata().getName()).withNamespace(exp.getMetadata().getNamespace()).build());
-    patch.setStatus(status);
-    client.resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder().withFieldManager("modelops-operator").withForce(true).withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY).build());
+  /** The operator as it runs, watching one namespace, with a client of its own (stopping it closes that client). */
+  static Operator startOperator(String namespace) {
+    KubernetesClient own = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
+    Operator operator = OperatorMain.create(own, SETTINGS, Set.of(namespace), null, false, new SimpleMeterRegistry());
+    operator.start();
+    return operator;
   }
 
   static void finish(String ns, String job, boolean ok, String message) {
@@ -90,17 +93,21 @@ class OperatorOnApiServerIT {
     Experiment current = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
     assertThat(current.getSpec().getDataset().getFeatures().getCategoricalMinCount()).as("a schema default").isEqualTo(5);
 
-    ExperimentLifecycle lifecycle = new ExperimentLifecycle(client, SETTINGS);
-    writeStatus(current, lifecycle.reconcile(current).status());
-    assertThat(client.batch().v1().jobs().inNamespace("train").withLabel(Labels.EXPERIMENT, "churn-baseline").list().getItems()).hasSize(2);
-
-    finish("train", "churn-baseline-t0", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.84},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t0\"}");
-    finish("train", "churn-baseline-t1", false, "{\"status\":\"Failed\",\"reason\":\"BadData\",\"message\":\"no rows\"}");
-    current = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
-    writeStatus(current, lifecycle.reconcile(current).status());
-    finish("train", "churn-baseline-t2", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.86},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t2\"}");
-    current = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
-    writeStatus(current, lifecycle.reconcile(current).status());
+    Operator operator = startOperator("train");
+    try {
+      for (String job : new String[] {"churn-baseline-t0", "churn-baseline-t1"}) {
+        client.batch().v1().jobs().inNamespace("train").withName(job).waitUntilCondition(j -> j != null, 30, TimeUnit.SECONDS);
+      }
+      assertThat(client.batch().v1().jobs().inNamespace("train").withLabel(Labels.EXPERIMENT, "churn-baseline").list().getItems()).hasSize(2);
+      finish("train", "churn-baseline-t0", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.84},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t0\"}");
+      finish("train", "churn-baseline-t1", false, "{\"status\":\"Failed\",\"reason\":\"BadData\",\"message\":\"no rows\"}");
+      client.batch().v1().jobs().inNamespace("train").withName("churn-baseline-t2").waitUntilCondition(j -> j != null, 30, TimeUnit.SECONDS);
+      finish("train", "churn-baseline-t2", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.86},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t2\"}");
+      client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").waitUntilCondition(
+          e -> e.getStatus() != null && e.getStatus().getPhase() == ExperimentStatus.Phase.Succeeded, 60, TimeUnit.SECONDS);
+    } finally {
+      operator.stop();
+    }
 
     Experiment done = client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").get();
     assertThat(done.getStatus().getPhase()).isEqualTo(ExperimentStatus.Phase.Succeeded);
@@ -127,14 +134,10 @@ class OperatorOnApiServerIT {
     return client.resource(mv).create();
   }
 
-  ModelVersionStatus reconcile(String name) {
-    ModelVersion mv = client.resources(ModelVersion.class).inNamespace("serve").withName(name).get();
-    ModelVersionStatus s = new ModelVersionLifecycle(client, SETTINGS).reconcile(mv).status();
-    ModelVersion patch = new ModelVersion();
-    patch.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("serve").build());
-    patch.setStatus(s);
-    client.resource(patch).subresource("status").patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder().withFieldManager("modelops-operator").withForce(true).withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY).build());
-    return s;
+  /** Waits until the running operator has written a status that satisfies the test. */
+  ModelVersionStatus awaitStatus(String name, java.util.function.Predicate<ModelVersionStatus> test) {
+    return client.resources(ModelVersion.class).inNamespace("serve").withName(name)
+        .waitUntilCondition(v -> v != null && v.getStatus() != null && test.test(v.getStatus()), 60, TimeUnit.SECONDS).getStatus();
   }
 
   void makeReady(String name) {
@@ -147,24 +150,29 @@ class OperatorOnApiServerIT {
 
   @Test
   void promotionSwitchesTheStableServiceOnceTheNewVersionIsReadyWithServerSideApply() {
-    createVersion(1);
-    reconcile("fraud-v1");
-    makeReady("fraud-v1");
-    assertThat(reconcile("fraud-v1").getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
-    assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getClusterIP()).isNotBlank();
+    Operator operator = startOperator("serve");
+    try {
+      createVersion(1);
+      awaitStatus("fraud-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      makeReady("fraud-v1");
+      awaitStatus("fraud-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Serving && Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getClusterIP()).isNotBlank();
 
-    createVersion(2);
-    assertThat(reconcile("fraud-v2").getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
-    assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
-    makeReady("fraud-v2");
-    assertThat(reconcile("fraud-v2").getReceivesProductionTraffic()).isTrue();
-    assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
-    assertThat(reconcile("fraud-v1").getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
-    assertThat(client.apps().deployments().inNamespace("serve").withName("fraud-v1").get().getSpec().getReplicas()).isZero();
+      createVersion(2);
+      awaitStatus("fraud-v2", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+      makeReady("fraud-v2");
+      awaitStatus("fraud-v2", s -> Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+      // The old version sees the new one serve at its next look (at most RECHECK later).
+      awaitStatus("fraud-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Superseded);
+      assertThat(client.apps().deployments().inNamespace("serve").withName("fraud-v1").get().getSpec().getReplicas()).isZero();
 
-    ModelVersion v1 = client.resources(ModelVersion.class).inNamespace("serve").withName("fraud-v1").get();
-    assertThat(v1.getStatus().getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
-    assertThat(v1.getSpec().getStage()).as("the operator never rewrites a spec").isEqualTo(ModelVersionSpec.Stage.Production);
-    assertThat(client.services().inNamespace("serve").withName("fraud").get().getMetadata().getOwnerReferences()).hasSize(2);
+      ModelVersion v1 = client.resources(ModelVersion.class).inNamespace("serve").withName("fraud-v1").get();
+      assertThat(v1.getSpec().getStage()).as("the operator never rewrites a spec").isEqualTo(ModelVersionSpec.Stage.Production);
+      assertThat(client.services().inNamespace("serve").withName("fraud").get().getMetadata().getOwnerReferences()).hasSize(2);
+    } finally {
+      operator.stop();
+    }
   }
 }

@@ -67,6 +67,12 @@ public final class OperatorMain {
    */
   public static Operator create(KubernetesClient client, OperatorSettings settings, Set<String> namespaces, String leaseNamespace,
       boolean exitOnStopLeading, MeterRegistry registry) {
+    return create(client, settings, namespaces, leaseNamespace, exitOnStopLeading, registry, Clock.systemUTC());
+  }
+
+  /** As above, with the clock every reconciler reads the time from (tests move it). */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Set<String> namespaces, String leaseNamespace,
+      boolean exitOnStopLeading, MeterRegistry registry, Clock clock) {
     Operator operator = new Operator(o -> {
       o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(true)
           // Reconciles wait mostly on the API server; a few threads keep memory flat however many
@@ -78,12 +84,12 @@ public final class OperatorMain {
             .withLeaseNamespace(leaseNamespace).withExitOnStopLeading(exitOnStopLeading).build());
       }
     });
-    operator.register(new ExperimentReconciler(settings), o -> {
+    operator.register(new ExperimentReconciler(settings, clock), o -> {
       if (!namespaces.isEmpty()) {
         o.settingNamespaces(namespaces);
       }
     });
-    operator.register(new ModelVersionReconciler(settings), o -> {
+    operator.register(new ModelVersionReconciler(settings, clock), o -> {
       if (!namespaces.isEmpty()) {
         o.settingNamespaces(namespaces);
       }
@@ -92,7 +98,7 @@ public final class OperatorMain {
     Webhooks webhooks = new Webhooks(http, 6, Duration.ofSeconds(1));
     PolicyMetrics policyMetrics = new PolicyMetrics(registry);
     operator.register(new DriftPolicyReconciler(c -> new DriftPolicyLifecycle(c, new ModelServerSource(c, http), new PrometheusSource(http),
-        webhooks, policyMetrics, Clock.systemUTC()), policyMetrics), o -> {
+        webhooks, policyMetrics, clock), policyMetrics, clock), o -> {
           if (!namespaces.isEmpty()) {
             o.settingNamespaces(namespaces);
           }

@@ -31,7 +31,7 @@ final class Locations {
 
   /** Opens a dataset for reading. */
   static InputStream open(String uri, Path base) {
-    if (uri.startsWith("http://") || uri.startsWith("https://")) {
+    if (StorageLocation.isHttp(uri)) {
       try {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).followRedirects(HttpClient.Redirect.NORMAL).build();
         HttpResponse<InputStream> response =

@@ -1,7 +1,7 @@
 package dev.modelops.trainer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.bundle.TrialResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +25,6 @@ import picocli.CommandLine.Option;
 public final class TrainerMain implements Callable<Integer> {
   static final int EXIT_BAD_INPUT = 2;
   static final int EXIT_ERROR = 1;
-  static final ObjectMapper JSON = new ObjectMapper();
 
   @Option(names = "--experiment", description = "The Experiment (YAML or JSON, whole or just its spec). Default: the MODELOPS_EXPERIMENT environment variable.")
   Path experiment;
@@ -58,7 +57,7 @@ public final class TrainerMain implements Callable<Integer> {
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setParameterExceptionHandler((e, a) -> {
       err.println("error: " + e.getMessage() + " (see --help)");
-      report(failure("BadParameter", e.getMessage() + " (see --help)"), out, err);
+      report(TrialResult.failed("BadParameter", e.getMessage() + " (see --help)"), out, err);
       return EXIT_BAD_INPUT;
     });
     return cli.execute(args);
@@ -88,78 +87,31 @@ public final class TrainerMain implements Callable<Integer> {
         }
         Files.writeString(exportSplit, rows);
       }
-      Map<String, Object> result = new LinkedHashMap<>();
-      result.put("status", "Succeeded");
-      result.put("objective", o.objective());
-      result.put("metrics", o.metrics());
-      result.put("confusion", o.confusion());
-      result.put("bundleUri", o.bundleUri());
-      result.put("params", o.params());
-      result.put("timings", o.timings());
-      report(result);
+      report(TrialResult.succeeded(o.objective(), o.metrics(), o.confusion(), o.bundleUri(), o.params(), o.timings()));
       return 0;
     } catch (TrainerInputException e) {
       err.println("error: " + e.getMessage());
-      report(failure(e.reason().name(), e.getMessage()));
+      report(TrialResult.failed(e.reason().name(), e.getMessage()));
       return EXIT_BAD_INPUT;
     } catch (java.io.IOException e) {
       err.println("error: cannot write --export-split " + exportSplit + ": " + e.getMessage());
-      report(failure("BadOutput", "cannot write --export-split: " + e.getMessage()));
+      report(TrialResult.failed("BadOutput", "cannot write --export-split: " + e.getMessage()));
       return EXIT_BAD_INPUT;
     } catch (RuntimeException | OutOfMemoryError e) {
       String message = e.getClass().getSimpleName() + ": " + ExperimentLoader.firstLine(e.getMessage());
       err.println("error: " + message);
-      report(failure("TrainerError", message));
+      report(TrialResult.failed("TrainerError", message));
       return EXIT_ERROR;
     }
   }
 
-  private static Map<String, Object> failure(String reason, String message) {
-    Map<String, Object> result = new LinkedHashMap<>();
-    result.put("status", "Failed");
-    result.put("reason", reason);
-    result.put("message", message.length() > 3000 ? message.substring(0, 3000) + "..." : message);
-    return result;
-  }
-
-  /** Kubernetes keeps at most 4096 bytes of a termination message; the result must fit whole. */
-  static final int MAX_RESULT_BYTES = 4000;
-
-  /**
-   * The result as one JSON line of at most {@link #MAX_RESULT_BYTES}: when the parameters (which
-   * the Experiment can make arbitrarily long) do not fit, they are left to the bundle manifest;
-   * a failure message is shortened. Truncating the bytes instead would leave invalid JSON.
-   */
-  static String render(Map<String, Object> result) {
-    try {
-      String line = JSON.writeValueAsString(result);
-      if (line.getBytes(StandardCharsets.UTF_8).length <= MAX_RESULT_BYTES) {
-        return line;
-      }
-      Map<String, Object> smaller = new LinkedHashMap<>(result);
-      if (smaller.remove("params") != null) {
-        smaller.put("paramsOmitted", "too long for the termination message; see the bundle's manifest.json");
-      }
-      if (smaller.get("message") instanceof String m) {
-        smaller.put("message", m.substring(0, Math.min(m.length(), 1000)) + (m.length() > 1000 ? "..." : ""));
-      }
-      line = JSON.writeValueAsString(smaller);
-      if (line.getBytes(StandardCharsets.UTF_8).length <= MAX_RESULT_BYTES) {
-        return line;
-      }
-    } catch (Exception e) {
-      // fall through to the fixed line below
-    }
-    return "{\"status\":\"Failed\",\"reason\":\"TrainerError\",\"message\":\"the result does not fit in a 4 KiB termination message\"}";
-  }
-
   /** The last line on stdout, and the termination message Kubernetes shows in the pod status. */
-  private void report(Map<String, Object> result) {
+  private void report(TrialResult result) {
     report(result, out, err);
   }
 
-  private static void report(Map<String, Object> result, PrintStream out, PrintStream err) {
-    String line = render(result);
+  private static void report(TrialResult result, PrintStream out, PrintStream err) {
+    String line = result.toLine();
     out.println(line);
     out.flush();
     String log = System.getProperty("modelops.terminationLog", System.getenv().getOrDefault("MODELOPS_TERMINATION_LOG", "/dev/termination-log"));

@@ -2,6 +2,7 @@ package dev.modelops.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelops.bundle.TrialResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -278,26 +279,19 @@ class TrainerMainTest {
 
   @Test
   void aResultThatWouldNotFitTheTerminationMessageStaysValidJson() throws Exception {
-    Map<String, Object> result = new java.util.LinkedHashMap<>();
-    result.put("status", "Succeeded");
-    result.put("objective", 0.9);
     Map<String, String> params = new java.util.TreeMap<>();
     for (int i = 0; i < 300; i++) {
       params.put("param_" + i, "a long value that the Experiment author chose " + i);
     }
-    result.put("params", params);
-    String line = TrainerMain.render(result);
+    String line = TrialResult.succeeded(0.9, Map.of(), Map.of(), "bundle", params, Map.of()).toLine();
     assertThat(line.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
     JsonNode parsed = new ObjectMapper().readTree(line);
     assertThat(parsed.path("status").asText()).isEqualTo("Succeeded");
     assertThat(parsed.path("objective").asDouble()).isEqualTo(0.9);
     assertThat(parsed.has("paramsOmitted")).isTrue();
+    assertThat(TrialResult.parse("log line\n" + line)).hasValueSatisfying(r -> assertThat(r.ok()).isTrue());
 
-    Map<String, Object> failure = new java.util.LinkedHashMap<>();
-    failure.put("status", "Failed");
-    failure.put("reason", "BadData");
-    failure.put("message", "é".repeat(3000));
-    assertThat(TrainerMain.render(failure).getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
+    assertThat(TrialResult.failed("BadData", "é".repeat(3000)).toLine().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
   }
 
   @Test

@@ -14,8 +14,8 @@ import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.operator.Events;
 import dev.modelops.operator.Labels;
+import dev.modelops.operator.OwnerReferences;
 import dev.modelops.operator.experiment.Durations;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
@@ -260,8 +260,7 @@ public final class DriftPolicyLifecycle {
     exp.getMetadata().setLabels(labels);
     exp.getMetadata().setAnnotations(Map.of("modelops.dev/retrain-reason", reason.length() > 2000 ? reason.substring(0, 2000) : reason,
         "modelops.dev/retrain-of", mv.getMetadata().getName(), "modelops.dev/template", retrain.getExperiment()));
-    exp.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(policy.getApiVersion()).withKind(policy.getKind())
-        .withName(policy.getMetadata().getName()).withUid(policy.getMetadata().getUid()).withController(true).build()));
+    exp.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(policy)));
     exp.setSpec(spec);
     try {
       return client.resource(exp).create();

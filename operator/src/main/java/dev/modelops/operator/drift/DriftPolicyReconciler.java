@@ -1,7 +1,11 @@
 package dev.modelops.operator.drift;
 
 import dev.modelops.api.v1alpha1.DriftPolicy;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.modelops.api.v1alpha1.DriftPolicyStatus;
+import dev.modelops.operator.StatusRecorder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import java.time.Clock;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -18,13 +22,15 @@ import java.util.function.Function;
  */
 @ControllerConfiguration(name = "driftpolicy")
 public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<DriftPolicy> {
-  private final Function<io.fabric8.kubernetes.client.KubernetesClient, DriftPolicyLifecycle> lifecycles;
+  private final Function<KubernetesClient, DriftPolicyLifecycle> lifecycles;
   private final PolicyMetrics metrics;
+  private final Clock clock;
   private volatile DriftPolicyLifecycle lifecycle;
 
-  public DriftPolicyReconciler(Function<io.fabric8.kubernetes.client.KubernetesClient, DriftPolicyLifecycle> lifecycles, PolicyMetrics metrics) {
+  public DriftPolicyReconciler(Function<KubernetesClient, DriftPolicyLifecycle> lifecycles, PolicyMetrics metrics, Clock clock) {
     this.lifecycles = lifecycles;
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   /** A deleted policy's metrics go with it (the finalizer exists for this alone). */
@@ -43,9 +49,11 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
     if (result.status() == null) {
       return UpdateControl.<DriftPolicy>noUpdate().rescheduleAfter(result.next());
     }
-    DriftPolicy patch = new DriftPolicy();
-    patch.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).withNamespace(policy.getMetadata().getNamespace()).build());
-    patch.setStatus(result.status());
-    return UpdateControl.patchStatus(patch).rescheduleAfter(result.next());
+    return UpdateControl.patchStatus(StatusRecorder.patch(policy, result.status())).rescheduleAfter(result.next());
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<DriftPolicy> updateErrorStatus(DriftPolicy policy, Context<DriftPolicy> context, Exception e) {
+    return StatusRecorder.failed(policy, context, e, DriftPolicyStatus::new, clock);
   }
 }

@@ -1,48 +1,63 @@
 package dev.modelops.operator.experiment;
 
 import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ExperimentStatus;
+import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.operator.OperatorSettings;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.modelops.operator.StatusRecorder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import java.time.Duration;
+import java.time.Clock;
 import java.util.List;
 
 /**
- * Reconciles Experiments: the steps live in {@link ExperimentLifecycle}; this class wires them
- * to JOSDK, watches the trial Jobs it owns, and writes status only (server-side apply of a fresh
- * object holding name, namespace and status).
+ * Reconciles Experiments in four steps: observe ({@link ExperimentObserver}: trial Jobs and the
+ * model's ModelVersions from informers), decide ({@link ExperimentDecision}, pure), act
+ * ({@link ExperimentActions}) and record (status only, {@link StatusRecorder}). Everything is
+ * derived from the spec and the cluster, so an operator killed at any point and restarted
+ * neither duplicates nor loses a trial.
  */
 @ControllerConfiguration(name = "experiment")
 public class ExperimentReconciler implements Reconciler<Experiment> {
-  /** While trials run, look again at least this often (Job events usually come first). */
-  static final Duration RUNNING_RECHECK = Duration.ofSeconds(15);
-
   private final OperatorSettings settings;
+  private final Clock clock;
+  private final ExperimentActions actions;
+  private ExperimentObserver observer;
 
-  public ExperimentReconciler(OperatorSettings settings) {
+  public ExperimentReconciler(OperatorSettings settings, Clock clock) {
     this.settings = settings;
+    this.clock = clock;
+    this.actions = new ExperimentActions(settings);
   }
 
   @Override
   public UpdateControl<Experiment> reconcile(Experiment exp, Context<Experiment> context) {
-    ExperimentLifecycle.Result result = new ExperimentLifecycle(context.getClient(), settings).reconcile(exp);
-    Experiment patch = new Experiment();
-    patch.setMetadata(new ObjectMetaBuilder().withName(exp.getMetadata().getName()).withNamespace(exp.getMetadata().getNamespace()).build());
-    patch.setStatus(result.status());
-    UpdateControl<Experiment> control = UpdateControl.patchStatus(patch);
-    return result.finished() ? control : control.rescheduleAfter(result.retryAfter() != null ? result.retryAfter() : RUNNING_RECHECK);
+    ExperimentObservation observed = observer.observe(exp, context);
+    ExperimentDecision.Outcome outcome = ExperimentDecision.decide(exp, observed, clock.instant());
+    actions.run(exp, outcome.actions(), context.getClient());
+    UpdateControl<Experiment> control = UpdateControl.patchStatus(StatusRecorder.patch(exp, outcome.status()));
+    return outcome.finished() ? control : control.rescheduleAfter(outcome.recheck());
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Experiment> updateErrorStatus(Experiment exp, Context<Experiment> context, Exception e) {
+    return StatusRecorder.failed(exp, context, e, ExperimentStatus::new, clock);
   }
 
   @Override
   public List<EventSource<?, Experiment>> prepareEventSources(EventSourceContext<Experiment> context) {
-    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Experiment.class).build(), context));
+    var versions = new InformerEventSource<>(InformerEventSourceConfiguration.from(ModelVersion.class, Experiment.class).build(), context);
+    versions.addIndexer(ExperimentObserver.BY_MODEL,
+        v -> List.of(ExperimentObserver.modelKey(v.getMetadata().getNamespace(), v.getSpec().getModel())));
+    observer = new ExperimentObserver(settings, versions);
+    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Experiment.class).build(), context), versions);
   }
 }

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.bundle.StorageLocation;
 import dev.modelops.operator.Labels;
+import dev.modelops.operator.OwnerReferences;
 import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
@@ -23,8 +24,7 @@ import java.util.Map;
 
 /** Builds the Job that runs one trial (see docs/architecture.md for the trainer contract). */
 public final class TrialJobs {
-  static final ObjectMapper JSON = new ObjectMapper();
-  static final String PVC_ROOT = "/mnt/modelops";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private TrialJobs() {}
 
@@ -35,7 +35,7 @@ public final class TrialJobs {
 
   /** Where a trial writes its bundle. */
   public static String bundleUri(OperatorSettings settings, Experiment exp, String trial) {
-    return "pvc://" + settings.artifactsClaim() + "/" + exp.getMetadata().getNamespace() + "/" + exp.getMetadata().getName() + "/" + trial;
+    return StorageLocation.pvc(settings.artifactsClaim(), exp.getMetadata().getNamespace(), exp.getMetadata().getName(), trial);
   }
 
   public static Job build(Experiment exp, int index, Map<String, String> params, OperatorSettings settings) {
@@ -53,13 +53,8 @@ public final class TrialJobs {
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     addClaim(settings.artifactsClaim(), false, volumes, mounts);
-    String data = spec.getDataset().getUri();
-    if (data.startsWith("pvc://")) {
-      String claim = data.substring("pvc://".length()).split("/", 2)[0];
-      if (!claim.equals(settings.artifactsClaim())) {
-        addClaim(claim, true, volumes, mounts);
-      }
-    }
+    StorageLocation.claim(spec.getDataset().getUri()).filter(claim -> !claim.equals(settings.artifactsClaim()))
+        .ifPresent(claim -> addClaim(claim, true, volumes, mounts));
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
 
@@ -73,9 +68,7 @@ public final class TrialJobs {
         .withName(name)
         .withNamespace(exp.getMetadata().getNamespace())
         .withLabels(labels)
-        .withOwnerReferences(new OwnerReferenceBuilder()
-            .withApiVersion(exp.getApiVersion()).withKind(exp.getKind()).withName(exp.getMetadata().getName())
-            .withUid(exp.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build())
+        .withOwnerReferences(OwnerReferences.controller(exp))
         .endMetadata()
         .withNewSpec()
         .withBackoffLimit(trainer.getBackoffLimit() == null ? 0 : trainer.getBackoffLimit())
@@ -92,7 +85,7 @@ public final class TrialJobs {
             .withImage(image)
             .withImagePullPolicy(trainer.getImagePullPolicy() == null ? null : trainer.getImagePullPolicy().name())
             .withArgs(args)
-            .withEnv(new EnvVar("MODELOPS_EXPERIMENT", specJson(exp), null), new EnvVar("MODELOPS_PVC_ROOT", PVC_ROOT, null))
+            .withEnv(new EnvVar("MODELOPS_EXPERIMENT", specJson(exp), null), new EnvVar(StorageLocation.PVC_ROOT_ENV, StorageLocation.DEFAULT_PVC_ROOT, null))
             .withResources(resources)
             .withVolumeMounts(mounts)
             .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -108,7 +101,7 @@ public final class TrialJobs {
   private static void addClaim(String claim, boolean readOnly, List<Volume> volumes, List<VolumeMount> mounts) {
     String volume = "pvc-" + (volumes.size());
     volumes.add(new VolumeBuilder().withName(volume).withNewPersistentVolumeClaim(claim, readOnly).build());
-    mounts.add(new VolumeMountBuilder().withName(volume).withMountPath(PVC_ROOT + "/" + claim).withReadOnly(readOnly).build());
+    mounts.add(new VolumeMountBuilder().withName(volume).withMountPath(StorageLocation.mountPath(claim)).withReadOnly(readOnly).build());
   }
 
   static String specJson(Experiment exp) {

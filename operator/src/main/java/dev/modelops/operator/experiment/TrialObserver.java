@@ -1,14 +1,14 @@
 package dev.modelops.operator.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
+import dev.modelops.bundle.TrialResult;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +28,7 @@ final class TrialObserver {
     ExperimentStatus.Trial t = new ExperimentStatus.Trial();
     t.setName(name);
     t.setIndex(index);
-    t.setParams(new java.util.LinkedHashMap<>(params));
+    t.setParams(new LinkedHashMap<>(params));
     t.setJob(name);
     if (job == null) {
       t.setPhase(ExperimentStatus.TrialPhase.Pending);
@@ -44,18 +44,14 @@ final class TrialObserver {
     if (terminated == null && trainer != null && trainer.getLastState() != null) {
       terminated = trainer.getLastState().getTerminated();
     }
-    JsonNode result = parse(terminated == null ? null : terminated.getMessage());
+    TrialResult result = TrialResult.parse(terminated == null ? null : terminated.getMessage()).orElse(null);
     if (succeeded(job)) {
-      if (result != null && "Succeeded".equals(result.path("status").asText())) {
+      if (result != null && result.ok()) {
         t.setPhase(ExperimentStatus.TrialPhase.Succeeded);
-        Map<String, Double> metrics = new java.util.LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = result.path("metrics").fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
-          metrics.put(e.getKey(), e.getValue().asDouble());
-        }
+        Map<String, Double> metrics = result.metrics() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(result.metrics());
         t.setMetrics(metrics);
         t.setObjective(metrics.get(metric));
-        t.setBundleUri(result.path("bundleUri").asText(null));
+        t.setBundleUri(result.bundleUri());
       } else {
         fail(t, "NoResult", "the trainer exited 0 but left no result in its termination message");
       }
@@ -67,10 +63,10 @@ final class TrialObserver {
         fail(t, "Timeout", "the trial ran past spec.trainer.timeout and was stopped");
       } else if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
         fail(t, "OOMKilled", "the trainer ran out of memory; raise spec.trainer.resources.limits.memory");
-      } else if (result != null && result.hasNonNull("reason")) {
-        fail(t, result.path("reason").asText(), result.path("message").asText());
+      } else if (result != null && result.reason() != null) {
+        fail(t, result.reason(), result.message() == null ? "" : result.message());
       } else if (terminated != null) {
-        fail(t, "TrainerError", "exit code " + terminated.getExitCode() + (terminated.getMessage() == null ? "" : ": " + lastLine(terminated.getMessage())));
+        fail(t, "TrainerError", "exit code " + terminated.getExitCode() + (terminated.getMessage() == null ? "" : ": " + TrialResult.lastLine(terminated.getMessage())));
       } else {
         fail(t, failed.getReason() == null ? "JobFailed" : failed.getReason(), failed.getMessage());
       }
@@ -115,21 +111,5 @@ final class TrialObserver {
       }
     }
     return latest;
-  }
-
-  private static JsonNode parse(String message) {
-    if (message == null || message.isBlank()) {
-      return null;
-    }
-    try {
-      return TrialJobs.JSON.readTree(lastLine(message));
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
-  private static String lastLine(String s) {
-    String[] lines = s.strip().split("\n");
-    return lines[lines.length - 1];
   }
 }

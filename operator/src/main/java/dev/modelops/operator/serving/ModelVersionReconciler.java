@@ -1,60 +1,86 @@
 package dev.modelops.operator.serving;
 
 import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.OperatorSettings;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import dev.modelops.operator.StatusRecorder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Reconciles ModelVersions: the steps live in {@link ModelVersionLifecycle}; this class watches
- * the Deployments it owns and writes status only. Production versions are looked at again
- * regularly, because another version's readiness decides whether they are superseded.
+ * Reconciles ModelVersions in four steps: observe (the model's versions from the primary cache's
+ * index, their Deployments from the informer), decide ({@link ServingDecision}, pure), act
+ * (server-side apply of the desired objects, deletion of an unserved version's) and record
+ * (status only, {@link StatusRecorder}). Production versions are looked at again regularly,
+ * because another version's readiness decides whether they are superseded.
  */
 @ControllerConfiguration(name = "modelversion")
 public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   static final Duration RECHECK = Duration.ofSeconds(20);
-
   static final String BY_MODEL = "model";
+  static final String FIELD_MANAGER = "modelops-operator";
 
   private final OperatorSettings settings;
+  private final Clock clock;
   private InformerEventSource<Deployment, ModelVersion> deployments;
 
-  public ModelVersionReconciler(OperatorSettings settings) {
+  public ModelVersionReconciler(OperatorSettings settings, Clock clock) {
     this.settings = settings;
+    this.clock = clock;
   }
 
   @Override
   public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
-    ModelVersionLifecycle.Lookup cached = new ModelVersionLifecycle.Lookup() {
-      @Override
-      public List<ModelVersion> versionsOf(String namespace, String model) {
-        return context.getPrimaryCache().byIndex(BY_MODEL, namespace + "/" + model);
-      }
+    ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context), settings, clock.instant());
+    act(mv, outcome.actions(), context.getClient());
+    UpdateControl<ModelVersion> control = UpdateControl.patchStatus(StatusRecorder.patch(mv, outcome.status()));
+    boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
+    return outcome.settled() && !production ? control : control.rescheduleAfter(RECHECK);
+  }
 
-      @Override
-      public Deployment deployment(String namespace, String name) {
-        return deployments.get(new ResourceID(name, namespace)).orElse(null);
+  @Override
+  public ErrorStatusUpdateControl<ModelVersion> updateErrorStatus(ModelVersion mv, Context<ModelVersion> context, Exception e) {
+    return StatusRecorder.failed(mv, context, e, ModelVersionStatus::new, clock);
+  }
+
+  private ServingObservation observe(ModelVersion mv, Context<ModelVersion> context) {
+    String ns = mv.getMetadata().getNamespace();
+    List<ModelVersion> versions = context.getPrimaryCache().byIndex(BY_MODEL, ns + "/" + mv.getSpec().getModel());
+    Map<String, Deployment> byName = new HashMap<>();
+    for (ModelVersion v : versions) {
+      deployments.get(new ResourceID(v.getMetadata().getName(), ns)).ifPresent(d -> byName.put(v.getMetadata().getName(), d));
+    }
+    return new ServingObservation(versions, byName);
+  }
+
+  private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client) {
+    String ns = mv.getMetadata().getNamespace();
+    for (ServingAction action : actions) {
+      if (action instanceof ServingAction.Apply a) {
+        client.resource(a.desired()).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+      } else if (action instanceof ServingAction.Unserve u) {
+        client.apps().deployments().inNamespace(ns).withName(u.name()).delete();
+        client.services().inNamespace(ns).withName(u.name()).delete();
+      } else if (action instanceof ServingAction.Announce a) {
+        a.announcement().emit(client, mv);
       }
-    };
-    ModelVersionLifecycle.Result result = new ModelVersionLifecycle(context.getClient(), settings, ModelVersionLifecycle.Applier.serverSide(), cached)
-        .reconcile(mv);
-    ModelVersion patch = new ModelVersion();
-    patch.setMetadata(new ObjectMetaBuilder().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace()).build());
-    patch.setStatus(result.status());
-    UpdateControl<ModelVersion> control = UpdateControl.patchStatus(patch);
-    boolean production = mv.getSpec().getStage() == dev.modelops.api.v1alpha1.ModelVersionSpec.Stage.Production;
-    return result.settled() && !production ? control : control.rescheduleAfter(RECHECK);
+    }
   }
 
   @Override

@@ -2,13 +2,13 @@ package dev.modelops.operator.serving;
 
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.bundle.StorageLocation;
 import dev.modelops.operator.Labels;
+import dev.modelops.operator.OwnerReferences;
 import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -37,11 +37,6 @@ public final class ServingObjects {
     return m;
   }
 
-  static OwnerReference owner(ModelVersion mv, boolean controller) {
-    return new OwnerReferenceBuilder().withApiVersion(mv.getApiVersion()).withKind(mv.getKind()).withName(mv.getMetadata().getName())
-        .withUid(mv.getMetadata().getUid()).withController(controller).withBlockOwnerDeletion(controller).build();
-  }
-
   static Map<String, String> labels(ModelVersion mv) {
     Map<String, String> l = Labels.of("model-server", mv.getSpec().getModel(), mv.getMetadata().getName());
     l.putAll(selector(mv.getSpec().getModel(), mv.getSpec().getVersion()));
@@ -50,22 +45,21 @@ public final class ServingObjects {
 
   public static Deployment deployment(ModelVersion mv, int replicas, OperatorSettings settings) {
     ModelVersionSpec spec = mv.getSpec();
-    ModelVersionSpec.Serving serving = spec.getServing() == null ? new ModelVersionSpec.Serving() : spec.getServing();
+    ModelVersionSpec.Serving serving = spec.getServing();
     String uri = spec.getArtifact().getUri();
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
-    if (uri.startsWith("pvc://")) {
-      String claim = uri.substring("pvc://".length()).split("/", 2)[0];
+    StorageLocation.claim(uri).ifPresent(claim -> {
       volumes.add(new VolumeBuilder().withName("bundle").withNewPersistentVolumeClaim(claim, true).build());
-      mounts.add(new VolumeMountBuilder().withName("bundle").withMountPath("/mnt/modelops/" + claim).withReadOnly(true).build());
-    }
+      mounts.add(new VolumeMountBuilder().withName("bundle").withMountPath(StorageLocation.mountPath(claim)).withReadOnly(true).build());
+    });
     ResourceRequirements resources = Resources.requirements(serving.getResources());
     Map<String, String> labels = labels(mv);
     return new DeploymentBuilder()
         .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
-        .withLabels(labels).withOwnerReferences(owner(mv, true)).endMetadata()
+        .withLabels(labels).withOwnerReferences(OwnerReferences.controller(mv)).endMetadata()
         .withNewSpec()
         .withReplicas(replicas)
         .withNewSelector().withMatchLabels(selector(spec.getModel(), spec.getVersion())).endSelector()
@@ -79,8 +73,8 @@ public final class ServingObjects {
             .addNewPort().withName("http").withContainerPort(PORT).endPort()
             .addNewEnv().withName("MODEL_BUNDLE").withValue(uri).endEnv()
             .addNewEnv().withName("MODEL_VERSION").withValue(Integer.toString(spec.getVersion())).endEnv()
-            .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow() == null ? 10000 : serving.getDriftWindow())).endEnv()
-            .addNewEnv().withName("MODELOPS_PVC_ROOT").withValue("/mnt/modelops").endEnv()
+            .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow())).endEnv()
+            .addNewEnv().withName(StorageLocation.PVC_ROOT_ENV).withValue(StorageLocation.DEFAULT_PVC_ROOT).endEnv()
             .withNewReadinessProbe().withNewHttpGet().withPath("/v2/health/ready").withPort(new IntOrString("http")).endHttpGet()
             .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()
             .withNewLivenessProbe().withNewHttpGet().withPath("/v2/health/live").withPort(new IntOrString("http")).endHttpGet()
@@ -100,7 +94,7 @@ public final class ServingObjects {
   public static Service versionService(ModelVersion mv) {
     return new ServiceBuilder()
         .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
-        .withLabels(labels(mv)).withOwnerReferences(owner(mv, true)).endMetadata()
+        .withLabels(labels(mv)).withOwnerReferences(OwnerReferences.controller(mv)).endMetadata()
         .withNewSpec().withSelector(selector(mv.getSpec().getModel(), mv.getSpec().getVersion()))
         .addNewPort().withName("http").withPort(PORT).withTargetPort(new IntOrString("http")).endPort().endSpec()
         .build();
@@ -114,7 +108,7 @@ public final class ServingObjects {
     Map<String, String> labels = Labels.of("model-endpoint", model, model);
     return new ServiceBuilder()
         .withNewMetadata().withName(model).withNamespace(namespace).withLabels(labels)
-        .withOwnerReferences(owners.stream().map(o -> owner(o, false)).toList()).endMetadata()
+        .withOwnerReferences(owners.stream().map(OwnerReferences::shared).toList()).endMetadata()
         .withNewSpec().withSelector(selector(model, routedVersion))
         .addNewPort().withName("http").withPort(PORT).withTargetPort(new IntOrString("http")).endPort().endSpec()
         .build();

@@ -6,23 +6,28 @@ import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.OperatorSettings;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Serving, promotion without downtime, supersession and archiving, against the Fabric8 mock API
- * server. The mock has no server-side apply, so these tests write objects with create-or-merge-patch;
- * the operator itself applies server-side, which the real-API-server tests must cover.
+ * Serving, promotion without downtime, supersession and archiving, as a pure decision: the
+ * "cluster" is a map of the objects the actions applied. Server-side apply against a real API
+ * server is e2e's OperatorOnApiServerIT.
  */
-@EnableKubernetesMockClient(crud = true)
-class ModelVersionLifecycleTest {
-  static KubernetesClient client;
+class ServingDecisionTest {
   static final OperatorSettings SETTINGS = new OperatorSettings("trainer:test", "server:test", "modelops-artifacts");
+  final Map<String, ModelVersion> versions = new LinkedHashMap<>();
+  final Map<String, Deployment> deployments = new HashMap<>();
+  final Map<String, Service> services = new HashMap<>();
 
   ModelVersion create(String model, int version, ModelVersionSpec.Stage stage) {
     ModelVersion mv = new ModelVersion();
@@ -39,27 +44,42 @@ class ModelVersionLifecycleTest {
     spec.setStage(stage);
     ModelVersionSpec.Serving serving = new ModelVersionSpec.Serving();
     serving.setReplicas(2);
+    serving.setDriftWindow(10000);
     spec.setServing(serving);
     mv.setSpec(spec);
-    return client.resource(mv).create();
+    versions.put(mv.getMetadata().getName(), mv);
+    return mv;
   }
 
   ModelVersionStatus reconcile(ModelVersion mv) {
-    ModelVersion fresh = client.resources(ModelVersion.class).inNamespace("serve").withName(mv.getMetadata().getName()).get();
-    fresh.setStatus(mv.getStatus());
-    ModelVersionStatus s = new ModelVersionLifecycle(client, SETTINGS, ModelVersionLifecycle.Applier.createOrMergePatch()).reconcile(fresh).status();
-    mv.setStatus(s);
-    return s;
+    List<ModelVersion> siblings = versions.values().stream().filter(v -> v.getSpec().getModel().equals(mv.getSpec().getModel())).toList();
+    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments)), SETTINGS, Instant.now());
+    for (ServingAction a : o.actions()) {
+      if (a instanceof ServingAction.Apply apply) {
+        HasMetadata d = apply.desired();
+        if (d instanceof Deployment dep) {
+          Deployment old = deployments.get(dep.getMetadata().getName());
+          dep.setStatus(old == null ? null : old.getStatus());
+          deployments.put(dep.getMetadata().getName(), dep);
+        } else {
+          services.put(d.getMetadata().getName(), (Service) d);
+        }
+      } else if (a instanceof ServingAction.Unserve u) {
+        deployments.remove(u.name());
+        services.remove(u.name());
+      }
+    }
+    mv.setStatus(o.status());
+    return o.status();
   }
 
   void makeReady(String name) {
-    Deployment d = client.apps().deployments().inNamespace("serve").withName(name).get();
+    Deployment d = deployments.get(name);
     d.setStatus(new DeploymentStatusBuilder().withReplicas(d.getSpec().getReplicas()).withReadyReplicas(d.getSpec().getReplicas()).build());
-    client.apps().deployments().inNamespace("serve").resource(d).updateStatus();
   }
 
   Deployment deployment(String name) {
-    return client.apps().deployments().inNamespace("serve").withName(name).get();
+    return deployments.get(name);
   }
 
   @Test
@@ -79,7 +99,7 @@ class ModelVersionLifecycleTest {
     assertThat(d1.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(d1.getSpec().getReplicas()).isEqualTo(2);
     assertThat(d1.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("churn-v1");
-    assertThat(client.services().inNamespace("serve").withName("churn-v1").get()).isNotNull();
+    assertThat(services.get("churn-v1")).isNotNull();
 
     makeReady("churn-v1");
     ModelVersionStatus s1 = reconcile(v1);
@@ -88,23 +108,23 @@ class ModelVersionLifecycleTest {
     assertThat(s1.getEndpoint()).isEqualTo("http://churn-v1.serve.svc:8080");
     assertThat(s1.getReadyReplicas()).isEqualTo(2);
     assertThat(s1.getSelector()).isEqualTo("modelops.dev/model=churn,modelops.dev/version=1");
-    assertThat(client.services().inNamespace("serve").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
 
     ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
     assertThat(reconcile(v2).getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
     assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
-    assertThat(client.services().inNamespace("serve").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
 
     makeReady("churn-v2");
     ModelVersionStatus s2 = reconcile(v2);
     assertThat(s2.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
     assertThat(s2.getReceivesProductionTraffic()).isTrue();
-    assertThat(client.services().inNamespace("serve").withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
     s1 = reconcile(v1);
     assertThat(s1.getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
     assertThat(s1.getMessage()).contains("churn-v2");
     assertThat(deployment("churn-v1").getSpec().getReplicas()).isZero();
-    assertThat(client.resources(ModelVersion.class).inNamespace("serve").withName("churn-v1").get().getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
+    assertThat(v1.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
   }
 
   @Test
@@ -112,15 +132,10 @@ class ModelVersionLifecycleTest {
     ModelVersion v = create("spam", 1, ModelVersionSpec.Stage.Staging);
     reconcile(v);
     assertThat(deployment("spam-v1")).isNotNull();
-    ModelVersion archived = client.resources(ModelVersion.class).inNamespace("serve").withName("spam-v1").edit(m -> {
-      m.getSpec().setStage(ModelVersionSpec.Stage.Archived);
-      return m;
-    });
-    v.setSpec(archived.getSpec());
+    v.getSpec().setStage(ModelVersionSpec.Stage.Archived);
     assertThat(reconcile(v).getPhase()).isEqualTo(ModelVersionStatus.Phase.Archived);
     assertThat(deployment("spam-v1")).isNull();
-    assertThat(client.services().inNamespace("serve").withName("spam-v1").get()).isNull();
-    assertThat(client.resources(ModelVersion.class).inNamespace("serve").withName("spam-v1").get()).isNotNull();
+    assertThat(services.get("spam-v1")).isNull();
   }
 
   @Test

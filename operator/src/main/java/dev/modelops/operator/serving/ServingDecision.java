@@ -1,0 +1,126 @@
+package dev.modelops.operator.serving;
+
+import dev.modelops.api.v1alpha1.Conditions;
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.ModelVersionSpec.Stage;
+import dev.modelops.api.v1alpha1.ModelVersionStatus;
+import dev.modelops.api.v1alpha1.ModelVersionStatus.Phase;
+import dev.modelops.operator.Announcement;
+import dev.modelops.operator.OperatorSettings;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The decide step for a ModelVersion, a pure function of its spec, its previous status, the
+ * versions of its model with their Deployments, and the time: serve it while its stage is
+ * Staging or Production, route the model's stable Service to the right Production version,
+ * scale a superseded version to zero, and unserve None and Archived versions. Never another
+ * object's spec.
+ */
+public final class ServingDecision {
+  /** The new status, what to do, and whether to look again soon (a rollout or promotion under way). */
+  public record Outcome(ModelVersionStatus status, List<ServingAction> actions, boolean settled) {}
+
+  private final ModelVersion mv;
+  private final ServingObservation observed;
+  private final OperatorSettings settings;
+  private final Instant now;
+  private final ModelVersionStatus previous;
+  private final ModelVersionStatus status = new ModelVersionStatus();
+  private final List<ServingAction> actions = new ArrayList<>();
+  private final ProductionRouting.Decision routing;
+
+  private ServingDecision(ModelVersion mv, ServingObservation observed, OperatorSettings settings, Instant now) {
+    this.mv = mv;
+    this.observed = observed;
+    this.settings = settings;
+    this.now = now;
+    this.previous = mv.getStatus() == null ? new ModelVersionStatus() : mv.getStatus();
+    this.routing = ProductionRouting.decide(observed.versions().stream().map(this::view).toList());
+    status.setConditions(previous.getConditions());
+    status.setObservedGeneration(mv.getMetadata().getGeneration());
+    status.setPromotedAt(previous.getPromotedAt());
+    status.setSelector(ServingObjects.selector(mv.getSpec().getModel(), mv.getSpec().getVersion()).entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+  }
+
+  public static Outcome decide(ModelVersion mv, ServingObservation observed, OperatorSettings settings, Instant now) {
+    ServingDecision d = new ServingDecision(mv, observed, settings, now);
+    Stage stage = mv.getSpec().getStage();
+    return stage == Stage.None || stage == Stage.Archived ? d.unserved(stage) : d.served(stage);
+  }
+
+  private Outcome unserved(Stage stage) {
+    actions.add(new ServingAction.Unserve(mv.getMetadata().getName()));
+    status.setReplicas(0);
+    status.setReadyReplicas(0);
+    status.setReceivesProductionTraffic(false);
+    boolean none = stage == Stage.None;
+    set(none ? Phase.Registered : Phase.Archived, true, none ? Phase.Registered.name() : Phase.Archived.name(),
+        none ? "registered; set stage to Staging or Production to serve it" : "archived: not served, kept as the registry record");
+    routeModel();
+    return new Outcome(status, List.copyOf(actions), true);
+  }
+
+  private Outcome served(Stage stage) {
+    String name = mv.getMetadata().getName();
+    boolean superseded = routing.superseded(view(mv));
+    int desired = superseded ? 0 : mv.getSpec().getServing().getReplicas();
+    actions.add(new ServingAction.Apply(ServingObjects.deployment(mv, desired, settings)));
+    actions.add(new ServingAction.Apply(ServingObjects.versionService(mv)));
+    int ready = observed.readyReplicas(name);
+    status.setReplicas(observed.replicas(name));
+    status.setReadyReplicas(ready);
+    status.setEndpoint("http://" + name + "." + mv.getMetadata().getNamespace() + ".svc:" + ServingObjects.PORT);
+    boolean routed = routeModel() && routing.routed().map(r -> r.name().equals(name)).orElse(false);
+    status.setReceivesProductionTraffic(routed);
+    if (routed && !Boolean.TRUE.equals(previous.getReceivesProductionTraffic())) {
+      status.setPromotedAt(now.toString());
+      announce(Announcement.normal("Promoted", name + " now receives the production traffic of Service " + mv.getSpec().getModel()));
+    }
+    if (superseded) {
+      set(Phase.Superseded, false, "Superseded",
+          "superseded by " + routing.winner().get().name() + " (a higher Production version); scaled to zero, spec left as it is");
+      if (previous.getPhase() != Phase.Superseded) {
+        announce(Announcement.normal("Superseded", status.getMessage()));
+      }
+      return new Outcome(status, List.copyOf(actions), true);
+    }
+    boolean serving = desired == 0 || ready >= Math.min(1, desired);
+    set(serving ? Phase.Serving : Phase.Deploying, serving, serving ? "Serving" : "Deploying",
+        serving ? ready + "/" + desired + " replicas ready" + (routed ? ", receiving production traffic" : "")
+            : "waiting for the model server to become ready (" + ready + "/" + desired + ")");
+    boolean waitingForPromotion = stage == Stage.Production && !routed;
+    return new Outcome(status, List.copyOf(actions), serving && !waitingForPromotion);
+  }
+
+  /** Points the model's stable Service at the routed Production version; true if there is one. */
+  private boolean routeModel() {
+    if (routing.routed().isEmpty()) {
+      return false;
+    }
+    List<ModelVersion> owners = observed.versions().stream().filter(v -> v.getSpec().getStage() == Stage.Production).toList();
+    actions.add(new ServingAction.Apply(
+        ServingObjects.stableService(mv.getMetadata().getNamespace(), mv.getSpec().getModel(), routing.routed().get().version(), owners)));
+    return true;
+  }
+
+  private ProductionRouting.Version view(ModelVersion v) {
+    ModelVersionSpec spec = v.getSpec();
+    return new ProductionRouting.Version(v.getMetadata().getName(), spec.getVersion(), spec.getStage() == Stage.Production,
+        observed.readyReplicas(v.getMetadata().getName()) > 0);
+  }
+
+  private void set(Phase phase, boolean ready, String reason, String message) {
+    status.setPhase(phase);
+    status.setMessage(message);
+    status.setConditions(Conditions.set(status.getConditions(), Conditions.READY, ready, reason, message, mv.getMetadata().getGeneration(), now));
+  }
+
+  private void announce(Announcement a) {
+    actions.add(new ServingAction.Announce(a));
+  }
+}

@@ -1,0 +1,230 @@
+package dev.modelops.operator.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ExperimentStatus;
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.operator.OperatorSettings;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Experiment decision as a pure function: Jobs and Pods are made in memory as a cluster
+ * would leave them, and each step's actions are carried out by hand. The reconciler on a real
+ * API server is e2e's OperatorRunIT.
+ */
+class ExperimentDecisionTest {
+  static final OperatorSettings SETTINGS = new OperatorSettings("trainer:test", "server:test", "modelops-artifacts");
+  static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+  /** The cluster as the decision sees it; actions change it as the act step would. */
+  final Map<String, Job> jobs = new HashMap<>();
+  final Map<String, List<Pod>> pods = new HashMap<>();
+  final List<ModelVersion> versions = new ArrayList<>();
+  final List<String> events = new ArrayList<>();
+
+  static Experiment example(String name, String model) throws Exception {
+    Experiment exp = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
+    exp.getMetadata().setName(name);
+    exp.getMetadata().setNamespace("test");
+    exp.getMetadata().setUid(UUID.randomUUID().toString());
+    exp.getMetadata().setGeneration(1L);
+    exp.getSpec().setModel(model);
+    return exp;
+  }
+
+  ExperimentDecision.Outcome step(Experiment exp, String missingVolume, Instant now) {
+    ExperimentDecision.Outcome o = ExperimentDecision.decide(exp, new ExperimentObservation(jobs, pods, missingVolume, versions), now);
+    for (ExperimentAction a : o.actions()) {
+      if (a instanceof ExperimentAction.StartTrial s) {
+        jobs.put(s.name(), TrialJobs.build(exp, s.index(), s.params(), SETTINGS));
+      } else if (a instanceof ExperimentAction.StopTrial s) {
+        jobs.remove(s.name());
+      } else if (a instanceof ExperimentAction.Register r) {
+        versions.add(r.version());
+        events.add(r.announcement().reason());
+      } else if (a instanceof ExperimentAction.Announce an) {
+        events.add(an.announcement().reason());
+      }
+    }
+    exp.setStatus(o.status());
+    return o;
+  }
+
+  ExperimentStatus step(Experiment exp) {
+    return step(exp, null, NOW).status();
+  }
+
+  /** Ends a trial as a cluster would: the trainer's Pod with its termination message, then the Job's status. */
+  void finish(String job, int exitCode, String message) {
+    boolean ok = exitCode == 0;
+    jobs.get(job).setStatus(new JobStatusBuilder().withStartTime(NOW.toString())
+        .withConditions(new JobConditionBuilder().withType(ok ? "Complete" : "Failed").withStatus("True").withReason(ok ? null : "BackoffLimitExceeded").build())
+        .withSucceeded(ok ? 1 : 0).withFailed(ok ? 0 : 1).build());
+    pods.put(job, List.of(new PodBuilder().withNewMetadata().withName(job + "-abcde").addToLabels("job-name", job).endMetadata()
+        .withNewStatus().withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withNewState().withNewTerminated()
+            .withExitCode(exitCode).withMessage(message).withReason(ok ? "Completed" : "Error").endTerminated().endState().build())
+        .endStatus().build()));
+  }
+
+  static String success(double auc, String bundle) {
+    return "{\"status\":\"Succeeded\",\"objective\":" + auc + ",\"metrics\":{\"roc_auc\":" + auc + ",\"accuracy\":0.8},\"bundleUri\":\"" + bundle + "\"}";
+  }
+
+  @Test
+  void runsTrialsWithinTheParallelLimitCollectsResultsAndRegistersTheBest() throws Exception {
+    Experiment exp = example("churn-a", "churn-a");
+
+    ExperimentStatus s = step(exp);
+    assertThat(s.getPhase()).isEqualTo(ExperimentStatus.Phase.Running);
+    assertThat(s.getTrials()).hasSize(8);
+    assertThat(jobs).containsOnlyKeys("churn-a-t0", "churn-a-t1");
+    Job t0 = jobs.get("churn-a-t0");
+    var container = t0.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getImage()).isEqualTo("trainer:test");
+    assertThat(container.getArgs()).contains("--output", "pvc://modelops-artifacts/test/churn-a/churn-a-t0");
+    assertThat(String.join(" ", container.getArgs())).contains("--param max_depth=" + s.getTrials().get(0).getParams().get("max_depth"));
+    assertThat(container.getEnv()).anySatisfy(e -> assertThat(e.getName()).isEqualTo("MODELOPS_EXPERIMENT"));
+    assertThat(container.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
+    assertThat(t0.getSpec().getActiveDeadlineSeconds()).isEqualTo(1200L);
+    assertThat(t0.getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo(exp.getMetadata().getUid());
+    assertThat(t0.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "modelops-operator").containsEntry("modelops.dev/trial", "churn-a-t0");
+    assertThat(s.getStartTime()).isEqualTo(NOW.toString());
+
+    // A repeated decision (or a restarted operator) starts nothing twice.
+    assertThat(ExperimentDecision.decide(exp, new ExperimentObservation(jobs, pods, null, versions), NOW).actions()).isEmpty();
+
+    finish("churn-a-t0", 0, success(0.83, "pvc://modelops-artifacts/test/churn-a/churn-a-t0"));
+    finish("churn-a-t1", 2, "{\"status\":\"Failed\",\"reason\":\"BadData\",\"message\":\"the label column 'churn' is absent\"}");
+    s = step(exp);
+    assertThat(s.getTrials().get(0).getPhase()).isEqualTo(ExperimentStatus.TrialPhase.Succeeded);
+    assertThat(s.getTrials().get(0).getObjective()).isEqualTo(0.83);
+    assertThat(s.getTrials().get(1).getPhase()).isEqualTo(ExperimentStatus.TrialPhase.Failed);
+    assertThat(s.getTrials().get(1).getReason()).isEqualTo("BadData");
+    assertThat(s.getTrials().get(1).getMessage()).contains("label column");
+    assertThat(jobs).hasSize(4);
+    assertThat(s.getTrialsRunning()).isEqualTo(2);
+
+    double[] aucs = {0, 0, 0.85, 0.81, 0.84, 0.80, 0.82, 0.79};
+    for (int i = 2; i < 8; i++) {
+      if (!jobs.containsKey("churn-a-t" + i)) {
+        s = step(exp);
+      }
+      finish("churn-a-t" + i, 0, success(aucs[i], "pvc://modelops-artifacts/test/churn-a/churn-a-t" + i));
+    }
+    ExperimentDecision.Outcome done = step(exp, null, NOW);
+    s = done.status();
+    assertThat(done.finished()).isTrue();
+    assertThat(s.getPhase()).isEqualTo(ExperimentStatus.Phase.Succeeded);
+    assertThat(s.getBestTrial()).isEqualTo("churn-a-t2");
+    assertThat(s.getBestObjective()).isEqualTo(0.85);
+    assertThat(s.getModelVersion()).isEqualTo("churn-a-v1");
+    ModelVersion mv = versions.get(0);
+    assertThat(mv.getSpec().getArtifact().getUri()).isEqualTo("pvc://modelops-artifacts/test/churn-a/churn-a-t2");
+    assertThat(mv.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
+    assertThat(mv.getSpec().getSource().getTrial()).isEqualTo("churn-a-t2");
+    assertThat(mv.getSpec().getMetrics()).containsEntry("roc_auc", 0.85);
+    assertThat(mv.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("churn-a");
+    assertThat(s.getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Ready");
+      assertThat(c.getReason()).isEqualTo("VersionRegistered");
+    });
+
+    step(exp);
+    assertThat(versions).hasSize(1);
+    assertThat(events).contains("TrialFailed", "BestTrial", "VersionRegistered").containsOnlyOnce("TrialFailed", "BestTrial");
+  }
+
+  @Test
+  void aSecondExperimentThatDoesNotBeatProductionGoesToStaging() throws Exception {
+    Experiment first = example("churn-b1", "churn-b");
+    first.getSpec().getSearch().setMaxTrials(1);
+    first.getSpec().getSearch().setParallelTrials(1);
+    step(first);
+    finish("churn-b1-t0", 0, success(0.9, "pvc://x/test/churn-b1/t0"));
+    assertThat(step(first).getModelVersion()).isEqualTo("churn-b-v1");
+
+    Experiment second = example("churn-b2", "churn-b");
+    second.getSpec().getSearch().setMaxTrials(1);
+    second.getSpec().getSearch().setParallelTrials(1);
+    step(second);
+    finish("churn-b2-t0", 0, success(0.85, "pvc://x/test/churn-b2/t0"));
+    assertThat(step(second).getModelVersion()).isEqualTo("churn-b-v2");
+    assertThat(versions.get(1).getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Staging);
+  }
+
+  @Test
+  void aSearchParameterXgboostDoesNotKnowIsReportedNotRun() throws Exception {
+    Experiment exp = example("churn-c", "churn-c");
+    exp.getSpec().getSearch().getParameters().get(0).setName("max_dept");
+    ExperimentDecision.Outcome o = step(exp, null, NOW);
+    assertThat(o.finished()).isTrue();
+    ExperimentStatus s = o.status();
+    assertThat(s.getPhase()).isEqualTo(ExperimentStatus.Phase.Failed);
+    assertThat(s.getMessage()).contains("spec.search.parameters[0].name", "'max_dept'", "did you mean 'max_depth'");
+    assertThat(s.getConditions().get(0).getReason()).isEqualTo("InvalidSpec");
+    assertThat(jobs).isEmpty();
+    step(exp);
+    assertThat(events).containsExactly("InvalidSpec");
+  }
+
+  @Test
+  void aMissingClaimWaitsWithAGrowingBackoffAndStartsOnceItExists() throws Exception {
+    Experiment exp = example("churn-e", "churn-e");
+    String missing = "spec.dataset.uri: pvc://churn-data/latest.csv names the PersistentVolumeClaim 'churn-data', which does not exist";
+    ExperimentDecision.Outcome r = step(exp, missing, NOW);
+    assertThat(r.finished()).isFalse();
+    assertThat(r.recheck()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(r.status().getPhase()).isEqualTo(ExperimentStatus.Phase.Pending);
+    assertThat(r.status().getConditions().get(0).getReason()).isEqualTo("VolumeMissing");
+    assertThat(jobs).isEmpty();
+
+    // Still missing five minutes later: the next look is five minutes away (the wait doubles),
+    // never more than ten; and the Event is not repeated.
+    assertThat(step(exp, missing, NOW.plusSeconds(300)).recheck()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(step(exp, missing, NOW.plusSeconds(7200)).recheck()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(events).containsExactly("VolumeMissing");
+
+    assertThat(step(exp, null, NOW.plusSeconds(7300)).status().getPhase()).isEqualTo(ExperimentStatus.Phase.Running);
+    assertThat(jobs).isNotEmpty();
+  }
+
+  @Test
+  void aTrialThatTimesOutRunsOutOfMemoryOrCannotPullItsImageFailsWithThatReason() throws Exception {
+    Experiment exp = example("churn-d", "churn-d");
+    exp.getSpec().getSearch().setParallelTrials(3);
+    exp.getSpec().getSearch().setMaxFailedTrials(5);
+    step(exp);
+    jobs.get("churn-d-t0").setStatus(new JobStatusBuilder()
+        .withConditions(new JobConditionBuilder().withType("Failed").withStatus("True").withReason("DeadlineExceeded").build()).build());
+    finish("churn-d-t1", 137, null);
+    pods.get("churn-d-t1").get(0).getStatus().getContainerStatuses().get(0).getState().getTerminated().setReason("OOMKilled");
+    pods.put("churn-d-t2", List.of(new PodBuilder().withNewMetadata().withName("churn-d-t2-x").endMetadata().withNewStatus()
+        .withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withNewState().withNewWaiting().withReason("ImagePullBackOff")
+            .withMessage("Back-off pulling image").endWaiting().endState().build()).endStatus().build()));
+    ExperimentDecision.Outcome o = step(exp, null, NOW);
+    ExperimentStatus s = o.status();
+    assertThat(s.getTrials().get(0).getReason()).isEqualTo("Timeout");
+    assertThat(s.getTrials().get(1).getReason()).isEqualTo("OOMKilled");
+    assertThat(s.getTrials().get(1).getMessage()).contains("spec.trainer.resources.limits.memory");
+    assertThat(s.getTrials().get(2).getReason()).isEqualTo("ImagePullBackOff");
+    assertThat(o.actions()).contains(new ExperimentAction.StopTrial("churn-d-t2"));
+  }
+}
