@@ -94,6 +94,15 @@ class HelmChartIT {
     JsonNode rules = YAML.readTree(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml").toFile()).path("rules");
     assertThat(kind(defaults, "ClusterRole").path("rules")).isEqualTo(rules);
 
+    // The images by default are the ones this build makes (./mvnw package -Pimages), at the project version.
+    String version = System.getProperty("modelops.version");
+    JsonNode operator = kind(defaults, "Deployment").path("spec").path("template").path("spec").path("containers").get(0);
+    assertThat(operator.path("image").asText()).isEqualTo("modelops/operator:" + version);
+    assertThat(operator.path("env").findValuesAsText("value"))
+        .contains("modelops/trainer-job:" + version, "modelops/model-server:" + version);
+    assertThat(kind(defaults, "Deployment").path("spec").path("template").path("spec").path("securityContext").path("runAsUser").asLong())
+        .as("the images' non-root user").isEqualTo(65532);
+
     List<JsonNode> all = documents(helm("template", "modelops", "modelops", "--namespace", "modelops-system",
         "--set", "metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,artifacts.create=true,replicaCount=2",
         "--set", "watchNamespaces={team-a,team-b}"));
