@@ -1,6 +1,7 @@
 package dev.modelops.server;
 
 import dev.modelops.bundle.RecordException;
+import dev.modelops.server.limits.BodySizeLimit;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -10,7 +11,6 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Error;
 import io.micronaut.http.exceptions.BufferLengthExceededException;
 import io.micronaut.http.exceptions.ContentLengthExceededException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -20,27 +20,21 @@ import java.util.Map;
 @Controller
 @Requires(classes = ApiException.class)
 public class ErrorHandlers {
-  private final ModelSettings settings;
+  private final BodySizeLimit limit;
   private final java.util.function.LongSupplier bufferLimit;
 
-  public ErrorHandlers(ModelSettings settings, io.micronaut.http.server.HttpServerConfiguration server) {
-    this.settings = settings;
+  public ErrorHandlers(BodySizeLimit limit, io.micronaut.http.server.HttpServerConfiguration server) {
+    this.limit = limit;
     this.bufferLimit = server::getMaxRequestBufferSize;
   }
 
-  static HttpResponse<Map<String, Object>> body(HttpStatus status, String field, String message) {
-    Map<String, Object> b = new LinkedHashMap<>();
-    b.put("error", message);
-    if (field != null) {
-      b.put("field", field);
-    }
-    b.put("status", status.getCode());
-    return HttpResponse.<Map<String, Object>>status(status).contentType(MediaType.APPLICATION_JSON_TYPE).body(b);
+  private static HttpResponse<Map<String, Object>> body(HttpStatus status, String field, String message) {
+    return ApiException.response(status, field, message);
   }
 
   @Error(global = true)
   public HttpResponse<Map<String, Object>> api(HttpRequest<?> request, ApiException e) {
-    return body(e.status(), e.field(), e.getMessage());
+    return e.response();
   }
 
   @Error(global = true)
@@ -61,9 +55,7 @@ public class ErrorHandlers {
   /** A JSON body sent without a Content-Length (chunked) that grows past the limit while it is read. */
   @Error(global = true)
   public HttpResponse<Map<String, Object>> tooLargeWhileRead(HttpRequest<?> request, BufferLengthExceededException e) {
-    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body grew past " + bufferLimit.getAsLong()
-        + " bytes while it was read; JSON bodies may have at most " + settings.maxJsonBytes()
-        + " (model.max-json-bytes): send large batches to /v1/predict/batch as CSV or NDJSON");
+    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, limit.grewPast(bufferLimit.getAsLong()));
   }
 
   @Error(global = true, status = HttpStatus.NOT_FOUND)

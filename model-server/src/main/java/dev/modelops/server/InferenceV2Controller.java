@@ -7,6 +7,7 @@ import dev.modelops.bundle.FeatureType;
 import dev.modelops.bundle.RecordException;
 import dev.modelops.bundle.Scorer;
 import io.micronaut.http.HttpResponse;
+import dev.modelops.server.limits.BodySizeLimit;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -35,11 +36,13 @@ public class InferenceV2Controller {
   private final LoadedModel model;
   private final Predictions predictions;
   private final ModelSettings settings;
+  private final BodySizeLimit limit;
 
-  public InferenceV2Controller(LoadedModel model, Predictions predictions, ModelSettings settings) {
+  public InferenceV2Controller(LoadedModel model, Predictions predictions, ModelSettings settings, BodySizeLimit limit) {
     this.model = model;
     this.predictions = predictions;
     this.settings = settings;
+    this.limit = limit;
   }
 
   @Get
@@ -139,7 +142,7 @@ public class InferenceV2Controller {
 
   private HttpResponse<byte[]> inferOf(String name, String version, byte[] body) {
     checkModel(name, version);
-    JsonSizeFilter.check(body == null ? 0 : body.length, settings);
+    limit.check(body == null ? 0 : body.length);
     V2Request request = V2Request.parse(body);
     int rows = request.rows();
     if (rows > settings.maxBatchRows()) {

@@ -1,6 +1,7 @@
 package dev.modelops.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelops.server.limits.BodySizeLimit;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -19,18 +20,20 @@ public class PredictController {
   private final LoadedModel model;
   private final Predictions predictions;
   private final ModelSettings settings;
+  private final BodySizeLimit limit;
 
-  public PredictController(LoadedModel model, Predictions predictions, ModelSettings settings) {
+  public PredictController(LoadedModel model, Predictions predictions, ModelSettings settings, BodySizeLimit limit) {
     this.model = model;
     this.predictions = predictions;
     this.settings = settings;
+    this.limit = limit;
   }
 
   @Post("/predict")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
   public Object predict(@Body @io.micronaut.core.annotation.Nullable String body) {
-    JsonSizeFilter.check(body == null ? 0 : body.length(), settings);
+    limit.check(body == null ? 0 : body.length());
     JsonNode root = Json.parse(body);
     model.bundle();
     if (root.isArray()) {
@@ -78,7 +81,7 @@ public class PredictController {
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
   public Map<String, Object> feedback(@Body @io.micronaut.core.annotation.Nullable String body) {
-    JsonSizeFilter.check(body == null ? 0 : body.length(), settings);
+    limit.check(body == null ? 0 : body.length());
     JsonNode root = Json.parse(body);
     List<JsonNode> items = new ArrayList<>();
     if (root.isArray()) {
