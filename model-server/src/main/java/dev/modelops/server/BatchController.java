@@ -8,6 +8,8 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.RecordException;
 import dev.modelops.bundle.Scorer;
+import dev.modelops.server.model.LoadedModel;
+import dev.modelops.server.scoring.Predictions;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -83,7 +85,7 @@ public class BatchController {
     if (first.isEmpty()) {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the batch has no rows");
     }
-    Predictions.Prediction[] firstAnswers = predictions.predictAll(first.toArray(new Object[0][]), null);
+    Prediction[] firstAnswers = predictions.predict(Rows.of(first.toArray(new Object[0][])));
     ChunkPipe out = new ChunkPipe(AHEAD * 2);
     writers.submit(() -> {
       try {
@@ -107,7 +109,7 @@ public class BatchController {
             break;
           }
           Object[][] values = chunk.toArray(new Object[0][]);
-          scored.add(scorers.submit(() -> encode(predictions.predictAll(values, null), csv)));
+          scored.add(scorers.submit(() -> encode(predictions.predict(Rows.of(values)), csv)));
           while (scored.size() >= AHEAD) {
             out.put(next(scored));
           }
@@ -139,9 +141,9 @@ public class BatchController {
     return HttpResponse.ok(new StreamedFile(out, csv ? CSV : NDJSON));
   }
 
-  private static byte[] encode(Predictions.Prediction[] answers, boolean csv) {
+  private static byte[] encode(Prediction[] answers, boolean csv) {
     StringBuilder sb = new StringBuilder(answers.length * 48);
-    for (Predictions.Prediction p : answers) {
+    for (Prediction p : answers) {
       if (csv) {
         sb.append(p.id()).append(',').append(p.predictedClass()).append(',').append(p.probability()).append('\n');
       } else {

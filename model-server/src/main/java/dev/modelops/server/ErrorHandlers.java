@@ -2,6 +2,7 @@ package dev.modelops.server;
 
 import dev.modelops.bundle.RecordException;
 import dev.modelops.server.limits.BodySizeLimit;
+import dev.modelops.server.model.LoadedModel;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;

@@ -6,6 +6,8 @@ import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.FeatureType;
 import dev.modelops.bundle.RecordException;
 import dev.modelops.bundle.Scorer;
+import dev.modelops.server.model.LoadedModel;
+import dev.modelops.server.scoring.Predictions;
 import io.micronaut.http.HttpResponse;
 import dev.modelops.server.limits.BodySizeLimit;
 import io.micronaut.http.HttpStatus;
@@ -164,12 +166,12 @@ public class InferenceV2Controller {
         }
       }
     }
-    Predictions.Prediction[] out = predictions.predictAll(values, null);
+    Prediction[] out = predictions.predict(Rows.of(values));
     return HttpResponse.ok(response(request.id(), out)).contentType(MediaType.APPLICATION_JSON_TYPE);
   }
 
   /** The inference response, written straight to bytes: outputs "probability" (FP64) and "predicted_class" (INT64). */
-  private byte[] response(String id, Predictions.Prediction[] out) {
+  private byte[] response(String id, Prediction[] out) {
     ByteArrayBuilder bytes = new ByteArrayBuilder(128 + out.length * 24);
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(bytes)) {
       g.writeStartObject();
@@ -187,7 +189,7 @@ public class InferenceV2Controller {
         g.writeNumber(out.length);
         g.writeEndArray();
         g.writeArrayFieldStart("data");
-        for (Predictions.Prediction p : out) {
+        for (Prediction p : out) {
           if (o == 0) {
             g.writeNumber(p.probability());
           } else {

@@ -1,7 +1,10 @@
 package dev.modelops.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelops.server.feedback.FeedbackTracker;
 import dev.modelops.server.limits.BodySizeLimit;
+import dev.modelops.server.model.LoadedModel;
+import dev.modelops.server.scoring.Predictions;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -21,8 +24,10 @@ public class PredictController {
   private final Predictions predictions;
   private final ModelSettings settings;
   private final BodySizeLimit limit;
+  private final FeedbackTracker feedback;
 
-  public PredictController(LoadedModel model, Predictions predictions, ModelSettings settings, BodySizeLimit limit) {
+  public PredictController(LoadedModel model, Predictions predictions, ModelSettings settings, BodySizeLimit limit, FeedbackTracker feedback) {
+    this.feedback = feedback;
     this.model = model;
     this.predictions = predictions;
     this.settings = settings;
@@ -56,16 +61,16 @@ public class PredictController {
         }
       }
       List<Map<String, Object>> out = new ArrayList<>();
-      for (Predictions.Prediction p : predictions.predictAll(values, records)) {
+      for (Prediction p : predictions.predict(new Rows(values, records))) {
         out.add(answer(p));
       }
       return out;
     }
     Map<String, Object> record = Json.record(root, "body");
-    return answer(predictions.predict(model.values(record), record));
+    return answer(predictions.predict(new Rows(new Object[][] {model.values(record)}, List.of(record)))[0]);
   }
 
-  static Map<String, Object> answer(Predictions.Prediction p) {
+  static Map<String, Object> answer(Prediction p) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", p.id());
     m.put("class", p.predictedClass());
@@ -118,7 +123,7 @@ public class PredictController {
     int accepted = 0;
     for (int i = 0; i < items.size(); i++) {
       String id = items.get(i).get("id").asText();
-      if (predictions.feedback(id, labels[i])) {
+      if (feedback.join(id, labels[i])) {
         accepted++;
       } else {
         unknown.add(id);
@@ -127,7 +132,7 @@ public class PredictController {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("accepted", accepted);
     out.put("unknown", unknown);
-    out.put("liveAccuracy", predictions.liveAccuracy());
+    out.put("liveAccuracy", feedback.liveAccuracy());
     return out;
   }
 }

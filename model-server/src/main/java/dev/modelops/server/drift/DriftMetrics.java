@@ -1,7 +1,8 @@
-package dev.modelops.server;
+package dev.modelops.server.drift;
 
 import dev.modelops.bundle.drift.DriftCounts;
 import dev.modelops.bundle.drift.DriftReport;
+import dev.modelops.server.model.LoadedModel;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
@@ -15,18 +16,18 @@ import java.util.function.ToDoubleFunction;
  */
 @Context
 public class DriftMetrics {
-  private final Predictions predictions;
+  private final DriftTracker drift;
   private volatile long computedAt;
   private volatile DriftReport report;
   private volatile DriftCounts counts;
 
-  public DriftMetrics(LoadedModel model, Predictions predictions, MeterRegistry registry) {
-    this.predictions = predictions;
-    if (!model.ready() || !predictions.driftEnabled()) {
+  public DriftMetrics(LoadedModel model, DriftTracker drift, MeterRegistry registry) {
+    this.drift = drift;
+    if (!model.ready() || !drift.enabled()) {
       return;
     }
     String name = model.name();
-    DriftReport first = predictions.driftReport();
+    DriftReport first = drift.report();
     for (int i = 0; i < first.features().size(); i++) {
       final int f = i;
       String feature = first.features().get(i).name();
@@ -49,7 +50,7 @@ public class DriftMetrics {
     Gauge.builder("model_prediction_psi", this, m -> m.report().predictionPsi()).description("PSI of the predicted-probability distribution").tag("model", name).register(registry);
     Gauge.builder("model_drifted_feature_share", this, m -> m.report().driftedFeatureShare()).description("Share of features over their drift threshold").tag("model", name).register(registry);
     Gauge.builder("model_drift_window_samples", this, m -> m.report().samples()).description("Predictions in the drift window").tag("model", name).register(registry);
-    DriftCounts c = predictions.driftCounts();
+    DriftCounts c = drift.counts();
     c.numeric().forEach((feature, bins) -> {
       for (int b = 0; b < bins.length; b++) {
         final int bin = b;
@@ -73,8 +74,8 @@ public class DriftMetrics {
   private synchronized void refresh() {
     long now = System.currentTimeMillis();
     if (report == null || now - computedAt > 1000) {
-      counts = predictions.driftCounts();
-      report = predictions.driftReport();
+      counts = drift.counts();
+      report = drift.report();
       computedAt = now;
     }
   }
