@@ -1,4 +1,4 @@
-package dev.modelops.server;
+package dev.modelops.server.http;
 
 import dev.modelops.bundle.ReferenceProfile;
 import dev.modelops.bundle.drift.DriftCounts;

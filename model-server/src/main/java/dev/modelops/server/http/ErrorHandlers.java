@@ -1,6 +1,7 @@
-package dev.modelops.server;
+package dev.modelops.server.http;
 
 import dev.modelops.bundle.RecordException;
+import dev.modelops.server.ApiException;
 import dev.modelops.server.limits.BodySizeLimit;
 import dev.modelops.server.model.LoadedModel;
 import io.micronaut.context.annotation.Requires;
