@@ -6,6 +6,8 @@ import dev.modelops.server.model.LoadedModel;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -51,18 +53,17 @@ public class DriftMetrics {
     Gauge.builder("model_drifted_feature_share", this, m -> m.report().driftedFeatureShare()).description("Share of features over their drift threshold").tag("model", name).register(registry);
     Gauge.builder("model_drift_window_samples", this, m -> m.report().samples()).description("Predictions in the drift window").tag("model", name).register(registry);
     DriftCounts c = drift.counts();
-    c.numeric().forEach((feature, bins) -> {
-      for (int b = 0; b < bins.length; b++) {
+    binCounts(registry, name, c.numeric(), DriftCounts::numeric);
+    binCounts(registry, name, c.categorical(), DriftCounts::categorical);
+  }
+
+  /** One {@code model_feature_bin_count} gauge per feature and bin of {@code bins}, read from the latest counts. */
+  private void binCounts(MeterRegistry registry, String model, Map<String, long[]> bins, Function<DriftCounts, Map<String, long[]>> of) {
+    bins.forEach((feature, counts) -> {
+      for (int b = 0; b < counts.length; b++) {
         final int bin = b;
-        Gauge.builder("model_feature_bin_count", this, m -> m.counts().numeric().get(feature)[bin]).description("Recent values per reference bin (last bin: missing)")
-            .tag("model", name).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
-      }
-    });
-    c.categorical().forEach((feature, bins) -> {
-      for (int b = 0; b < bins.length; b++) {
-        final int bin = b;
-        Gauge.builder("model_feature_bin_count", this, m -> m.counts().categorical().get(feature)[bin]).description("Recent values per reference bin (last bin: missing)")
-            .tag("model", name).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
+        Gauge.builder("model_feature_bin_count", this, m -> of.apply(m.counts()).get(feature)[bin]).description("Recent values per reference bin (last bin: missing)")
+            .tag("model", model).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
       }
     });
   }
