@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * Turns every error a client can cause into a 4xx with a JSON body {@code {"error": ..., "field": ...}}
- * naming the field or row and the problem. Bad input never yields a 5xx.
+ * naming the field or row and the problem ({@link ApiException#response}). Bad input never yields a 5xx.
  */
 @Controller
 @Requires(classes = ApiException.class)
@@ -30,10 +30,6 @@ public class ErrorHandlers {
     this.bufferLimit = server::getMaxRequestBufferSize;
   }
 
-  private static HttpResponse<Map<String, Object>> body(HttpStatus status, String field, String message) {
-    return ApiException.response(status, field, message);
-  }
-
   @Error(global = true)
   public HttpResponse<Map<String, Object>> api(HttpRequest<?> request, ApiException e) {
     return e.response();
@@ -41,40 +37,40 @@ public class ErrorHandlers {
 
   @Error(global = true)
   public HttpResponse<Map<String, Object>> record(HttpRequest<?> request, RecordException e) {
-    return body(HttpStatus.BAD_REQUEST, e.field(), e.getMessage());
+    return ApiException.response(HttpStatus.BAD_REQUEST, e.field(), e.getMessage());
   }
 
   @Error(global = true)
   public HttpResponse<Map<String, Object>> notReady(HttpRequest<?> request, LoadedModel.ModelNotReadyException e) {
-    return body(HttpStatus.SERVICE_UNAVAILABLE, null, "the model is not loaded: " + e.getMessage());
+    return ApiException.response(HttpStatus.SERVICE_UNAVAILABLE, null, "the model is not loaded: " + e.getMessage());
   }
 
   @Error(global = true)
   public HttpResponse<Map<String, Object>> tooLarge(HttpRequest<?> request, ContentLengthExceededException e) {
-    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body is too large: " + e.getMessage());
+    return ApiException.response(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, "the request body is too large: " + e.getMessage());
   }
 
   /** A JSON body sent without a Content-Length (chunked) that grows past the limit while it is read. */
   @Error(global = true)
   public HttpResponse<Map<String, Object>> tooLargeWhileRead(HttpRequest<?> request, BufferLengthExceededException e) {
-    return body(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, limit.grewPast(bufferLimit.getAsLong()));
+    return ApiException.response(HttpStatus.REQUEST_ENTITY_TOO_LARGE, null, limit.grewPast(bufferLimit.getAsLong()));
   }
 
   @Error(global = true, status = HttpStatus.NOT_FOUND)
   public HttpResponse<Map<String, Object>> notFound(HttpRequest<?> request) {
-    return body(HttpStatus.NOT_FOUND, null, "no such endpoint: " + request.getMethod() + " " + request.getPath());
+    return ApiException.response(HttpStatus.NOT_FOUND, null, "no such endpoint: " + request.getMethod() + " " + request.getPath());
   }
 
   @Error(global = true, status = HttpStatus.UNSUPPORTED_MEDIA_TYPE)
   public HttpResponse<Map<String, Object>> mediaType(HttpRequest<?> request) {
-    return body(HttpStatus.UNSUPPORTED_MEDIA_TYPE, null,
+    return ApiException.response(HttpStatus.UNSUPPORTED_MEDIA_TYPE, null,
         "unsupported content type " + request.getContentType().map(MediaType::toString).orElse("(none)")
             + "; send application/json (or text/csv, application/x-ndjson to /v1/predict/batch)");
   }
 
   @Error(global = true, status = HttpStatus.METHOD_NOT_ALLOWED)
   public HttpResponse<Map<String, Object>> method(HttpRequest<?> request) {
-    return body(HttpStatus.METHOD_NOT_ALLOWED, null, request.getMethod() + " is not allowed on " + request.getPath());
+    return ApiException.response(HttpStatus.METHOD_NOT_ALLOWED, null, request.getMethod() + " is not allowed on " + request.getPath());
   }
 
 }
