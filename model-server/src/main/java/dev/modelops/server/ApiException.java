@@ -1,6 +1,10 @@
 package dev.modelops.server;
 
+import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** A request the client must fix: an HTTP status, the field or row at fault, and the problem. */
 public class ApiException extends RuntimeException {
@@ -19,5 +23,21 @@ public class ApiException extends RuntimeException {
 
   public String field() {
     return field;
+  }
+
+  /** This error as the server answers it. */
+  public HttpResponse<Map<String, Object>> response() {
+    return response(status, field, getMessage());
+  }
+
+  /** The one shape of every error answer: {@code {"error": ..., "field": ..., "status": N}}, the field left out when null. */
+  public static HttpResponse<Map<String, Object>> response(HttpStatus status, String field, String message) {
+    Map<String, Object> b = new LinkedHashMap<>();
+    b.put("error", message);
+    if (field != null) {
+      b.put("field", field);
+    }
+    b.put("status", status.getCode());
+    return HttpResponse.<Map<String, Object>>status(status).contentType(MediaType.APPLICATION_JSON_TYPE).body(b);
   }
 }

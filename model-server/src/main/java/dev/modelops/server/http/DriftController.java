@@ -1,9 +1,11 @@
-package dev.modelops.server;
+package dev.modelops.server.http;
 
 import dev.modelops.bundle.ReferenceProfile;
 import dev.modelops.bundle.drift.DriftCounts;
 import dev.modelops.bundle.drift.DriftReport;
-import io.micronaut.http.HttpStatus;
+import dev.modelops.server.drift.DriftTracker;
+import dev.modelops.server.feedback.FeedbackTracker;
+import dev.modelops.server.model.LoadedModel;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import java.util.LinkedHashMap;
@@ -18,31 +20,33 @@ import java.util.Map;
 @Controller("/v1/drift")
 public class DriftController {
   private final LoadedModel model;
-  private final Predictions predictions;
+  private final DriftTracker drift;
+  private final FeedbackTracker feedback;
 
-  public DriftController(LoadedModel model, Predictions predictions) {
+  public DriftController(LoadedModel model, DriftTracker drift, FeedbackTracker feedback) {
     this.model = model;
-    this.predictions = predictions;
+    this.drift = drift;
+    this.feedback = feedback;
   }
 
   @Get
   public Map<String, Object> report() {
-    check();
-    DriftReport report = predictions.driftReport();
+    drift.requireEnabled();
+    DriftReport report = drift.report();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", model.name());
     out.put("version", model.version());
     out.put("report", report);
-    out.put("liveAccuracy", predictions.liveAccuracy());
-    out.put("feedback", predictions.feedbackTotal());
+    out.put("liveAccuracy", feedback.liveAccuracy());
+    out.put("feedback", feedback.total());
     out.put("modelCreatedAt", model.bundle().manifest().createdAt());
     return out;
   }
 
   @Get("/counts")
   public Map<String, Object> counts() {
-    check();
-    DriftCounts c = predictions.driftCounts();
+    drift.requireEnabled();
+    DriftCounts c = drift.counts();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", model.name());
     out.put("version", model.version());
@@ -51,24 +55,15 @@ public class DriftController {
     out.put("categorical", c.categorical());
     out.put("text", c.text());
     out.put("prediction", c.prediction());
-    out.put("feedback", predictions.feedbackTotal());
-    out.put("feedbackCorrect", predictions.feedbackCorrect());
+    out.put("feedback", feedback.total());
+    out.put("feedbackCorrect", feedback.correct());
     out.put("modelCreatedAt", model.bundle().manifest().createdAt());
     return out;
   }
 
   @Get("/reference")
   public ReferenceProfile reference() {
-    check();
+    drift.requireEnabled();
     return model.bundle().profile();
-  }
-
-  private void check() {
-    model.bundle();
-    if (!predictions.driftEnabled()) {
-      throw new ApiException(HttpStatus.NOT_FOUND, null, model.bundle().profile() == null
-          ? "drift tracking needs the reference profile of a bundle made by the trainer; this model (" + model.bundle().manifest().algorithm() + ") has none"
-          : "drift tracking is off on this server (model.drift-enabled=false)");
-    }
   }
 }

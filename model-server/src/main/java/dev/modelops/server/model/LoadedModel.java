@@ -1,10 +1,11 @@
-package dev.modelops.server;
+package dev.modelops.server.model;
 
 import dev.modelops.bundle.BundleException;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.ModelBundle;
 import dev.modelops.bundle.Scorer;
 import dev.modelops.bundle.StorageLocation;
+import dev.modelops.server.ModelSettings;
 import io.micronaut.context.annotation.Context;
 import java.nio.file.Path;
 import java.time.Instant;

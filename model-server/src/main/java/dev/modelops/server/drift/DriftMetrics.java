@@ -1,10 +1,13 @@
-package dev.modelops.server;
+package dev.modelops.server.drift;
 
 import dev.modelops.bundle.drift.DriftCounts;
 import dev.modelops.bundle.drift.DriftReport;
+import dev.modelops.server.model.LoadedModel;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -15,18 +18,18 @@ import java.util.function.ToDoubleFunction;
  */
 @Context
 public class DriftMetrics {
-  private final Predictions predictions;
+  private final DriftTracker drift;
   private volatile long computedAt;
   private volatile DriftReport report;
   private volatile DriftCounts counts;
 
-  public DriftMetrics(LoadedModel model, Predictions predictions, MeterRegistry registry) {
-    this.predictions = predictions;
-    if (!model.ready() || !predictions.driftEnabled()) {
+  public DriftMetrics(LoadedModel model, DriftTracker drift, MeterRegistry registry) {
+    this.drift = drift;
+    if (!model.ready() || !drift.enabled()) {
       return;
     }
     String name = model.name();
-    DriftReport first = predictions.driftReport();
+    DriftReport first = drift.report();
     for (int i = 0; i < first.features().size(); i++) {
       final int f = i;
       String feature = first.features().get(i).name();
@@ -49,19 +52,18 @@ public class DriftMetrics {
     Gauge.builder("model_prediction_psi", this, m -> m.report().predictionPsi()).description("PSI of the predicted-probability distribution").tag("model", name).register(registry);
     Gauge.builder("model_drifted_feature_share", this, m -> m.report().driftedFeatureShare()).description("Share of features over their drift threshold").tag("model", name).register(registry);
     Gauge.builder("model_drift_window_samples", this, m -> m.report().samples()).description("Predictions in the drift window").tag("model", name).register(registry);
-    DriftCounts c = predictions.driftCounts();
-    c.numeric().forEach((feature, bins) -> {
-      for (int b = 0; b < bins.length; b++) {
+    DriftCounts c = drift.counts();
+    binCounts(registry, name, c.numeric(), DriftCounts::numeric);
+    binCounts(registry, name, c.categorical(), DriftCounts::categorical);
+  }
+
+  /** One {@code model_feature_bin_count} gauge per feature and bin of {@code bins}, read from the latest counts. */
+  private void binCounts(MeterRegistry registry, String model, Map<String, long[]> bins, Function<DriftCounts, Map<String, long[]>> of) {
+    bins.forEach((feature, counts) -> {
+      for (int b = 0; b < counts.length; b++) {
         final int bin = b;
-        Gauge.builder("model_feature_bin_count", this, m -> m.counts().numeric().get(feature)[bin]).description("Recent values per reference bin (last bin: missing)")
-            .tag("model", name).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
-      }
-    });
-    c.categorical().forEach((feature, bins) -> {
-      for (int b = 0; b < bins.length; b++) {
-        final int bin = b;
-        Gauge.builder("model_feature_bin_count", this, m -> m.counts().categorical().get(feature)[bin]).description("Recent values per reference bin (last bin: missing)")
-            .tag("model", name).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
+        Gauge.builder("model_feature_bin_count", this, m -> of.apply(m.counts()).get(feature)[bin]).description("Recent values per reference bin (last bin: missing)")
+            .tag("model", model).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
       }
     });
   }
@@ -73,8 +75,8 @@ public class DriftMetrics {
   private synchronized void refresh() {
     long now = System.currentTimeMillis();
     if (report == null || now - computedAt > 1000) {
-      counts = predictions.driftCounts();
-      report = predictions.driftReport();
+      counts = drift.counts();
+      report = drift.report();
       computedAt = now;
     }
   }

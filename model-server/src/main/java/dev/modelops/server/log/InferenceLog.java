@@ -1,6 +1,10 @@
-package dev.modelops.server;
+package dev.modelops.server.log;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelops.server.ModelSettings;
+import dev.modelops.server.Prediction;
+import dev.modelops.server.Rows;
+import dev.modelops.server.model.LoadedModel;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.io.BufferedWriter;
@@ -11,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -22,7 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Appends every prediction and every feedback to rotating NDJSON files
- * ({@code inference.ndjson}, then {@code inference.1.ndjson}, ... oldest last). Requests only
+ * ({@code inference.ndjson}, then {@code inference.1.ndjson}, ... oldest last), one JSON object a
+ * line: {@code {"type": "prediction", "id", "time", "model", "version", "input", "class",
+ * "probability"}} or {@code {"type": "feedback", "id", "time", "label", "correct"}}. Requests only
  * enqueue; one background thread writes, so disk latency stays off the request path. On
  * shutdown the queue is drained and the file flushed, so nothing accepted is lost.
  */
@@ -32,6 +40,7 @@ public class InferenceLog {
   private static final Object STOP = new Object();
 
   private final ObjectMapper json = new ObjectMapper();
+  private final LoadedModel model;
   private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>(1_000_000);
   private final Path dir;
   private final long maxBytes;
@@ -39,7 +48,8 @@ public class InferenceLog {
   private final Thread writer;
   private volatile boolean closed;
 
-  public InferenceLog(ModelSettings settings) {
+  public InferenceLog(ModelSettings settings, LoadedModel model) {
+    this.model = model;
     this.dir = settings.inferenceLog() == null || settings.inferenceLog().isBlank() ? null : Path.of(settings.inferenceLog());
     this.maxBytes = settings.inferenceLogMaxBytes();
     this.maxFiles = settings.inferenceLogMaxFiles();
@@ -57,12 +67,51 @@ public class InferenceLog {
     writer.start();
   }
 
-  public boolean enabled() {
-    return dir != null;
+  /** Logs answered predictions, each with its input row as sent (or its values by feature name). */
+  public void predictions(Prediction[] out, Rows rows) {
+    if (dir == null) {
+      return;
+    }
+    for (int i = 0; i < out.length; i++) {
+      Prediction p = out[i];
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("type", "prediction");
+      entry.put("id", p.id());
+      entry.put("time", Instant.now().toString());
+      entry.put("model", model.name());
+      entry.put("version", model.version());
+      Map<String, ?> input = rows.record(i);
+      entry.put("input", input != null ? input : byName(rows.values()[i]));
+      entry.put("class", p.predictedClass());
+      entry.put("probability", p.probability());
+      append(entry);
+    }
+  }
+
+  private Map<String, Object> byName(Object[] values) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < values.length; i++) {
+      m.put(model.features().get(i).name(), values[i]);
+    }
+    return m;
+  }
+
+  /** Logs a true label joined to an earlier prediction. */
+  public void feedback(String id, int label, boolean correct) {
+    if (dir == null) {
+      return;
+    }
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("type", "feedback");
+    entry.put("id", id);
+    entry.put("time", Instant.now().toString());
+    entry.put("label", label);
+    entry.put("correct", correct);
+    append(entry);
   }
 
   /** Enqueues one entry (a JSON-serialisable map); blocks only if a million entries are pending. */
-  public void append(Map<String, Object> entry) {
+  private void append(Map<String, Object> entry) {
     if (dir == null) {
       return;
     }

@@ -1,4 +1,4 @@
-package dev.modelops.server;
+package dev.modelops.server.scoring;
 
 import java.io.IOException;
 import java.io.InputStream;

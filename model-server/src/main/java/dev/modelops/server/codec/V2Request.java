@@ -1,8 +1,9 @@
-package dev.modelops.server;
+package dev.modelops.server.codec;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.modelops.server.ApiException;
 import io.micronaut.http.HttpStatus;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,9 +22,9 @@ import java.util.Map;
  * @param id the request's id, echoed in the answer, or null
  * @param inputs tensor name to its elements, flattened ([N] and [N, 1] alike)
  */
-record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
+public record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
 
-  static V2Request parse(byte[] body) {
+  public static V2Request parse(byte[] body) {
     if (body == null || isBlank(body)) {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the request body is empty; send an inference request: {\"inputs\": [tensor, ...]}");
     }

@@ -1,16 +1,17 @@
-package dev.modelops.server;
+package dev.modelops.server.codec;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelops.server.ApiException;
 import io.micronaut.http.HttpStatus;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The server's JSON parsing, with errors a client can act on. */
-final class Json {
+/** The server's JSON reading, with errors a client can act on; {@link #parse} for the JSON bodies of the endpoints. */
+public final class Json {
   static final ObjectMapper MAPPER =
       new ObjectMapper()
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -24,7 +25,7 @@ final class Json {
 
   private Json() {}
 
-  static JsonNode parse(String body) {
+  public static JsonNode parse(String body) {
     if (body == null || body.isBlank()) {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the request body is empty; send a JSON record or an array of records");
     }
@@ -46,7 +47,7 @@ final class Json {
     return out;
   }
 
-  static Object value(JsonNode v, String field) {
+  private static Object value(JsonNode v, String field) {
     if (v.isNull()) {
       return null;
     }
@@ -75,6 +76,11 @@ final class Json {
       case VALUE_FALSE -> Boolean.FALSE;
       default -> NOT_SCALAR;
     };
+  }
+
+  /** A parse error's message without Jackson's location suffix (error messages name the row themselves). */
+  static String message(java.io.IOException e) {
+    return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
   }
 
   /** A token as a client would name it: "an object", "a number", ... */

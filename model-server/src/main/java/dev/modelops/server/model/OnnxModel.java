@@ -1,4 +1,4 @@
-package dev.modelops.server;
+package dev.modelops.server.model;
 
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;

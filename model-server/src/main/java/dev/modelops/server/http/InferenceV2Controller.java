@@ -1,11 +1,16 @@
-package dev.modelops.server;
+package dev.modelops.server.http;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.FeatureType;
-import dev.modelops.bundle.RecordException;
-import dev.modelops.bundle.Scorer;
+import dev.modelops.server.ApiException;
+import dev.modelops.server.Prediction;
+import dev.modelops.server.codec.V2Codec;
+import dev.modelops.server.codec.V2Request;
+import dev.modelops.server.limits.BodySizeLimit;
+import dev.modelops.server.limits.RowLimit;
+import dev.modelops.server.model.LoadedModel;
+import dev.modelops.server.scoring.Predictions;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -16,8 +21,6 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Produces;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,12 +37,14 @@ import java.util.Map;
 public class InferenceV2Controller {
   private final LoadedModel model;
   private final Predictions predictions;
-  private final ModelSettings settings;
+  private final BodySizeLimit limit;
+  private final RowLimit rowLimit;
 
-  public InferenceV2Controller(LoadedModel model, Predictions predictions, ModelSettings settings) {
+  public InferenceV2Controller(LoadedModel model, Predictions predictions, BodySizeLimit limit, RowLimit rowLimit) {
     this.model = model;
     this.predictions = predictions;
-    this.settings = settings;
+    this.limit = limit;
+    this.rowLimit = rowLimit;
   }
 
   @Get
@@ -83,13 +88,13 @@ public class InferenceV2Controller {
 
   @Post("/models/{name}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
-  public HttpResponse<byte[]> infer(@PathVariable String name, @Body @io.micronaut.core.annotation.Nullable byte[] body) {
+  public HttpResponse<byte[]> infer(@PathVariable String name, @Body @Nullable byte[] body) {
     return inferOf(name, null, body);
   }
 
   @Post("/models/{name}/versions/{version}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
-  public HttpResponse<byte[]> inferVersion(@PathVariable String name, @PathVariable String version, @Body @io.micronaut.core.annotation.Nullable byte[] body) {
+  public HttpResponse<byte[]> inferVersion(@PathVariable String name, @PathVariable String version, @Body @Nullable byte[] body) {
     return inferOf(name, version, body);
   }
 
@@ -139,66 +144,10 @@ public class InferenceV2Controller {
 
   private HttpResponse<byte[]> inferOf(String name, String version, byte[] body) {
     checkModel(name, version);
-    JsonSizeFilter.check(body == null ? 0 : body.length, settings);
+    limit.check(body == null ? 0 : body.length);
     V2Request request = V2Request.parse(body);
-    int rows = request.rows();
-    if (rows > settings.maxBatchRows()) {
-      throw new ApiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "inputs", rows + " rows in one request; at most " + settings.maxBatchRows());
-    }
-    List<Feature> features = model.features();
-    Object[][] values = new Object[rows][features.size()];
-    for (int c = 0; c < features.size(); c++) {
-      Feature f = features.get(c);
-      List<Object> data = request.inputs().get(f.name());
-      if (data == null) {
-        throw new ApiException(HttpStatus.BAD_REQUEST, f.name(), "missing input tensor '" + f.name() + "'; inputs are one tensor per feature: " + features.stream().map(Feature::name).toList());
-      }
-      for (int r = 0; r < rows; r++) {
-        try {
-          values[r][c] = Scorer.convert(f, data.get(r));
-        } catch (RecordException e) {
-          throw new ApiException(HttpStatus.BAD_REQUEST, f.name(), "row " + r + ": " + e.getMessage());
-        }
-      }
-    }
-    Predictions.Prediction[] out = predictions.predictAll(values, null);
-    return HttpResponse.ok(response(request.id(), out)).contentType(MediaType.APPLICATION_JSON_TYPE);
-  }
-
-  /** The inference response, written straight to bytes: outputs "probability" (FP64) and "predicted_class" (INT64). */
-  private byte[] response(String id, Predictions.Prediction[] out) {
-    ByteArrayBuilder bytes = new ByteArrayBuilder(128 + out.length * 24);
-    try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(bytes)) {
-      g.writeStartObject();
-      g.writeStringField("model_name", model.name());
-      g.writeStringField("model_version", Integer.toString(model.version()));
-      if (id != null) {
-        g.writeStringField("id", id);
-      }
-      g.writeArrayFieldStart("outputs");
-      for (int o = 0; o < 2; o++) {
-        g.writeStartObject();
-        g.writeStringField("name", o == 0 ? "probability" : "predicted_class");
-        g.writeStringField("datatype", o == 0 ? "FP64" : "INT64");
-        g.writeArrayFieldStart("shape");
-        g.writeNumber(out.length);
-        g.writeEndArray();
-        g.writeArrayFieldStart("data");
-        for (Predictions.Prediction p : out) {
-          if (o == 0) {
-            g.writeNumber(p.probability());
-          } else {
-            g.writeNumber(p.predictedClass());
-          }
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
+    rowLimit.tensorRows(request.rows());
+    Prediction[] out = predictions.predict(V2Codec.rows(request, model.features()));
+    return HttpResponse.ok(V2Codec.response(model.name(), model.version(), request.id(), out)).contentType(MediaType.APPLICATION_JSON_TYPE);
   }
 }

@@ -1,4 +1,4 @@
-package dev.modelops.server;
+package dev.modelops.server.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,78 @@
+package dev.modelops.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelops.server.Rows;
+import dev.modelops.server.codec.FeedbackLabels;
+import dev.modelops.server.codec.Json;
+import dev.modelops.server.codec.JsonRecords;
+import dev.modelops.server.feedback.FeedbackTracker;
+import dev.modelops.server.limits.BodySizeLimit;
+import dev.modelops.server.limits.RowLimit;
+import dev.modelops.server.model.LoadedModel;
+import dev.modelops.server.scoring.Predictions;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Consumes;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.Produces;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The plain JSON API: POST /v1/predict with one record or an array, POST /v1/feedback. */
+@Controller("/v1")
+public class PredictController {
+  private final LoadedModel model;
+  private final Predictions predictions;
+  private final FeedbackTracker feedback;
+  private final BodySizeLimit limit;
+  private final RowLimit rowLimit;
+
+  public PredictController(LoadedModel model, Predictions predictions, FeedbackTracker feedback, BodySizeLimit limit, RowLimit rowLimit) {
+    this.model = model;
+    this.predictions = predictions;
+    this.feedback = feedback;
+    this.limit = limit;
+    this.rowLimit = rowLimit;
+  }
+
+  @Post("/predict")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public Object predict(@Body @Nullable String body) {
+    limit.check(body == null ? 0 : body.length());
+    JsonNode root = Json.parse(body);
+    model.bundle();
+    Rows rows = JsonRecords.rows(root, model, rowLimit::records);
+    return JsonRecords.answer(predictions.predict(rows), root.isArray());
+  }
+
+  /**
+   * True labels for earlier predictions ({@link FeedbackLabels}). Answers how many were joined
+   * and which ids were unknown (or too old).
+   */
+  @Post("/feedback")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  public Map<String, Object> feedback(@Body @Nullable String body) {
+    limit.check(body == null ? 0 : body.length());
+    JsonNode root = Json.parse(body);
+    List<String> unknown = new ArrayList<>();
+    int accepted = 0;
+    for (FeedbackLabels.Label l : FeedbackLabels.decode(root, () -> model.bundle().manifest().positiveClass())) {
+      if (feedback.join(l.id(), l.label())) {
+        accepted++;
+      } else {
+        unknown.add(l.id());
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("accepted", accepted);
+    out.put("unknown", unknown);
+    out.put("liveAccuracy", feedback.liveAccuracy());
+    return out;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.modelops.server.scoring;
+
+import dev.modelops.server.Prediction;
+import dev.modelops.server.Rows;
+import dev.modelops.server.drift.DriftTracker;
+import dev.modelops.server.feedback.FeedbackTracker;
+import dev.modelops.server.log.InferenceLog;
+import dev.modelops.server.model.LoadedModel;
+import jakarta.inject.Singleton;
+
+/**
+ * Scores rows and hands the answers to every service that keeps account of predictions: drift
+ * counts, the prediction metrics, the memory feedback joins, and the inference log. Every
+ * endpoint scores through here, and the bookkeeping is done once per call, however many rows.
+ */
+@Singleton
+public class Predictions {
+  private final LoadedModel model;
+  private final DriftTracker drift;
+  private final PredictionMetrics metrics;
+  private final FeedbackTracker feedback;
+  private final InferenceLog log;
+  private final RequestIds ids = new RequestIds();
+
+  public Predictions(LoadedModel model, DriftTracker drift, PredictionMetrics metrics, FeedbackTracker feedback, InferenceLog log) {
+    this.model = model;
+    this.drift = drift;
+    this.metrics = metrics;
+    this.feedback = feedback;
+    this.log = log;
+  }
+
+  /** Scores the rows in one model call and answers them in order. */
+  public Prediction[] predict(Rows rows) {
+    Object[][] values = rows.values();
+    double[] p = model.scoreAll(values);
+    drift.record(values, p);
+    Prediction[] out = new Prediction[p.length];
+    for (int i = 0; i < p.length; i++) {
+      out[i] = new Prediction(ids.next(), p[i] >= 0.5 ? 1 : 0, p[i]);
+    }
+    metrics.record(out);
+    feedback.remember(out);
+    log.predictions(out, rows);
+    return out;
+  }
+}
