@@ -15,7 +15,8 @@ import dev.modelops.api.v1alpha1.DriftPolicyStatus.State;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
-import dev.modelops.operator.drift.DriftPolicyLifecycle;
+import dev.modelops.operator.Labels;
+import dev.modelops.operator.drift.DriftPolicyReconciler;
 import dev.modelops.operator.drift.ModelServerSource;
 import dev.modelops.operator.drift.Observation;
 import dev.modelops.operator.drift.PolicyMetrics;
@@ -23,7 +24,6 @@ import dev.modelops.operator.drift.PrometheusSource;
 import dev.modelops.operator.drift.Webhooks;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
@@ -31,8 +31,7 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -61,7 +60,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The DriftPolicy reconcile against a real kube-apiserver, measuring two real model-server
+ * The DriftPolicy reconciler, run by JOSDK with a clock the test moves, against a real
+ * kube-apiserver, measuring two real model-server
  * processes (two replicas of churn-v1) that serve a bundle the real trainer made. Fed traffic
  * replayed from the training distribution the policy stays Healthy; fed only month-to-month
  * contracts it reaches Retraining once, however often it is evaluated. The same measurement
@@ -82,7 +82,7 @@ class DriftPolicyIT {
   static final MutableClock clock = new MutableClock(Instant.now());
   static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   static final Webhooks webhooks = new Webhooks(http, 5, Duration.ofMillis(200));
-  static DriftPolicyLifecycle lifecycle;
+  static Operator operator;
 
   @BeforeAll
   static void start() throws Exception {
@@ -94,8 +94,6 @@ class DriftPolicyIT {
     server = KubeApiServer.start();
     client = KubeApiServer.clientWithCrds(server);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    lifecycle = new DriftPolicyLifecycle(client, new ModelServerSource(client, http), new PrometheusSource(http), webhooks,
-        new PolicyMetrics(new SimpleMeterRegistry()), clock);
 
     // The template Experiment, the served version and its two ready pods (no kubelet runs here:
     // the test writes the pods' status, pointing at the two server processes).
@@ -108,6 +106,11 @@ class DriftPolicyIT {
     for (ModelServerProcess s : List.of(a, b)) {
       servingPod("churn-v1-" + s.port, 1, s.port);
     }
+    // The DriftPolicy reconciler alone: no Experiment or ModelVersion reconciler writes the
+    // statuses this test sets.
+    operator = new Operator(o -> o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(true));
+    operator.register(new DriftPolicyReconciler(http, webhooks, new PolicyMetrics(new SimpleMeterRegistry()), clock), o -> o.settingNamespace(NS));
+    operator.start();
   }
 
   static void servingPod(String name, int version, int port) {
@@ -122,6 +125,9 @@ class DriftPolicyIT {
 
   @AfterAll
   static void stop() {
+    if (operator != null) {
+      operator.stop();
+    }
     webhooks.close();
     for (AutoCloseable c : new AutoCloseable[] {a, b, client}) {
       try {
@@ -137,26 +143,40 @@ class DriftPolicyIT {
     }
   }
 
-  /** One reconcile as the reconciler does it: evaluate, then server-side apply the status. */
+  /**
+   * The policy after its evaluation at the clock's time. Time passing does not wake the
+   * reconciler (it reschedules in real time), so the test wakes it as any change of the model's
+   * versions does: a touched annotation on churn-v1.
+   */
   static DriftPolicy reconcile(String name) {
-    DriftPolicy p = client.resources(DriftPolicy.class).inNamespace(NS).withName(name).get();
-    DriftPolicyLifecycle.Result result = lifecycle.reconcile(p);
-    if (result.status() != null) {
-      DriftPolicy patch = new DriftPolicy();
-      patch.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-      patch.setStatus(result.status());
-      client.resource(patch).subresource("status").patch(new PatchContext.Builder().withFieldManager("driftpolicy").withForce(true)
-          .withPatchType(PatchType.SERVER_SIDE_APPLY).build());
-    }
-    return client.resources(DriftPolicy.class).inNamespace(NS).withName(name).get();
+    nudge();
+    String now = clock.instant().toString();
+    return client.resources(DriftPolicy.class).inNamespace(NS).withName(name)
+        .waitUntilCondition(p -> p.getStatus() != null && now.equals(p.getStatus().getLastEvaluationTime()), 30, TimeUnit.SECONDS);
+  }
+
+  static void nudge() {
+    client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1")
+        .edit(m -> {
+          if (m.getMetadata().getAnnotations() == null) {
+            m.getMetadata().setAnnotations(new java.util.HashMap<>());
+          }
+          m.getMetadata().getAnnotations().put("test.modelops.dev/nudge", Long.toString(System.nanoTime()));
+          return m;
+        });
   }
 
   static DriftPolicy applyExamplePolicy(String name, java.util.function.Consumer<DriftPolicySpec> edit) throws Exception {
+    return client.resource(examplePolicy(name, edit)).create();
+  }
+
+  /** The example policy, named {@code name}, changed by {@code edit}; not applied. */
+  static DriftPolicy examplePolicy(String name, java.util.function.Consumer<DriftPolicySpec> edit) throws Exception {
     DriftPolicy policy = YAML.readValue(Path.of("../examples/churn/drift-policy.yaml").toFile(), DriftPolicy.class);
     policy.getMetadata().setName(name);
     policy.getMetadata().setNamespace(NS);
     edit.accept(policy.getSpec());
-    return client.resource(policy).create();
+    return policy;
   }
 
   /** Sends half of the records to each replica. */
@@ -170,7 +190,7 @@ class DriftPolicyIT {
   }
 
   static List<Experiment> retrains(String policy) {
-    return client.resources(Experiment.class).inNamespace(NS).withLabel(DriftPolicyLifecycle.POLICY, policy).list().getItems();
+    return client.resources(Experiment.class).inNamespace(NS).withLabel(Labels.DRIFT_POLICY, policy).list().getItems();
   }
 
   @Test
@@ -194,7 +214,11 @@ class DriftPolicyIT {
     assertThat(retrains("churn-drift")).isEmpty();
 
     // Early wake-ups (a restart, a watch event) do not evaluate again before the interval.
-    assertThat(lifecycle.reconcile(p).status()).isNull();
+    nudge();
+    Thread.sleep(1000);
+    DriftPolicy early = client.resources(DriftPolicy.class).inNamespace(NS).withName("churn-drift").get();
+    assertThat(early.getStatus().getLastEvaluationTime()).isEqualTo(p.getStatus().getLastEvaluationTime());
+    assertThat(early.getMetadata().getResourceVersion()).isEqualTo(p.getMetadata().getResourceVersion());
   }
 
   @Test
@@ -231,6 +255,7 @@ class DriftPolicyIT {
     done.setPhase(ExperimentStatus.Phase.Succeeded);
     retrain.setStatus(done);
     client.resource(retrain).updateStatus();
+    Thread.sleep(500); // the operator's informer hears of it
     clock.advance(Duration.ofHours(3));
     DriftPolicy cooling = reconcile("churn-drift");
     assertThat(cooling.getStatus().getState()).isEqualTo(State.Drifted);
@@ -275,6 +300,7 @@ class DriftPolicyIT {
       assertThat(contractProm).isCloseTo(contractDirect, org.assertj.core.data.Offset.offset(1e-6));
       assertThat(viaPrometheus.predictionDrift()).isCloseTo(direct.predictionDrift(), org.assertj.core.data.Offset.offset(0.05));
 
+      client.resource(policy).create(); // evaluated at once, now that Prometheus has scraped both
       DriftPolicy p = reconcile("churn-drift-prom");
       assertThat(p.getStatus().getState()).as(p.getStatus().getMessage()).isEqualTo(State.Retraining);
       assertThat(p.getStatus().getRetrains().get(0).getReason()).contains("contract");
@@ -321,9 +347,9 @@ class DriftPolicyIT {
     }
   }
 
-  /** The example policy, named {@code name}, reading through the Prometheus at {@code url}. */
+  /** The example policy, named {@code name}, reading through the Prometheus at {@code url}; not applied. */
   static DriftPolicy prometheusPolicy(String name, String url) throws Exception {
-    return applyExamplePolicy(name, spec -> {
+    return examplePolicy(name, spec -> {
       spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
       spec.getSource().setPrometheusUrl(url);
     });
