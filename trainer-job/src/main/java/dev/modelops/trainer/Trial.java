@@ -44,6 +44,7 @@ final class Trial {
 
   private Trial() {}
 
+  /** Runs one trial of {@code spec}, whose schema defaults are filled in ({@link ExperimentLoader} does it). */
   static Outcome run(ExperimentSpec spec, Path experimentDir, Map<String, String> trialValues, String output) {
     long t0 = System.nanoTime();
     Map<String, Long> timings = new LinkedHashMap<>();
@@ -51,7 +52,7 @@ final class Trial {
     Map<String, String> params = new TreeMap<>(TrialParameters.fixed(spec));
     params.putAll(checked);
     ExperimentSpec.Dataset ds = spec.getDataset();
-    long seed = ds.getSeed() == null ? 42 : ds.getSeed();
+    long seed = ds.getSeed();
     TrialParameters.Booster booster = TrialParameters.booster(params, seed);
 
     Path outDir = outputDir(output, experimentDir);
@@ -65,7 +66,7 @@ final class Trial {
     timings.put("loadMs", ms(t0));
 
     long t1 = System.nanoTime();
-    double split = ds.getValidationSplit() == null ? 0.2 : ds.getValidationSplit();
+    double split = ds.getValidationSplit();
     int[][] parts = stratifiedSplit(data.labels(), split, seed);
     RawTable train = data.table().select(parts[0]);
     RawTable valid = data.table().select(parts[1]);
@@ -84,10 +85,9 @@ final class Trial {
     }
 
     ExperimentSpec.Features f = ds.getFeatures();
-    ExperimentSpec.TextOptions text = f.getTextOptions() == null ? new ExperimentSpec.TextOptions() : f.getTextOptions();
-    PipelineFitter.Options options = new PipelineFitter.Options(
-        orDefault(f.getCategoricalMinCount(), 5), orDefault(text.getNgramMin(), 1), orDefault(text.getNgramMax(), 2),
-        orDefault(text.getMaxVocabulary(), 20000), orDefault(text.getMinDocumentFrequency(), 2));
+    ExperimentSpec.TextOptions text = f.getTextOptions();
+    PipelineFitter.Options options = new PipelineFitter.Options(f.getCategoricalMinCount(), text.getNgramMin(), text.getNgramMax(),
+        text.getMaxVocabulary(), text.getMinDocumentFrequency());
     FeaturePipeline pipeline = PipelineFitter.fit(train, options);
     Csr trainCsr = Csr.encode(pipeline, train);
     ExperimentSpec.FeatureSelection selection = spec.getFeatureSelection();
@@ -231,10 +231,6 @@ final class Trial {
       out[i] = v[i];
     }
     return out;
-  }
-
-  private static int orDefault(Integer v, int d) {
-    return v == null ? d : v;
   }
 
   private static long ms(long since) {

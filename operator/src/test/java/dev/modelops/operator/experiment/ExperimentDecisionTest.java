@@ -8,6 +8,7 @@ import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.SchemaDefaults;
 import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -47,6 +48,7 @@ class ExperimentDecisionTest {
     exp.getMetadata().setUid(UUID.randomUUID().toString());
     exp.getMetadata().setGeneration(1L);
     exp.getSpec().setModel(model);
+    SchemaDefaults.apply(exp.getSpec()); // as the API server returns it
     return exp;
   }
 
