@@ -242,8 +242,10 @@ class DriftPolicyIT {
       assertThat(r.getExperiment()).isEqualTo("churn-drift-retrain-1");
       assertThat(r.getReason()).contains("featureDrift[contract]", "drifted: ", "contract");
     });
+    String evaluatedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     assertThat(client.v1().events().inNamespace(NS).list().getItems())
-        .anyMatch(e -> "RetrainStarted".equals(e.getReason()) && e.getMessage().contains("contract") && "churn-drift".equals(e.getInvolvedObject().getName()));
+        .anyMatch(e -> "RetrainStarted".equals(e.getReason()) && e.getMessage().contains("contract") && "churn-drift".equals(e.getInvolvedObject().getName())
+            && evaluatedAt.equals(e.getLastTimestamp())); // stamped by the operator's clock, which the test moved
 
     // The drift stays for hours: evaluations every minute never start a second retrain while one
     // runs, nor within the 24h cooldown after it finished.

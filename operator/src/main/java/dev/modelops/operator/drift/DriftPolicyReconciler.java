@@ -66,10 +66,10 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
     }
     PolicyObservation observed = observer.observe(policy, context.getClient());
     PolicyDecision.Outcome outcome = PolicyDecision.decide(policy, observed, now);
-    String refused = actions.run(policy, outcome, context.getClient());
+    String refused = actions.run(policy, outcome, context.getClient(), now);
     if (refused != null) {
       outcome = PolicyDecision.decide(policy, observed.refused(refused), now);
-      actions.run(policy, outcome, context.getClient());
+      actions.run(policy, outcome, context.getClient(), now);
     }
     // Written and cached at once: a wake-up right after (the retrain just created) must see this
     // status, its due time and its retrain history, not the cache's older copy.

@@ -5,6 +5,7 @@ import dev.modelops.api.v1alpha1.Experiment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.time.Instant;
 
 /**
  * The act step for a DriftPolicy: creates the retraining Experiment (once: one that exists
@@ -22,10 +23,10 @@ final class PolicyActions {
   }
 
   /**
-   * Carries out the actions in order. Returns the API server's refusal of the retraining
+   * Carries out the actions in order, Events stamped {@code now}. Returns the API server's refusal of the retraining
    * Experiment (then nothing else was done: decide again knowing it), or null.
    */
-  String run(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client) {
+  String run(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client, Instant now) {
     String ns = policy.getMetadata().getNamespace();
     String name = policy.getMetadata().getName();
     for (PolicyAction action : outcome.actions()) {
@@ -36,7 +37,7 @@ final class PolicyActions {
         }
         metrics.retrain(ns, name);
       } else if (action instanceof PolicyAction.Announce a) {
-        a.announcement().emit(client, policy);
+        a.announcement().emit(client, policy, now);
       } else if (action instanceof PolicyAction.Notify n) {
         webhooks.post(n.url(), n.json());
       }

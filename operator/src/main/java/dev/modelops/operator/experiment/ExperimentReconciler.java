@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -41,8 +42,9 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
   @Override
   public UpdateControl<Experiment> reconcile(Experiment exp, Context<Experiment> context) {
     ExperimentObservation observed = observer.observe(exp, context);
-    ExperimentDecision.Outcome outcome = ExperimentDecision.decide(exp, observed, clock.instant());
-    actions.run(exp, outcome.actions(), context.getClient());
+    Instant now = clock.instant();
+    ExperimentDecision.Outcome outcome = ExperimentDecision.decide(exp, observed, now);
+    actions.run(exp, outcome.actions(), context.getClient(), now);
     UpdateControl<Experiment> control = UpdateControl.patchStatus(StatusRecorder.patch(exp, outcome.status()));
     return outcome.finished() ? control : control.rescheduleAfter(outcome.recheck());
   }
