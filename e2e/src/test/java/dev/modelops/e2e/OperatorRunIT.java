@@ -134,7 +134,8 @@ class OperatorRunIT {
     }
     OperatorOnApiServerIT.client = client;
     // Trial 1's image cannot be pulled: the operator stops its Job and moves on to trial 2.
-    Pod stuck = client.pods().inNamespace("loop").resource(new PodBuilder().withNewMetadata().withName("churn-baseline-t1-pod").addToLabels("job-name", "churn-baseline-t1").endMetadata()
+    Pod stuck = client.pods().inNamespace("loop").resource(new PodBuilder().withNewMetadata().withName("churn-baseline-t1-pod")
+        .withLabels(KubeApiServer.podLabels(client.batch().v1().jobs().inNamespace("loop").withName("churn-baseline-t1").get())).endMetadata()
         .withNewSpec().addNewContainer().withName("trainer").withImage("trainer:missing").endContainer().withRestartPolicy("Never").endSpec().build()).create();
     stuck.setStatus(new PodStatusBuilder().withPhase("Pending").withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage("trainer:missing")
         .withImageID("").withReady(false).withRestartCount(0).withNewState().withNewWaiting().withReason("ImagePullBackOff").withMessage("Back-off pulling image").endWaiting().endState().build()).build());
