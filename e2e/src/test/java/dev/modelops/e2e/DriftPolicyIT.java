@@ -22,15 +22,10 @@ import dev.modelops.operator.drift.Observation;
 import dev.modelops.operator.drift.PolicyMetrics;
 import dev.modelops.operator.drift.PrometheusSource;
 import dev.modelops.operator.drift.Webhooks;
+import dev.modelops.testing.Cluster;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
@@ -50,7 +45,6 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -114,13 +108,8 @@ class DriftPolicyIT {
   }
 
   static void servingPod(String name, int version, int port) {
-    Pod pod = client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name)
-        .addToLabels("modelops.dev/model", "churn").addToLabels("modelops.dev/version", Integer.toString(version)).endMetadata()
-        .withNewSpec().addNewContainer().withName("model-server").withImage("server:test").addNewPort().withName("http").withContainerPort(port).endPort()
-        .endContainer().endSpec().build()).create();
-    pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("127.0.0.1")
-        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build()).build());
-    client.pods().inNamespace(NS).resource(pod).updateStatus();
+    Cluster.runPod(client, NS, name, Map.of("modelops.dev/model", "churn", "modelops.dev/version", Integer.toString(version)), "model-server",
+        "server:test", port);
   }
 
   @AfterAll
