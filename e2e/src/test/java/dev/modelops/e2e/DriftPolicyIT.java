@@ -23,8 +23,7 @@ import dev.modelops.operator.drift.PolicyMetrics;
 import dev.modelops.operator.drift.PrometheusSource;
 import dev.modelops.operator.drift.Webhooks;
 import dev.modelops.testing.Cluster;
-import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import dev.modelops.testing.KubeExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -51,6 +50,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -67,7 +67,6 @@ class DriftPolicyIT {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @TempDir static Path tmp;
-  static KubeAPIServer server;
   static KubernetesClient client;
   static Path bundle;
   static ModelServerProcess a;
@@ -76,7 +75,15 @@ class DriftPolicyIT {
   static final MutableClock clock = new MutableClock(Instant.now());
   static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   static final Webhooks webhooks = new Webhooks(http, 5, Duration.ofMillis(200));
-  static Operator operator;
+
+  /** The API server and the DriftPolicy reconciler alone: no other reconciler writes the statuses this test sets. */
+  @RegisterExtension
+  static final KubeExtension kube = KubeExtension.withCrds(Path.of("../crds")).namespaces(NS).operator(own -> {
+    Operator operator = new Operator(o -> o.withKubernetesClient(own).withUseSSAToPatchPrimaryResource(true));
+    operator.register(new DriftPolicyReconciler(http, webhooks, new PolicyMetrics(new SimpleMeterRegistry()), clock), o -> o.settingNamespace(NS));
+    operator.start();
+    return operator::stop;
+  });
 
   @BeforeAll
   static void start() throws Exception {
@@ -85,9 +92,7 @@ class DriftPolicyIT {
     // Two replicas of one version, each with a window of the 500 most recent predictions.
     a = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
     b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
-    server = KubeApiServer.start();
-    client = KubeApiServer.clientWithCrds(server);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    client = kube.client();
 
     // The template Experiment, the served version and its two ready pods (no kubelet runs here:
     // the test writes the pods' status, pointing at the two server processes).
@@ -100,11 +105,6 @@ class DriftPolicyIT {
     for (ModelServerProcess s : List.of(a, b)) {
       servingPod("churn-v1-" + s.port, 1, s.port);
     }
-    // The DriftPolicy reconciler alone: no Experiment or ModelVersion reconciler writes the
-    // statuses this test sets.
-    operator = new Operator(o -> o.withKubernetesClient(client).withUseSSAToPatchPrimaryResource(true));
-    operator.register(new DriftPolicyReconciler(http, webhooks, new PolicyMetrics(new SimpleMeterRegistry()), clock), o -> o.settingNamespace(NS));
-    operator.start();
   }
 
   static void servingPod(String name, int version, int port) {
@@ -114,11 +114,8 @@ class DriftPolicyIT {
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.stop();
-    }
     webhooks.close();
-    for (AutoCloseable c : new AutoCloseable[] {a, b, client}) {
+    for (AutoCloseable c : new AutoCloseable[] {a, b}) {
       try {
         if (c != null) {
           c.close();
@@ -126,9 +123,6 @@ class DriftPolicyIT {
       } catch (Exception e) {
         // best effort
       }
-    }
-    if (server != null) {
-      server.stop();
     }
   }
 
