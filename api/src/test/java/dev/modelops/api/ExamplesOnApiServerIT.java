@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelops.api.testing.RealApiServer;
+import dev.modelops.api.v1alpha1.DriftPolicy;
+import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.SchemaDefaults;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,6 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ExamplesOnApiServerIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   // One error of the API server's list: "<field>: <kind of error>", or kubectl's strict decoding error.
   private static final Pattern ERROR = Pattern.compile(
       "(?:(?:spec|metadata)[\\w.\\[\\]]*: (?:Required value|Invalid value|Unsupported value|Too long|Too many|Duplicate value|Forbidden))"
@@ -112,6 +119,36 @@ class ExamplesOnApiServerIT {
     assertThat(spec.path("dataset").path("features").path("categoricalMinCount").asInt()).as("schema default").isEqualTo(5);
   }
 
+  /** The kinds, by name, as Java types. */
+  private static final Map<String, Class<? extends CustomResource<?, ?>>> KINDS =
+      Map.of("Experiment", Experiment.class, "ModelVersion", ModelVersion.class, "DriftPolicy", DriftPolicy.class);
+
+  @ParameterizedTest
+  @MethodSource("validExamples")
+  void schemaDefaultsInCodeAreTheServersDefaults(Path file) throws Exception {
+    Result r = kubectl(null, "apply", "--dry-run=server", "-o", "json", "-f", file.toString());
+    JsonNode answer = JSON.readTree(r.output);
+    List<JsonNode> stored = new ArrayList<>();
+    (answer.path("kind").asText().equals("List") ? answer.path("items") : JSON.createArrayNode().add(answer)).forEach(stored::add);
+    List<JsonNode> written = Examples.documents(file);
+    for (int i = 0; i < written.size(); i++) {
+      assertSameDefaults(file.toString(), written.get(i), stored.get(i));
+    }
+  }
+
+  /** What the trainer (and tests) fill in with SchemaDefaults is what the API server fills in, field for field. */
+  static void assertSameDefaults(String what, JsonNode written, JsonNode stored) throws Exception {
+    Class<? extends CustomResource<?, ?>> type = KINDS.get(written.path("kind").asText());
+    if (type == null) {
+      return; // not a modelops kind (a claim beside the examples)
+    }
+    Object local = SchemaDefaults.apply(JSON.treeToValue(written, type).getSpec());
+    Object server = JSON.treeToValue(stored, type).getSpec();
+    JsonNode filled = JSON.valueToTree(local);
+    JsonNode defaulted = JSON.valueToTree(server);
+    assertThat(filled).as("%s: SchemaDefaults.apply and the API server", what).isEqualTo(defaulted);
+  }
+
   @ParameterizedTest
   @MethodSource("invalidExamples")
   void invalidExampleIsRejectedWithExactlyTheErrorItExpects(Path file) throws Exception {
@@ -156,6 +193,7 @@ class ExamplesOnApiServerIT {
     for (String yaml : List.of(SMALLEST_EXPERIMENT, version, policy)) {
       Result r = dryRun(yaml);
       assertThat(r.code).as("%s%s", yaml, r.output).isZero();
+      assertSameDefaults(yaml, YAML.readTree(yaml), JSON.readTree(r.output));
     }
     Result r = dryRun(SMALLEST_EXPERIMENT.replace("search: {maxTrials: 1}", "search: {}"));
     assertThat(r.code).as(r.output).isZero();

@@ -14,11 +14,8 @@ import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.OperatorMain;
 import dev.modelops.operator.OperatorSettings;
-import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.Config;
+import dev.modelops.testing.KubeExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -39,6 +36,7 @@ import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -55,9 +53,15 @@ import org.junit.jupiter.api.io.TempDir;
 class DriftLoopIT {
   static final String NS = "shop";
   @TempDir static Path tmp;
-  static KubeAPIServer server;
+  /** The API server, and the operator with all three reconcilers on a client of its own. */
+  @RegisterExtension
+  static final KubeExtension kube = KubeExtension.withCrds(Path.of("../crds")).namespaces(NS).operator(own -> {
+    Operator operator = OperatorMain.create(own, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of(NS), null, false,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    operator.start();
+    return operator::stop;
+  });
   static KubernetesClient client;
-  static Operator operator;
   static LocalKubelet kubelet;
 
   @BeforeAll
@@ -78,30 +82,15 @@ class DriftLoopIT {
         }
       }
     }
-    server = KubeApiServer.start();
-    client = KubeApiServer.clientWithCrds(server);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    KubeApiServer.claim(client, NS, "modelops-artifacts");
+    client = kube.client();
     KubeApiServer.claim(client, NS, "churn-data");
     kubelet = new LocalKubelet(client, NS, pvc, tmp.resolve("work"));
-    operator = OperatorMain.create(client, new OperatorSettings("trainer:test", "server:test", "modelops-artifacts"), Set.of(NS), null, false,
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    operator.start();
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.stop();
-    }
     if (kubelet != null) {
       kubelet.close();
-    }
-    if (client != null) {
-      client.close();
-    }
-    if (server != null) {
-      server.stop();
     }
   }
 

@@ -15,24 +15,17 @@ import dev.modelops.api.v1alpha1.DriftPolicyStatus.State;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
-import dev.modelops.operator.drift.DriftPolicyLifecycle;
+import dev.modelops.operator.Labels;
+import dev.modelops.operator.drift.DriftPolicyReconciler;
 import dev.modelops.operator.drift.ModelServerSource;
 import dev.modelops.operator.drift.Observation;
 import dev.modelops.operator.drift.PolicyMetrics;
 import dev.modelops.operator.drift.PrometheusSource;
 import dev.modelops.operator.drift.Webhooks;
-import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import io.fabric8.kubernetes.client.Config;
+import dev.modelops.testing.Cluster;
+import dev.modelops.testing.KubeExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -51,17 +44,18 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The DriftPolicy reconcile against a real kube-apiserver, measuring two real model-server
+ * The DriftPolicy reconciler, run by JOSDK with a clock the test moves, against a real
+ * kube-apiserver, measuring two real model-server
  * processes (two replicas of churn-v1) that serve a bundle the real trainer made. Fed traffic
  * replayed from the training distribution the policy stays Healthy; fed only month-to-month
  * contracts it reaches Retraining once, however often it is evaluated. The same measurement
@@ -73,7 +67,6 @@ class DriftPolicyIT {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   @TempDir static Path tmp;
-  static KubeAPIServer server;
   static KubernetesClient client;
   static Path bundle;
   static ModelServerProcess a;
@@ -82,7 +75,15 @@ class DriftPolicyIT {
   static final MutableClock clock = new MutableClock(Instant.now());
   static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   static final Webhooks webhooks = new Webhooks(http, 5, Duration.ofMillis(200));
-  static DriftPolicyLifecycle lifecycle;
+
+  /** The API server and the DriftPolicy reconciler alone: no other reconciler writes the statuses this test sets. */
+  @RegisterExtension
+  static final KubeExtension kube = KubeExtension.withCrds(Path.of("../crds")).namespaces(NS).operator(own -> {
+    Operator operator = new Operator(o -> o.withKubernetesClient(own).withUseSSAToPatchPrimaryResource(true));
+    operator.register(new DriftPolicyReconciler(http, webhooks, new PolicyMetrics(new SimpleMeterRegistry()), clock), o -> o.settingNamespace(NS));
+    operator.start();
+    return operator::stop;
+  });
 
   @BeforeAll
   static void start() throws Exception {
@@ -91,11 +92,7 @@ class DriftPolicyIT {
     // Two replicas of one version, each with a window of the 500 most recent predictions.
     a = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
     b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
-    server = KubeApiServer.start();
-    client = KubeApiServer.clientWithCrds(server);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    lifecycle = new DriftPolicyLifecycle(client, new ModelServerSource(client, http), new PrometheusSource(http), webhooks,
-        new PolicyMetrics(new SimpleMeterRegistry()), clock);
+    client = kube.client();
 
     // The template Experiment, the served version and its two ready pods (no kubelet runs here:
     // the test writes the pods' status, pointing at the two server processes).
@@ -111,19 +108,14 @@ class DriftPolicyIT {
   }
 
   static void servingPod(String name, int version, int port) {
-    Pod pod = client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name)
-        .addToLabels("modelops.dev/model", "churn").addToLabels("modelops.dev/version", Integer.toString(version)).endMetadata()
-        .withNewSpec().addNewContainer().withName("model-server").withImage("server:test").addNewPort().withName("http").withContainerPort(port).endPort()
-        .endContainer().endSpec().build()).create();
-    pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("127.0.0.1")
-        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build()).build());
-    client.pods().inNamespace(NS).resource(pod).updateStatus();
+    Cluster.runPod(client, NS, name, Map.of("modelops.dev/model", "churn", "modelops.dev/version", Integer.toString(version)), "model-server",
+        "server:test", port);
   }
 
   @AfterAll
   static void stop() {
     webhooks.close();
-    for (AutoCloseable c : new AutoCloseable[] {a, b, client}) {
+    for (AutoCloseable c : new AutoCloseable[] {a, b}) {
       try {
         if (c != null) {
           c.close();
@@ -132,31 +124,42 @@ class DriftPolicyIT {
         // best effort
       }
     }
-    if (server != null) {
-      server.stop();
-    }
   }
 
-  /** One reconcile as the reconciler does it: evaluate, then server-side apply the status. */
+  /**
+   * The policy after its evaluation at the clock's time. Time passing does not wake the
+   * reconciler (it reschedules in real time), so the test wakes it as any change of the model's
+   * versions does: a touched annotation on churn-v1.
+   */
   static DriftPolicy reconcile(String name) {
-    DriftPolicy p = client.resources(DriftPolicy.class).inNamespace(NS).withName(name).get();
-    DriftPolicyLifecycle.Result result = lifecycle.reconcile(p);
-    if (result.status() != null) {
-      DriftPolicy patch = new DriftPolicy();
-      patch.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-      patch.setStatus(result.status());
-      client.resource(patch).subresource("status").patch(new PatchContext.Builder().withFieldManager("driftpolicy").withForce(true)
-          .withPatchType(PatchType.SERVER_SIDE_APPLY).build());
-    }
-    return client.resources(DriftPolicy.class).inNamespace(NS).withName(name).get();
+    nudge();
+    String now = clock.instant().toString();
+    return client.resources(DriftPolicy.class).inNamespace(NS).withName(name)
+        .waitUntilCondition(p -> p.getStatus() != null && now.equals(p.getStatus().getLastEvaluationTime()), 30, TimeUnit.SECONDS);
+  }
+
+  static void nudge() {
+    client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1")
+        .edit(m -> {
+          if (m.getMetadata().getAnnotations() == null) {
+            m.getMetadata().setAnnotations(new java.util.HashMap<>());
+          }
+          m.getMetadata().getAnnotations().put("test.modelops.dev/nudge", Long.toString(System.nanoTime()));
+          return m;
+        });
   }
 
   static DriftPolicy applyExamplePolicy(String name, java.util.function.Consumer<DriftPolicySpec> edit) throws Exception {
+    return client.resource(examplePolicy(name, edit)).create();
+  }
+
+  /** The example policy, named {@code name}, changed by {@code edit}; not applied. */
+  static DriftPolicy examplePolicy(String name, java.util.function.Consumer<DriftPolicySpec> edit) throws Exception {
     DriftPolicy policy = YAML.readValue(Path.of("../examples/churn/drift-policy.yaml").toFile(), DriftPolicy.class);
     policy.getMetadata().setName(name);
     policy.getMetadata().setNamespace(NS);
     edit.accept(policy.getSpec());
-    return client.resource(policy).create();
+    return policy;
   }
 
   /** Sends half of the records to each replica. */
@@ -170,7 +173,7 @@ class DriftPolicyIT {
   }
 
   static List<Experiment> retrains(String policy) {
-    return client.resources(Experiment.class).inNamespace(NS).withLabel(DriftPolicyLifecycle.POLICY, policy).list().getItems();
+    return client.resources(Experiment.class).inNamespace(NS).withLabel(Labels.DRIFT_POLICY, policy).list().getItems();
   }
 
   @Test
@@ -194,7 +197,11 @@ class DriftPolicyIT {
     assertThat(retrains("churn-drift")).isEmpty();
 
     // Early wake-ups (a restart, a watch event) do not evaluate again before the interval.
-    assertThat(lifecycle.reconcile(p).status()).isNull();
+    nudge();
+    Thread.sleep(1000);
+    DriftPolicy early = client.resources(DriftPolicy.class).inNamespace(NS).withName("churn-drift").get();
+    assertThat(early.getStatus().getLastEvaluationTime()).isEqualTo(p.getStatus().getLastEvaluationTime());
+    assertThat(early.getMetadata().getResourceVersion()).isEqualTo(p.getMetadata().getResourceVersion());
   }
 
   @Test
@@ -218,8 +225,10 @@ class DriftPolicyIT {
       assertThat(r.getExperiment()).isEqualTo("churn-drift-retrain-1");
       assertThat(r.getReason()).contains("featureDrift[contract]", "drifted: ", "contract");
     });
+    String evaluatedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     assertThat(client.v1().events().inNamespace(NS).list().getItems())
-        .anyMatch(e -> "RetrainStarted".equals(e.getReason()) && e.getMessage().contains("contract") && "churn-drift".equals(e.getInvolvedObject().getName()));
+        .anyMatch(e -> "RetrainStarted".equals(e.getReason()) && e.getMessage().contains("contract") && "churn-drift".equals(e.getInvolvedObject().getName())
+            && evaluatedAt.equals(e.getLastTimestamp())); // stamped by the operator's clock, which the test moved
 
     // The drift stays for hours: evaluations every minute never start a second retrain while one
     // runs, nor within the 24h cooldown after it finished.
@@ -231,6 +240,7 @@ class DriftPolicyIT {
     done.setPhase(ExperimentStatus.Phase.Succeeded);
     retrain.setStatus(done);
     client.resource(retrain).updateStatus();
+    Thread.sleep(500); // the operator's informer hears of it
     clock.advance(Duration.ofHours(3));
     DriftPolicy cooling = reconcile("churn-drift");
     assertThat(cooling.getStatus().getState()).isEqualTo(State.Drifted);
@@ -275,6 +285,7 @@ class DriftPolicyIT {
       assertThat(contractProm).isCloseTo(contractDirect, org.assertj.core.data.Offset.offset(1e-6));
       assertThat(viaPrometheus.predictionDrift()).isCloseTo(direct.predictionDrift(), org.assertj.core.data.Offset.offset(0.05));
 
+      client.resource(policy).create(); // evaluated at once, now that Prometheus has scraped both
       DriftPolicy p = reconcile("churn-drift-prom");
       assertThat(p.getStatus().getState()).as(p.getStatus().getMessage()).isEqualTo(State.Retraining);
       assertThat(p.getStatus().getRetrains().get(0).getReason()).contains("contract");
@@ -321,9 +332,9 @@ class DriftPolicyIT {
     }
   }
 
-  /** The example policy, named {@code name}, reading through the Prometheus at {@code url}. */
+  /** The example policy, named {@code name}, reading through the Prometheus at {@code url}; not applied. */
   static DriftPolicy prometheusPolicy(String name, String url) throws Exception {
-    return applyExamplePolicy(name, spec -> {
+    return examplePolicy(name, spec -> {
       spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
       spec.getSource().setPrometheusUrl(url);
     });

@@ -1,24 +1,17 @@
 package dev.modelops.e2e;
 
+import dev.modelops.testing.Cluster;
 import dev.modelops.trainer.TrainerMain;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,9 +62,7 @@ final class LocalKubelet implements AutoCloseable {
           startServer(d);
         } else if (replicas == 0 && servers.containsKey(name)) {
           stopServer(name);
-          d.setStatus(new DeploymentStatusBuilder().withReplicas(0).withReadyReplicas(0).withAvailableReplicas(0).withUpdatedReplicas(0)
-              .withObservedGeneration(d.getMetadata().getGeneration()).build());
-          client.apps().deployments().inNamespace(ns).resource(d).updateStatus();
+          Cluster.makeReady(client, d, 0);
         }
       }
       for (String name : List.copyOf(servers.keySet())) {
@@ -106,16 +97,9 @@ final class LocalKubelet implements AutoCloseable {
     String bundle = env.remove("MODEL_BUNDLE");
     ModelServerProcess server = ModelServerProcess.start(bundle, work, env);
     servers.put(d.getMetadata().getName(), server);
-    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(d.getMetadata().getName() + "-pod")
-        .withLabels(d.getSpec().getTemplate().getMetadata().getLabels()).endMetadata()
-        .withNewSpec().addNewContainer().withName(container.getName()).withImage(container.getImage())
-        .addNewPort().withName("http").withContainerPort(server.port).endPort().endContainer().endSpec().build()).create();
-    pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("127.0.0.1")
-        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").build()).build());
-    client.pods().inNamespace(ns).resource(pod).updateStatus();
-    d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).withUpdatedReplicas(1)
-        .withObservedGeneration(d.getMetadata().getGeneration()).build());
-    client.apps().deployments().inNamespace(ns).resource(d).updateStatus();
+    Cluster.runPod(client, ns, d.getMetadata().getName() + "-pod", d.getSpec().getTemplate().getMetadata().getLabels(), container.getName(),
+        container.getImage(), server.port);
+    Cluster.makeReady(client, d, 1);
   }
 
   private void stopServer(String name) {

@@ -16,27 +16,15 @@ import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
-import io.fabric8.kubernetes.client.Config;
+import dev.modelops.testing.Cluster;
+import dev.modelops.testing.KubeExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator's Experiment and ModelVersion lifecycles against a real kube-apiserver: real
@@ -46,40 +34,25 @@ import org.junit.jupiter.api.Test;
  * since no controllers or kubelets run here.
  */
 class OperatorOnApiServerIT {
-  static KubeAPIServer server;
+  @RegisterExtension
+  static final KubeExtension kube = KubeExtension.withCrds(Path.of("../crds")).namespaces("train", "serve");
   static KubernetesClient client;
   static final OperatorSettings SETTINGS = new OperatorSettings("trainer:test", "server:test", "modelops-artifacts");
 
   @BeforeAll
-  static void start() throws Exception {
-    server = KubeApiServer.start();
-    client = KubeApiServer.clientWithCrds(server);
-    for (String ns : new String[] {"train", "serve"}) {
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-      KubeApiServer.claim(client, ns, "modelops-artifacts");
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    if (client != null) {
-      client.close();
-    }
-    if (server != null) {
-      server.stop();
-    }
+  static void start() {
+    client = kube.client();
   }
 
   /** The operator as it runs, watching one namespace, with a client of its own (stopping it closes that client). */
   static Operator startOperator(String namespace) {
-    KubernetesClient own = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.getKubeConfigYaml())).build();
-    Operator operator = OperatorMain.create(own, SETTINGS, Set.of(namespace), null, false, new SimpleMeterRegistry());
+    Operator operator = OperatorMain.create(kube.newClient(), SETTINGS, Set.of(namespace), null, false, new SimpleMeterRegistry());
     operator.start();
     return operator;
   }
 
   static void finish(String ns, String job, boolean ok, String message) {
-    KubeApiServer.finishJob(client, ns, job, "trainer:test", ok ? 0 : 2, message);
+    Cluster.finishJob(client, ns, job, "trainer:test", ok ? 0 : 2, message);
   }
 
 
@@ -142,10 +115,7 @@ class OperatorOnApiServerIT {
 
   void makeReady(String name) {
     Deployment d = client.apps().deployments().inNamespace("serve").withName(name).get();
-    int n = d.getSpec().getReplicas();
-    d.setStatus(new DeploymentStatusBuilder().withReplicas(n).withReadyReplicas(n).withAvailableReplicas(n).withUpdatedReplicas(n)
-        .withObservedGeneration(d.getMetadata().getGeneration()).build());
-    client.apps().deployments().inNamespace("serve").resource(d).updateStatus();
+    Cluster.makeReady(client, d, d.getSpec().getReplicas());
   }
 
   @Test

@@ -17,6 +17,8 @@ import dev.modelops.operator.OperatorProbes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.modelops.operator.OperatorSettings;
+import dev.modelops.testing.Cluster;
+import dev.modelops.testing.ClusterObjects;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -26,7 +28,6 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -134,7 +135,8 @@ class OperatorRunIT {
     }
     OperatorOnApiServerIT.client = client;
     // Trial 1's image cannot be pulled: the operator stops its Job and moves on to trial 2.
-    Pod stuck = client.pods().inNamespace("loop").resource(new PodBuilder().withNewMetadata().withName("churn-baseline-t1-pod").addToLabels("job-name", "churn-baseline-t1").endMetadata()
+    Pod stuck = client.pods().inNamespace("loop").resource(new PodBuilder().withNewMetadata().withName("churn-baseline-t1-pod")
+        .withLabels(ClusterObjects.podLabels(client.batch().v1().jobs().inNamespace("loop").withName("churn-baseline-t1").get())).endMetadata()
         .withNewSpec().addNewContainer().withName("trainer").withImage("trainer:missing").endContainer().withRestartPolicy("Never").endSpec().build()).create();
     stuck.setStatus(new PodStatusBuilder().withPhase("Pending").withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withImage("trainer:missing")
         .withImageID("").withReady(false).withRestartCount(0).withNewState().withNewWaiting().withReason("ImagePullBackOff").withMessage("Back-off pulling image").endWaiting().endState().build()).build());
@@ -152,8 +154,7 @@ class OperatorRunIT {
     assertThat(done.getStatus().getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
 
     Deployment d = client.apps().deployments().inNamespace("loop").withName("churn-v1").waitUntilCondition(x -> x != null, 60, TimeUnit.SECONDS);
-    d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).withUpdatedReplicas(1).build());
-    client.apps().deployments().inNamespace("loop").resource(d).updateStatus();
+    Cluster.makeReady(client, d, 1);
     ModelVersion serving = client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1")
         .waitUntilCondition(m -> m.getStatus() != null && m.getStatus().getPhase() == ModelVersionStatus.Phase.Serving, 60, TimeUnit.SECONDS);
     assertThat(serving.getStatus().getEndpoint()).isEqualTo("http://churn-v1.loop.svc:8080");

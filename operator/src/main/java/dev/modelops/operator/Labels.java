@@ -10,6 +10,10 @@ public final class Labels {
   public static final String TRIAL = "modelops.dev/trial";
   public static final String MODEL = "modelops.dev/model";
   public static final String VERSION = "modelops.dev/version";
+  /** On retraining Experiments: the DriftPolicy that started them. */
+  public static final String DRIFT_POLICY = "modelops.dev/drift-policy";
+  /** On retraining Experiments: their number among the policy's retrains (1, 2, ...). */
+  public static final String RETRAIN_INDEX = "modelops.dev/retrain-index";
 
   private Labels() {}
 

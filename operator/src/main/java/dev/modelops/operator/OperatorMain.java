@@ -1,10 +1,7 @@
 package dev.modelops.operator;
 
-import dev.modelops.operator.drift.DriftPolicyLifecycle;
 import dev.modelops.operator.drift.DriftPolicyReconciler;
-import dev.modelops.operator.drift.ModelServerSource;
 import dev.modelops.operator.drift.PolicyMetrics;
-import dev.modelops.operator.drift.PrometheusSource;
 import dev.modelops.operator.drift.Webhooks;
 import dev.modelops.operator.experiment.ExperimentReconciler;
 import dev.modelops.operator.serving.ModelVersionReconciler;
@@ -97,8 +94,7 @@ public final class OperatorMain {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Webhooks webhooks = new Webhooks(http, 6, Duration.ofSeconds(1));
     PolicyMetrics policyMetrics = new PolicyMetrics(registry);
-    operator.register(new DriftPolicyReconciler(c -> new DriftPolicyLifecycle(c, new ModelServerSource(c, http), new PrometheusSource(http),
-        webhooks, policyMetrics, clock), policyMetrics, clock), o -> {
+    operator.register(new DriftPolicyReconciler(http, webhooks, policyMetrics, clock), o -> {
           if (!namespaces.isEmpty()) {
             o.settingNamespaces(namespaces);
           }

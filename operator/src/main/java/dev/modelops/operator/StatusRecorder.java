@@ -39,7 +39,7 @@ public final class StatusRecorder {
     String message = "reconcile failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     var before = Conditions.find(status.getConditions(), Conditions.READY);
     if (before == null || !RECONCILE_ERROR.equals(before.getReason()) || !message.equals(before.getMessage())) {
-      Events.warning(context.getClient(), primary, RECONCILE_ERROR, message);
+      Announcement.warning(RECONCILE_ERROR, message).emit(context.getClient(), primary, clock.instant());
     }
     status.setConditions(Conditions.set(status.getConditions(), Conditions.READY, false, RECONCILE_ERROR, message,
         primary.getMetadata().getGeneration(), clock.instant()));

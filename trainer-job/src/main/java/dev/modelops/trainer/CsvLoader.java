@@ -64,27 +64,8 @@ final class CsvLoader {
     CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get();
     try (Reader reader = new InputStreamReader(new DigestInputStream(in, sha), StandardCharsets.UTF_8);
         CSVParser parser = CSVParser.parse(reader, format)) {
-      List<String> header = parser.getHeaderNames();
-      if (header == null || header.isEmpty() || header.stream().allMatch(String::isBlank)) {
-        throw new TrainerInputException(Reason.BadData, "the dataset " + origin + " has no header row; the first line must name the columns");
-      }
       String label = dataset.getLabel();
-      Map<String, Integer> index = new HashMap<>();
-      for (int i = 0; i < header.size(); i++) {
-        index.put(header.get(i), i);
-      }
-      if (!index.containsKey(label)) {
-        throw new TrainerInputException(
-            Reason.BadData, "the label column '" + label + "' (spec.dataset.label) is absent from " + origin + "; its columns are " + header);
-      }
-      for (Feature f : features) {
-        if (!index.containsKey(f.name())) {
-          throw new TrainerInputException(
-              Reason.BadData,
-              "the feature column '" + f.name() + "' listed in spec.dataset.features." + section(f.type())
-                  + " does not exist in " + origin + "; its columns are " + header);
-        }
-      }
+      Map<String, Integer> index = columns(parser.getHeaderNames(), origin, label, features);
       int labelIndex = index.get(label);
       int[] featureIndex = features.stream().mapToInt(f -> index.get(f.name())).toArray();
       Column[] columns = new Column[features.size()];
@@ -117,16 +98,7 @@ final class CsvLoader {
       if (rows == 0) {
         throw new TrainerInputException(Reason.BadData, "the dataset " + origin + " has a header but no rows");
       }
-      int positives = 0;
-      for (int i = 0; i < rows; i++) {
-        positives += labels[i];
-      }
-      if (positives == 0 || positives == rows) {
-        throw new TrainerInputException(
-            Reason.BadData,
-            "the label column '" + label + "' has a single class (" + (positives == 0 ? "no row equals" : "every row equals")
-                + " positiveClass '" + positive + "'); a classifier needs both classes: check spec.dataset.positiveClass and the data");
-      }
+      requireBothClasses(labels, rows, label, positive);
       Object[] raw = new Object[columns.length];
       for (int f = 0; f < columns.length; f++) {
         raw[f] = columns[f].finish(features.get(f).name(), rows, origin);
@@ -136,6 +108,43 @@ final class CsvLoader {
       throw new TrainerInputException(Reason.BadData, "cannot parse " + origin + " as CSV: " + ExperimentLoader.firstLine(e.getMessage()));
     } catch (IllegalArgumentException e) {
       throw new TrainerInputException(Reason.BadData, "cannot parse " + origin + " as CSV: " + ExperimentLoader.firstLine(e.getMessage()));
+    }
+  }
+
+  /** Each column's position; the header must name the label and every feature. */
+  private static Map<String, Integer> columns(List<String> header, String origin, String label, List<Feature> features) {
+    if (header == null || header.isEmpty() || header.stream().allMatch(String::isBlank)) {
+      throw new TrainerInputException(Reason.BadData, "the dataset " + origin + " has no header row; the first line must name the columns");
+    }
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < header.size(); i++) {
+      index.put(header.get(i), i);
+    }
+    if (!index.containsKey(label)) {
+      throw new TrainerInputException(
+          Reason.BadData, "the label column '" + label + "' (spec.dataset.label) is absent from " + origin + "; its columns are " + header);
+    }
+    for (Feature f : features) {
+      if (!index.containsKey(f.name())) {
+        throw new TrainerInputException(
+            Reason.BadData,
+            "the feature column '" + f.name() + "' listed in spec.dataset.features." + section(f.type())
+                + " does not exist in " + origin + "; its columns are " + header);
+      }
+    }
+    return index;
+  }
+
+  private static void requireBothClasses(int[] labels, int rows, String label, String positive) {
+    int positives = 0;
+    for (int i = 0; i < rows; i++) {
+      positives += labels[i];
+    }
+    if (positives == 0 || positives == rows) {
+      throw new TrainerInputException(
+          Reason.BadData,
+          "the label column '" + label + "' has a single class (" + (positives == 0 ? "no row equals" : "every row equals")
+              + " positiveClass '" + positive + "'); a classifier needs both classes: check spec.dataset.positiveClass and the data");
     }
   }
 

@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.api.v1alpha1.SchemaDefaults;
 import dev.modelops.trainer.TrainerInputException.Reason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Reads the Experiment a trial belongs to: a file as a user applies it, or the operator's JSON. */
+/**
+ * Reads the Experiment a trial belongs to: a file as a user applies it, or the operator's JSON,
+ * with the schema's defaults filled in (a file on a laptop never passed the API server).
+ */
 final class ExperimentLoader {
   static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -38,7 +42,8 @@ final class ExperimentLoader {
       require(parsed.getDataset().getPositiveClass() != null, origin, "spec.dataset.positiveClass");
       require(parsed.getDataset().getFeatures() != null, origin, "spec.dataset.features");
       require(parsed.getObjective() != null && parsed.getObjective().getMetric() != null, origin, "spec.objective.metric");
-      return parsed;
+      // The one place the trainer's input gets its defaults: the schema's, as the API server applies them.
+      return SchemaDefaults.apply(parsed);
     } catch (IOException e) {
       throw new TrainerInputException(Reason.BadSpec, origin + ": " + firstLine(e.getMessage()));
     }

@@ -44,6 +44,7 @@ final class Trial {
 
   private Trial() {}
 
+  /** Runs one trial of {@code spec}, whose schema defaults are filled in ({@link ExperimentLoader} does it). */
   static Outcome run(ExperimentSpec spec, Path experimentDir, Map<String, String> trialValues, String output) {
     long t0 = System.nanoTime();
     Map<String, Long> timings = new LinkedHashMap<>();
@@ -51,66 +52,96 @@ final class Trial {
     Map<String, String> params = new TreeMap<>(TrialParameters.fixed(spec));
     params.putAll(checked);
     ExperimentSpec.Dataset ds = spec.getDataset();
-    long seed = ds.getSeed() == null ? 42 : ds.getSeed();
-    TrialParameters.Booster booster = TrialParameters.booster(params, seed);
-
+    TrialParameters.Booster booster = TrialParameters.booster(params, ds.getSeed());
     Path outDir = outputDir(output, experimentDir);
-
-    CsvLoader.Data data;
-    try (InputStream in = Locations.open(ds.getUri(), experimentDir)) {
-      data = CsvLoader.load(in, ds.getUri(), ds);
-    } catch (IOException e) {
-      throw new TrainerInputException(Reason.BadData, "cannot read the dataset " + ds.getUri() + ": " + e.getMessage());
-    }
+    CsvLoader.Data data = load(ds, experimentDir);
     timings.put("loadMs", ms(t0));
 
     long t1 = System.nanoTime();
-    double split = ds.getValidationSplit() == null ? 0.2 : ds.getValidationSplit();
-    int[][] parts = stratifiedSplit(data.labels(), split, seed);
-    RawTable train = data.table().select(parts[0]);
-    RawTable valid = data.table().select(parts[1]);
-    int[] trainLabels = pick(data.labels(), parts[0]);
-    int[] validLabels = pick(data.labels(), parts[1]);
-    if (valid.rows() == 0 || train.rows() == 0) {
-      throw new TrainerInputException(Reason.BadData, "the dataset has too few rows (" + data.table().rows() + ") for spec.dataset.validationSplit " + split);
+    Split split = split(data, ds);
+    Encoded encoded = encode(spec, split);
+    timings.put("featuresMs", ms(t1));
+
+    long t2 = System.nanoTime();
+    Trained trained = train(booster, params, split, encoded);
+    timings.put("trainMs", ms(t2));
+
+    long t3 = System.nanoTime();
+    Evaluation.Result eval = Evaluation.evaluate(split.validLabels(), trained.validPredictions());
+    double objective = eval.metrics().get(spec.getObjective().getMetric().key());
+    timings.put("evaluateMs", ms(t3));
+
+    long t4 = System.nanoTime();
+    write(spec, data, split, encoded, trained, eval, params, outDir);
+    timings.put("writeMs", ms(t4));
+    timings.put("totalMs", ms(t0));
+    String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
+    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, outDir, params, timings, split.validRows(), trained.validPredictions());
+  }
+
+  /** The training and validation rows, both holding both classes. */
+  private record Split(RawTable train, RawTable valid, int[] trainLabels, int[] validLabels, int[] validRows) {}
+
+  /** The fitted (and possibly selected) feature pipeline with both splits encoded by it. */
+  private record Encoded(FeaturePipeline pipeline, Csr train, Csr valid) {}
+
+  /** The model (UBJ) and its predictions on the validation split. */
+  private record Trained(byte[] model, double[] validPredictions) {}
+
+  private static CsvLoader.Data load(ExperimentSpec.Dataset ds, Path experimentDir) {
+    try (InputStream in = Locations.open(ds.getUri(), experimentDir)) {
+      return CsvLoader.load(in, ds.getUri(), ds);
+    } catch (IOException e) {
+      throw new TrainerInputException(Reason.BadData, "cannot read the dataset " + ds.getUri() + ": " + e.getMessage());
     }
-    int validPositives = Arrays.stream(validLabels).sum();
-    if (validPositives == 0 || validPositives == validLabels.length
-        || Arrays.stream(trainLabels).sum() == 0 || Arrays.stream(trainLabels).sum() == trainLabels.length) {
+  }
+
+  private static Split split(CsvLoader.Data data, ExperimentSpec.Dataset ds) {
+    double share = ds.getValidationSplit();
+    int[][] parts = stratifiedSplit(data.labels(), share, ds.getSeed());
+    Split split = new Split(data.table().select(parts[0]), data.table().select(parts[1]), pick(data.labels(), parts[0]),
+        pick(data.labels(), parts[1]), parts[1]);
+    if (split.valid().rows() == 0 || split.train().rows() == 0) {
+      throw new TrainerInputException(Reason.BadData, "the dataset has too few rows (" + data.table().rows() + ") for spec.dataset.validationSplit " + share);
+    }
+    int validPositives = Arrays.stream(split.validLabels()).sum();
+    int trainPositives = Arrays.stream(split.trainLabels()).sum();
+    if (validPositives == 0 || validPositives == split.validLabels().length || trainPositives == 0 || trainPositives == split.trainLabels().length) {
       throw new TrainerInputException(
           Reason.BadData,
           "the training or validation split of " + data.table().rows() + " rows lacks one class (positiveClass '" + ds.getPositiveClass()
               + "' in " + Arrays.stream(data.labels()).sum() + " rows); add rows of the rarer class or change spec.dataset.validationSplit");
     }
+    return split;
+  }
 
-    ExperimentSpec.Features f = ds.getFeatures();
-    ExperimentSpec.TextOptions text = f.getTextOptions() == null ? new ExperimentSpec.TextOptions() : f.getTextOptions();
-    PipelineFitter.Options options = new PipelineFitter.Options(
-        orDefault(f.getCategoricalMinCount(), 5), orDefault(text.getNgramMin(), 1), orDefault(text.getNgramMax(), 2),
-        orDefault(text.getMaxVocabulary(), 20000), orDefault(text.getMinDocumentFrequency(), 2));
-    FeaturePipeline pipeline = PipelineFitter.fit(train, options);
-    Csr trainCsr = Csr.encode(pipeline, train);
+  private static Encoded encode(ExperimentSpec spec, Split split) {
+    ExperimentSpec.Features f = spec.getDataset().getFeatures();
+    ExperimentSpec.TextOptions text = f.getTextOptions();
+    PipelineFitter.Options options = new PipelineFitter.Options(f.getCategoricalMinCount(), text.getNgramMin(), text.getNgramMax(),
+        text.getMaxVocabulary(), text.getMinDocumentFrequency());
+    FeaturePipeline pipeline = PipelineFitter.fit(split.train(), options);
+    Csr trainCsr = Csr.encode(pipeline, split.train());
     ExperimentSpec.FeatureSelection selection = spec.getFeatureSelection();
     if (selection != null && selection.getMethod() == ExperimentSpec.SelectionMethod.MUTUAL_INFORMATION && selection.getTopK() != null
         && selection.getTopK() < pipeline.width()) {
-      int[] top = MutualInformation.topK(trainCsr.headers, trainCsr.cols, trainCsr.vals, pipeline.width(), pipeline.numeric().size(), trainLabels, selection.getTopK());
+      int[] top = MutualInformation.topK(trainCsr.headers, trainCsr.cols, trainCsr.vals, pipeline.width(), pipeline.numeric().size(),
+          split.trainLabels(), selection.getTopK());
       pipeline = pipeline.select(top);
-      trainCsr = Csr.encode(pipeline, train);
+      trainCsr = Csr.encode(pipeline, split.train());
     }
-    Csr validCsr = Csr.encode(pipeline, valid);
-    timings.put("featuresMs", ms(t1));
+    return new Encoded(pipeline, trainCsr, Csr.encode(pipeline, split.valid()));
+  }
 
-    long t2 = System.nanoTime();
+  private static Trained train(TrialParameters.Booster booster, Map<String, String> params, Split split, Encoded encoded) {
     Booster model = null;
-    byte[] modelBytes;
-    double[] validPredictions;
     DMatrix dtrain = null;
+    int width = encoded.pipeline().width();
     try {
-      dtrain = trainCsr.matrix(pipeline.width());
-      dtrain.setLabel(toFloat(trainLabels));
+      dtrain = encoded.train().matrix(width);
+      dtrain.setLabel(toFloat(split.trainLabels()));
       model = XGBoost.train(dtrain, booster.params(), booster.rounds(), Map.of(), null, null);
-      modelBytes = model.toByteArray("ubj");
-      validPredictions = predict(model, validCsr, pipeline.width());
+      return new Trained(model.toByteArray("ubj"), predict(model, encoded.valid(), width));
     } catch (XGBoostError e) {
       String message = ExperimentLoader.firstLine(e.getMessage());
       if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
@@ -125,29 +156,21 @@ final class Trial {
         dtrain.dispose();
       }
     }
-    timings.put("trainMs", ms(t2));
+  }
 
-    long t3 = System.nanoTime();
-    Evaluation.Result eval = Evaluation.evaluate(validLabels, validPredictions);
-    String objectiveName = spec.getObjective().getMetric().key();
-    double objective = eval.metrics().get(objectiveName);
-    timings.put("evaluateMs", ms(t3));
-
-    long t4 = System.nanoTime();
-    ReferenceProfile profile = ProfileBuilder.build(train, pipeline, validPredictions);
+  private static void write(ExperimentSpec spec, CsvLoader.Data data, Split split, Encoded encoded, Trained trained, Evaluation.Result eval,
+      Map<String, String> params, Path outDir) {
+    ExperimentSpec.Dataset ds = spec.getDataset();
+    ReferenceProfile profile = ProfileBuilder.build(split.train(), encoded.pipeline(), trained.validPredictions());
     Manifest manifest = new Manifest(
-        ModelBundle.FORMAT_VERSION, spec.getModel(), "xgboost", pipeline.features(), ds.getLabel(), ds.getPositiveClass(),
+        ModelBundle.FORMAT_VERSION, spec.getModel(), "xgboost", encoded.pipeline().features(), ds.getLabel(), ds.getPositiveClass(),
         Instant.now().toString(), eval.metrics(), params,
         new Manifest.DataFingerprint(ds.getUri(), data.sha256(), data.table().rows()), Manifest.Files.standard());
     try {
-      ModelBundle.write(outDir, manifest, pipeline, profile, modelBytes);
+      ModelBundle.write(outDir, manifest, encoded.pipeline(), profile, trained.model());
     } catch (RuntimeException e) {
       throw new TrainerInputException(Reason.BadOutput, "cannot write the bundle to " + outDir + ": " + e.getMessage() + "; choose a writable --output");
     }
-    timings.put("writeMs", ms(t4));
-    timings.put("totalMs", ms(t0));
-    String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
-    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, outDir, params, timings, parts[1], validPredictions);
   }
 
   /** XGBoost's own predictions: the reference the bundle's Java scorer is tested against. */
@@ -231,10 +254,6 @@ final class Trial {
       out[i] = v[i];
     }
     return out;
-  }
-
-  private static int orDefault(Integer v, int d) {
-    return v == null ? d : v;
   }
 
   private static long ms(long since) {

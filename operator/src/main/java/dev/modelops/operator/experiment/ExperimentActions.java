@@ -6,6 +6,7 @@ import dev.modelops.operator.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -19,21 +20,22 @@ final class ExperimentActions {
     this.settings = settings;
   }
 
-  void run(Experiment exp, List<ExperimentAction> actions, KubernetesClient client) {
+  /** Carries out {@code actions}; Events are stamped {@code now}, the time the decision was made at. */
+  void run(Experiment exp, List<ExperimentAction> actions, KubernetesClient client, Instant now) {
     String ns = exp.getMetadata().getNamespace();
     for (ExperimentAction action : actions) {
       if (action instanceof ExperimentAction.StartTrial s) {
         if (createOnce(() -> client.resource(TrialJobs.build(exp, s.index(), s.params(), settings)).create())) {
-          Announcement.normal("TrialStarted", "trial " + s.name() + " started with " + s.params()).emit(client, exp);
+          Announcement.normal("TrialStarted", "trial " + s.name() + " started with " + s.params()).emit(client, exp, now);
         }
       } else if (action instanceof ExperimentAction.StopTrial s) {
         client.batch().v1().jobs().inNamespace(ns).withName(s.name()).delete();
       } else if (action instanceof ExperimentAction.Register r) {
         if (createOnce(() -> client.resource(r.version()).create())) {
-          r.announcement().emit(client, exp);
+          r.announcement().emit(client, exp, now);
         }
       } else if (action instanceof ExperimentAction.Announce a) {
-        a.announcement().emit(client, exp);
+        a.announcement().emit(client, exp, now);
       }
     }
   }

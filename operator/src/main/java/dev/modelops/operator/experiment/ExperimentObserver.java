@@ -15,41 +15,46 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The observe step: trial Jobs from the informer (secondary resources of the Experiment), the
- * model's ModelVersions from the informer's index, the Pods of existing Jobs and, before the
- * first Job, whether the claims a trial mounts exist.
+ * The observe step: trial Jobs from the informer (secondary resources of the Experiment), their
+ * Pods and the model's ModelVersions from informer indexes and, before the first Job, whether the
+ * claims a trial mounts exist.
  */
 final class ExperimentObserver {
   /** The index of ModelVersions by namespace and model. */
   static final String BY_MODEL = "model";
+  /** The index of trial Pods by namespace and Job. */
+  static final String BY_JOB = "job";
 
   private final OperatorSettings settings;
   private final InformerEventSource<ModelVersion, Experiment> versions;
+  private final InformerEventSource<Pod, Experiment> pods;
 
-  ExperimentObserver(OperatorSettings settings, InformerEventSource<ModelVersion, Experiment> versions) {
+  ExperimentObserver(OperatorSettings settings, InformerEventSource<ModelVersion, Experiment> versions,
+      InformerEventSource<Pod, Experiment> pods) {
     this.settings = settings;
     this.versions = versions;
+    this.pods = pods;
   }
 
-  static String modelKey(String namespace, String model) {
-    return namespace + "/" + model;
+  /** The key of both indexes: a namespace and a name. */
+  static String key(String namespace, String name) {
+    return namespace + "/" + name;
   }
 
   ExperimentObservation observe(Experiment exp, Context<Experiment> context) {
     KubernetesClient client = context.getClient();
     String ns = exp.getMetadata().getNamespace();
     Map<String, Job> jobs = new HashMap<>();
-    Map<String, List<Pod>> pods = new HashMap<>();
+    Map<String, List<Pod>> podsByJob = new HashMap<>();
     for (Job j : context.getSecondaryResources(Job.class)) {
       String name = j.getMetadata().getName();
       jobs.put(name, j);
-      // The pods watch is not granted (see rbac/operator-clusterrole.yaml): read them for existing Jobs only.
-      pods.put(name, client.pods().inNamespace(ns).withLabel("job-name", name).list().getItems());
+      podsByJob.put(name, pods.byIndex(BY_JOB, key(ns, name)));
     }
     ExperimentStatus.Phase phase = exp.getStatus() == null ? null : exp.getStatus().getPhase();
     boolean terminal = phase == ExperimentStatus.Phase.Succeeded || phase == ExperimentStatus.Phase.Failed;
     String missing = jobs.isEmpty() && !terminal ? missingVolume(exp, client) : null;
-    return new ExperimentObservation(jobs, pods, missing, versions.byIndex(BY_MODEL, modelKey(ns, exp.getSpec().getModel())));
+    return new ExperimentObservation(jobs, podsByJob, missing, versions.byIndex(BY_MODEL, key(ns, exp.getSpec().getModel())));
   }
 
   /** The claims a trial Job mounts that do not exist: a trial would wait forever for its volume. */

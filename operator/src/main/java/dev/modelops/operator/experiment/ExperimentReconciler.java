@@ -5,6 +5,8 @@ import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.StatusRecorder;
+import dev.modelops.operator.Labels;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -13,20 +15,25 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Reconciles Experiments in four steps: observe ({@link ExperimentObserver}: trial Jobs and the
- * model's ModelVersions from informers), decide ({@link ExperimentDecision}, pure), act
+ * Reconciles Experiments in four steps: observe ({@link ExperimentObserver}: trial Jobs, their
+ * Pods and the model's ModelVersions from informers), decide ({@link ExperimentDecision}, pure), act
  * ({@link ExperimentActions}) and record (status only, {@link StatusRecorder}). Everything is
  * derived from the spec and the cluster, so an operator killed at any point and restarted
  * neither duplicates nor loses a trial.
  */
 @ControllerConfiguration(name = "experiment")
 public class ExperimentReconciler implements Reconciler<Experiment> {
+  /** The label the Job controller puts on a Job's Pods. */
+  static final String JOB_NAME = "job-name";
   private final OperatorSettings settings;
   private final Clock clock;
   private final ExperimentActions actions;
@@ -41,8 +48,9 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
   @Override
   public UpdateControl<Experiment> reconcile(Experiment exp, Context<Experiment> context) {
     ExperimentObservation observed = observer.observe(exp, context);
-    ExperimentDecision.Outcome outcome = ExperimentDecision.decide(exp, observed, clock.instant());
-    actions.run(exp, outcome.actions(), context.getClient());
+    Instant now = clock.instant();
+    ExperimentDecision.Outcome outcome = ExperimentDecision.decide(exp, observed, now);
+    actions.run(exp, outcome.actions(), context.getClient(), now);
     UpdateControl<Experiment> control = UpdateControl.patchStatus(StatusRecorder.patch(exp, outcome.status()));
     return outcome.finished() ? control : control.rescheduleAfter(outcome.recheck());
   }
@@ -56,8 +64,16 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
   public List<EventSource<?, Experiment>> prepareEventSources(EventSourceContext<Experiment> context) {
     var versions = new InformerEventSource<>(InformerEventSourceConfiguration.from(ModelVersion.class, Experiment.class).build(), context);
     versions.addIndexer(ExperimentObserver.BY_MODEL,
-        v -> List.of(ExperimentObserver.modelKey(v.getMetadata().getNamespace(), v.getSpec().getModel())));
-    observer = new ExperimentObserver(settings, versions);
-    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Experiment.class).build(), context), versions);
+        v -> List.of(ExperimentObserver.key(v.getMetadata().getNamespace(), v.getSpec().getModel())));
+    // Trial Pods carry the Job template's labels: selected by the trial label, mapped to their
+    // Experiment by its label (their owner is the Job), indexed by the Job the Job controller names.
+    var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, Experiment.class).withLabelSelector(Labels.TRIAL)
+        .withSecondaryToPrimaryMapper(p -> p.getMetadata().getLabels().containsKey(Labels.EXPERIMENT)
+            ? Set.of(new ResourceID(p.getMetadata().getLabels().get(Labels.EXPERIMENT), p.getMetadata().getNamespace())) : Set.of())
+        .build(), context);
+    pods.addIndexer(ExperimentObserver.BY_JOB,
+        p -> List.of(ExperimentObserver.key(p.getMetadata().getNamespace(), p.getMetadata().getLabels().getOrDefault(JOB_NAME, ""))));
+    observer = new ExperimentObserver(settings, versions, pods);
+    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Experiment.class).build(), context), versions, pods);
   }
 }

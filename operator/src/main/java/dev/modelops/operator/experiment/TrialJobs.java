@@ -38,10 +38,11 @@ public final class TrialJobs {
     return StorageLocation.pvc(settings.artifactsClaim(), exp.getMetadata().getNamespace(), exp.getMetadata().getName(), trial);
   }
 
+  /** The Job of trial {@code index}; the spec is as the API server defaulted it (trainer, timeout, backoffLimit set). */
   public static Job build(Experiment exp, int index, Map<String, String> params, OperatorSettings settings) {
     String name = trialName(exp.getMetadata().getName(), index);
     ExperimentSpec spec = exp.getSpec();
-    ExperimentSpec.Trainer trainer = spec.getTrainer() == null ? new ExperimentSpec.Trainer() : spec.getTrainer();
+    ExperimentSpec.Trainer trainer = spec.getTrainer();
     List<String> args = new ArrayList<>();
     params.forEach((k, v) -> {
       args.add("--param");
@@ -71,8 +72,8 @@ public final class TrialJobs {
         .withOwnerReferences(OwnerReferences.controller(exp))
         .endMetadata()
         .withNewSpec()
-        .withBackoffLimit(trainer.getBackoffLimit() == null ? 0 : trainer.getBackoffLimit())
-        .withActiveDeadlineSeconds(Durations.seconds(trainer.getTimeout() == null ? "1h" : trainer.getTimeout()))
+        .withBackoffLimit(trainer.getBackoffLimit())
+        .withActiveDeadlineSeconds(Durations.seconds(trainer.getTimeout()))
         .withTtlSecondsAfterFinished(null)
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()

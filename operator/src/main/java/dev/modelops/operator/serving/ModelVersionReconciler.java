@@ -19,6 +19,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +48,9 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
 
   @Override
   public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
-    ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context), settings, clock.instant());
-    act(mv, outcome.actions(), context.getClient());
+    Instant now = clock.instant();
+    ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context), settings, now);
+    act(mv, outcome.actions(), context.getClient(), now);
     UpdateControl<ModelVersion> control = UpdateControl.patchStatus(StatusRecorder.patch(mv, outcome.status()));
     boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
     return outcome.settled() && !production ? control : control.rescheduleAfter(RECHECK);
@@ -69,7 +71,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     return new ServingObservation(versions, byName);
   }
 
-  private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client) {
+  private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client, Instant now) {
     String ns = mv.getMetadata().getNamespace();
     for (ServingAction action : actions) {
       if (action instanceof ServingAction.Apply a) {
@@ -78,7 +80,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         client.apps().deployments().inNamespace(ns).withName(u.name()).delete();
         client.services().inNamespace(ns).withName(u.name()).delete();
       } else if (action instanceof ServingAction.Announce a) {
-        a.announcement().emit(client, mv);
+        a.announcement().emit(client, mv, now);
       }
     }
   }

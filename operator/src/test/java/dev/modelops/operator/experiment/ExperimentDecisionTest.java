@@ -8,7 +8,9 @@ import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.SchemaDefaults;
 import dev.modelops.operator.OperatorSettings;
+import dev.modelops.testing.ClusterObjects;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -47,6 +49,7 @@ class ExperimentDecisionTest {
     exp.getMetadata().setUid(UUID.randomUUID().toString());
     exp.getMetadata().setGeneration(1L);
     exp.getSpec().setModel(model);
+    SchemaDefaults.apply(exp.getSpec()); // as the API server returns it
     return exp;
   }
 
@@ -74,14 +77,8 @@ class ExperimentDecisionTest {
 
   /** Ends a trial as a cluster would: the trainer's Pod with its termination message, then the Job's status. */
   void finish(String job, int exitCode, String message) {
-    boolean ok = exitCode == 0;
-    jobs.get(job).setStatus(new JobStatusBuilder().withStartTime(NOW.toString())
-        .withConditions(new JobConditionBuilder().withType(ok ? "Complete" : "Failed").withStatus("True").withReason(ok ? null : "BackoffLimitExceeded").build())
-        .withSucceeded(ok ? 1 : 0).withFailed(ok ? 0 : 1).build());
-    pods.put(job, List.of(new PodBuilder().withNewMetadata().withName(job + "-abcde").addToLabels("job-name", job).endMetadata()
-        .withNewStatus().withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withNewState().withNewTerminated()
-            .withExitCode(exitCode).withMessage(message).withReason(ok ? "Completed" : "Error").endTerminated().endState().build())
-        .endStatus().build()));
+    jobs.get(job).setStatus(ClusterObjects.finished(exitCode == 0, NOW));
+    pods.put(job, List.of(ClusterObjects.trialPod(jobs.get(job), "trainer:test", exitCode, message, NOW)));
   }
 
   static String success(double auc, String bundle) {

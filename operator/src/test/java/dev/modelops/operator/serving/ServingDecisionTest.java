@@ -6,10 +6,10 @@ import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.OperatorSettings;
+import dev.modelops.testing.ClusterObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -75,7 +75,7 @@ class ServingDecisionTest {
 
   void makeReady(String name) {
     Deployment d = deployments.get(name);
-    d.setStatus(new DeploymentStatusBuilder().withReplicas(d.getSpec().getReplicas()).withReadyReplicas(d.getSpec().getReplicas()).build());
+    d.setStatus(ClusterObjects.ready(d.getSpec().getReplicas(), null));
   }
 
   Deployment deployment(String name) {

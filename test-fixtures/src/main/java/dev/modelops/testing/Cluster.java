@@ -1,0 +1,48 @@
+package dev.modelops.testing;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What a cluster's controllers and kubelet would do, done by a test on a bare API server (no
+ * kube-controller-manager, no kubelet): end a trial Job, make a Deployment ready, run a Pod.
+ */
+public final class Cluster {
+  private Cluster() {}
+
+  /**
+   * Ends a trial Job as a cluster would: first its Pod (the template's labels and job-name) with
+   * the trainer's termination message, then the Job's status (Complete, or Failed after its
+   * backoff limit).
+   */
+  public static void finishJob(KubernetesClient client, String ns, String job, String image, int exitCode, String message) {
+    Job j = client.batch().v1().jobs().inNamespace(ns).withName(job).get();
+    Instant now = Instant.now();
+    Pod pod = ClusterObjects.trialPod(j, image, exitCode, message, now);
+    var status = pod.getStatus();
+    Pod created = client.pods().inNamespace(ns).resource(pod).create();
+    created.setStatus(status);
+    client.pods().inNamespace(ns).resource(created).updateStatus();
+    j.setStatus(ClusterObjects.finished(exitCode == 0, now));
+    client.batch().v1().jobs().inNamespace(ns).resource(j).updateStatus();
+  }
+
+  /** Writes a Deployment's status: {@code replicas} replicas, all ready. */
+  public static void makeReady(KubernetesClient client, Deployment d, int replicas) {
+    d.setStatus(ClusterObjects.ready(replicas, d.getMetadata().getGeneration()));
+    client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
+  }
+
+  /** Creates a running, ready Pod at 127.0.0.1 with its http port, as a kubelet would report it. */
+  public static Pod runPod(KubernetesClient client, String ns, String name, Map<String, String> labels, String container, String image, int port) {
+    Pod pod = ClusterObjects.servingPod(name, labels, container, image, port);
+    var status = pod.getStatus();
+    Pod created = client.pods().inNamespace(ns).resource(pod).create();
+    created.setStatus(status);
+    return client.pods().inNamespace(ns).resource(created).updateStatus();
+  }
+}
