@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import lombok.Data;
 
+// Over 300 lines on purpose: this file is the Experiment's schema, nested the way the CRD is, read top to bottom.
 /** The desired state of an Experiment: data, features, algorithm, search space, objective, registration. */
 @Data
 @JsonInclude(JsonInclude.Include.NON_NULL)
