@@ -90,7 +90,9 @@ class OperatorOnApiServerIT {
     ModelVersion mv = client.resources(ModelVersion.class).inNamespace("train").withName("churn-v1").get();
     assertThat(mv.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
     assertThat(mv.getSpec().getServing().getReplicas()).as("a schema default").isEqualTo(1);
-    assertThat(mv.getMetadata().getOwnerReferences().get(0).getUid()).isEqualTo(done.getMetadata().getUid());
+    assertThat(mv.getMetadata().getOwnerReferences()).as("a registry record outlives its Experiment").isNullOrEmpty();
+    assertThat(mv.getSpec().getSource().getExperiment()).isEqualTo("churn-baseline");
+    assertThat(mv.getMetadata().getLabels()).containsEntry(Labels.EXPERIMENT, "churn-baseline").containsEntry(Labels.TRIAL, "churn-baseline-t2");
   }
 
   ModelVersion createVersion(int version) {

@@ -22,6 +22,7 @@ import dev.modelops.testing.ClusterObjects;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -47,8 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The operator as it runs (JOSDK, informers, server-side-apply status, as its ServiceAccount
  * with the chart's RBAC rules) against a real kube-apiserver, with kube-controller-manager's
  * garbage collector: an applied Experiment gets
- * its trial Jobs, finished trials register a ModelVersion, the version is rolled out, and
- * deleting the Experiment removes everything it owned.
+ * its trial Jobs, finished trials register a ModelVersion, the version is rolled out, a policy's
+ * retrain registers the next one, and deleting the policy or the Experiment removes their working
+ * objects (retraining Experiment, trial Jobs) but never a registered version or what serves it.
  */
 class OperatorRunIT {
   @TempDir static Path tmp;
@@ -128,7 +130,30 @@ class OperatorRunIT {
     Experiment exp = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
     exp.getMetadata().setNamespace("loop");
     exp.getSpec().getSearch().setMaxTrials(3);
-    client.resource(exp).create();
+    Experiment created = client.resource(exp).create();
+
+    // A version an earlier release registered: owned (controller) by its Experiment. The operator
+    // releases it (metadata.ownerReferences only, not the spec) so that it outlives the Experiment.
+    ModelVersion legacy = new ModelVersion();
+    legacy.getMetadata().setName("legacy-v1");
+    legacy.getMetadata().setNamespace("loop");
+    legacy.getMetadata().setLabels(java.util.Map.of("modelops.dev/experiment", "churn-baseline"));
+    legacy.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("modelops.dev/v1alpha1").withKind("Experiment")
+        .withName("churn-baseline").withUid(created.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build()));
+    ModelVersionSpec legacySpec = new ModelVersionSpec();
+    legacySpec.setModel("legacy");
+    legacySpec.setVersion(1);
+    ModelVersionSpec.Artifact legacyArtifact = new ModelVersionSpec.Artifact();
+    legacyArtifact.setUri("pvc://modelops-artifacts/loop/legacy/t0");
+    legacySpec.setArtifact(legacyArtifact);
+    legacySpec.setStage(ModelVersionSpec.Stage.Staging);
+    legacy.setSpec(legacySpec);
+    legacy = client.resource(legacy).create();
+    ModelVersion released = client.resources(ModelVersion.class).inNamespace("loop").withName("legacy-v1")
+        .waitUntilCondition(m -> m.getMetadata().getOwnerReferences() == null || m.getMetadata().getOwnerReferences().isEmpty(), 60, TimeUnit.SECONDS);
+    assertThat(released.getMetadata().getGeneration()).as("the spec is not touched").isEqualTo(legacy.getMetadata().getGeneration());
+    assertThat(released.getSpec().getArtifact().getUri()).isEqualTo(legacySpec.getArtifact().getUri());
+    client.apps().deployments().inNamespace("loop").withName("legacy-v1").waitUntilCondition(x -> x != null, 60, TimeUnit.SECONDS);
 
     for (String job : new String[] {"churn-baseline-t0", "churn-baseline-t1"}) {
       client.batch().v1().jobs().inNamespace("loop").withName(job).waitUntilCondition(j -> j != null, 30, TimeUnit.SECONDS);
@@ -183,10 +208,32 @@ class OperatorRunIT {
     Experiment retrain = client.resources(Experiment.class).inNamespace("loop").withName("churn-drift-retrain-1").get();
     assertThat(retrain.getSpec().getDataset().getUri()).isEqualTo(policy.getSpec().getRetrain().getDatasetUri());
     assertThat(retrain.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getKind()).isEqualTo("DriftPolicy"));
-    client.batch().v1().jobs().inNamespace("loop").withName("churn-drift-retrain-1-t0").waitUntilCondition(j -> j != null, 60, TimeUnit.SECONDS);
+    // The retrain registers churn-v2, which beats churn-v1 and takes the production traffic.
+    double[] aucs = {0.88, 0.9, 0.87};
+    for (int i = 0; i < 3; i++) {
+      String job = "churn-drift-retrain-1-t" + i;
+      client.batch().v1().jobs().inNamespace("loop").withName(job).waitUntilCondition(j -> j != null, 60, TimeUnit.SECONDS);
+      OperatorOnApiServerIT.finish("loop", job, true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":" + aucs[i]
+          + "},\"bundleUri\":\"pvc://modelops-artifacts/loop/churn-drift-retrain-1/" + job + "\"}");
+    }
+    client.resources(Experiment.class).inNamespace("loop").withName("churn-drift-retrain-1")
+        .waitUntilCondition(e -> e.getStatus() != null && "churn-v2".equals(e.getStatus().getModelVersion()), 60, TimeUnit.SECONDS);
+    ModelVersion v2 = client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v2").get();
+    assertThat(v2.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
+    assertThat(v2.getMetadata().getOwnerReferences()).as("a registry record: no owner").isNullOrEmpty();
+    assertThat(v2.getSpec().getSource().getExperiment()).isEqualTo("churn-drift-retrain-1");
+    assertThat(v2.getMetadata().getLabels()).containsEntry("modelops.dev/drift-policy", "churn-drift").containsEntry("modelops.dev/experiment", "churn-drift-retrain-1");
+    assertThat(v2.getMetadata().getAnnotations()).containsEntry("modelops.dev/retrain-of", "churn-v1");
+    Cluster.makeReady(client, client.apps().deployments().inNamespace("loop").withName("churn-v2").waitUntilCondition(x -> x != null, 60, TimeUnit.SECONDS), 1);
+    client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v2").waitUntilCondition(m -> m.getStatus() != null
+        && m.getStatus().getPhase() == ModelVersionStatus.Phase.Serving && Boolean.TRUE.equals(m.getStatus().getReceivesProductionTraffic()), 60, TimeUnit.SECONDS);
+
+    // Deleting the policy deletes its retraining Experiment (a working object), not the version it registered.
     client.resources(DriftPolicy.class).inNamespace("loop").withName("churn-drift").delete();
     client.resources(Experiment.class).inNamespace("loop").withName("churn-drift-retrain-1").waitUntilCondition(e -> e == null, 60, TimeUnit.SECONDS);
+    client.batch().v1().jobs().inNamespace("loop").withName("churn-drift-retrain-1-t0").waitUntilCondition(j -> j == null, 60, TimeUnit.SECONDS);
     assertThat(registry.scrape()).as("a deleted policy's metrics go with it").doesNotContain("policy=\"churn-drift\"");
+    stillServing("churn-v2");
 
     // Archived: the serving objects go, the registry record stays.
     client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").edit(m -> {
@@ -197,11 +244,17 @@ class OperatorRunIT {
     client.services().inNamespace("loop").withName("churn-v1").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
     assertThat(client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").get()).isNotNull();
 
-    // Garbage collection follows the owner references: Experiment -> Jobs and ModelVersion -> Services.
+    // Deleting the Experiment garbage-collects its trial Jobs, not the versions it registered
+    // (nor the legacy one an earlier release had made its child), nor what serves them.
     client.resources(Experiment.class).inNamespace("loop").withName("churn-baseline").delete();
     client.batch().v1().jobs().inNamespace("loop").withName("churn-baseline-t0").waitUntilCondition(j -> j == null, 60, TimeUnit.SECONDS);
-    client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").waitUntilCondition(m -> m == null, 60, TimeUnit.SECONDS);
-    client.services().inNamespace("loop").withName("churn").waitUntilCondition(x -> x == null, 60, TimeUnit.SECONDS);
+    client.resources(Experiment.class).inNamespace("loop").withName("churn-baseline").waitUntilCondition(e -> e == null, 60, TimeUnit.SECONDS);
+    Thread.sleep(3000); // the garbage collector has processed the deletions above; give it time for any dependent it would still take
+    assertThat(client.resources(ModelVersion.class).inNamespace("loop").withName("churn-v1").get()).as("archived, kept as the registry record").isNotNull();
+    assertThat(client.resources(ModelVersion.class).inNamespace("loop").withName("legacy-v1").get()).isNotNull();
+    assertThat(client.apps().deployments().inNamespace("loop").withName("legacy-v1").get()).isNotNull();
+    assertThat(client.services().inNamespace("loop").withName("legacy-v1").get()).isNotNull();
+    stillServing("churn-v2");
 
     // The operator's probes and metrics.
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
@@ -233,6 +286,18 @@ class OperatorRunIT {
     }
     assertThat(used).as("granted by operator-clusterrole.yaml but never used (excessive), or used but not granted")
         .containsExactlyInAnyOrderElementsOf(granted());
+  }
+
+  /** The Production version, its Deployment and Services are there, and it still receives the model's traffic. */
+  static void stillServing(String name) {
+    ModelVersion mv = client.resources(ModelVersion.class).inNamespace("loop").withName(name).get();
+    assertThat(mv).as(name).isNotNull();
+    assertThat(mv.getStatus().getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(mv.getStatus().getReceivesProductionTraffic()).isTrue();
+    assertThat(client.apps().deployments().inNamespace("loop").withName(name).get()).isNotNull();
+    assertThat(client.services().inNamespace("loop").withName(name).get()).isNotNull();
+    assertThat(client.services().inNamespace("loop").withName("churn").get().getSpec().getSelector())
+        .containsEntry("modelops.dev/version", name.substring(name.lastIndexOf('v') + 1));
   }
 
   /** group/resource:verb for every rule of the operator's ClusterRole. */

@@ -10,10 +10,12 @@ public final class Labels {
   public static final String TRIAL = "modelops.dev/trial";
   public static final String MODEL = "modelops.dev/model";
   public static final String VERSION = "modelops.dev/version";
-  /** On retraining Experiments: the DriftPolicy that started them. */
+  /** On retraining Experiments and the versions they register: the DriftPolicy that started them. */
   public static final String DRIFT_POLICY = "modelops.dev/drift-policy";
   /** On retraining Experiments: their number among the policy's retrains (1, 2, ...). */
   public static final String RETRAIN_INDEX = "modelops.dev/retrain-index";
+  /** An annotation on retraining Experiments and the versions they register: the version retrained. */
+  public static final String RETRAIN_OF = "modelops.dev/retrain-of";
 
   private Labels() {}
 

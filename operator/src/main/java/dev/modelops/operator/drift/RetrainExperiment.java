@@ -70,7 +70,7 @@ final class RetrainExperiment {
     labels.put(Labels.RETRAIN_INDEX, Integer.toString(n));
     exp.getMetadata().setLabels(labels);
     exp.getMetadata().setAnnotations(Map.of("modelops.dev/retrain-reason", reason.length() > 2000 ? reason.substring(0, 2000) : reason,
-        "modelops.dev/retrain-of", mv.getMetadata().getName(), "modelops.dev/template", retrain.getExperiment()));
+        Labels.RETRAIN_OF, mv.getMetadata().getName(), "modelops.dev/template", retrain.getExperiment()));
     exp.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(policy)));
     exp.setSpec(spec);
     return exp;

@@ -62,7 +62,10 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
 
   @Override
   public List<EventSource<?, Experiment>> prepareEventSources(EventSourceContext<Experiment> context) {
-    var versions = new InformerEventSource<>(InformerEventSourceConfiguration.from(ModelVersion.class, Experiment.class).build(), context);
+    // The model's versions are read when registering; a version is not the Experiment's (it has
+    // no owner reference and outlives it), so its changes wake no Experiment.
+    var versions = new InformerEventSource<>(InformerEventSourceConfiguration.from(ModelVersion.class, Experiment.class)
+        .withSecondaryToPrimaryMapper(v -> Set.<ResourceID>of()).build(), context);
     versions.addIndexer(ExperimentObserver.BY_MODEL,
         v -> List.of(ExperimentObserver.key(v.getMetadata().getNamespace(), v.getSpec().getModel())));
     // Trial Pods carry the Job template's labels: selected by the trial label, mapped to their

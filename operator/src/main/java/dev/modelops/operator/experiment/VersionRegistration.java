@@ -7,7 +7,6 @@ import dev.modelops.api.v1alpha1.Metric;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.operator.Labels;
-import dev.modelops.operator.OwnerReferences;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,9 @@ import java.util.Optional;
 /**
  * The ModelVersion an Experiment registers for its best trial: found again by its
  * {@code modelops.dev/experiment} label (never created twice), else the next version number, at
- * the stage the promotion rule gives against the current Production version.
+ * the stage the promotion rule gives against the current Production version. It is not owned by
+ * the Experiment: its lineage is {@code spec.source}, the experiment and trial labels and, for a
+ * retrain, the policy's label and the version it retrained ({@code modelops.dev/retrain-of}).
  */
 final class VersionRegistration {
   /** The version's name and stage; {@code create} is empty when it exists already. */
@@ -54,8 +55,17 @@ final class VersionRegistration {
     labels.put(Labels.EXPERIMENT, exp.getMetadata().getName());
     labels.put(Labels.TRIAL, winner.getName());
     labels.put(Labels.VERSION, Integer.toString(next));
+    Map<String, String> origin = exp.getMetadata().getLabels();
+    if (origin != null && origin.containsKey(Labels.DRIFT_POLICY)) {
+      labels.put(Labels.DRIFT_POLICY, origin.get(Labels.DRIFT_POLICY));
+    }
     mv.getMetadata().setLabels(labels);
-    mv.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(exp)));
+    Map<String, String> retrain = exp.getMetadata().getAnnotations();
+    if (retrain != null && retrain.containsKey(Labels.RETRAIN_OF)) {
+      mv.getMetadata().setAnnotations(Map.of(Labels.RETRAIN_OF, retrain.get(Labels.RETRAIN_OF)));
+    }
+    // No owner reference: a registered version is a registry record that outlives its Experiment
+    // (and the policy that started a retrain); deleting a run never stops serving.
     ModelVersionSpec spec = new ModelVersionSpec();
     spec.setModel(model);
     spec.setVersion(next);

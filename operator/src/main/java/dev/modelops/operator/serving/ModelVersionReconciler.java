@@ -7,6 +7,8 @@ import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.StatusRecorder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -27,7 +29,8 @@ import java.util.Map;
 /**
  * Reconciles ModelVersions in four steps: observe (the model's versions from the primary cache's
  * index, their Deployments from the informer), decide ({@link ServingDecision}, pure), act
- * (server-side apply of the desired objects, deletion of an unserved version's) and record
+ * (server-side apply of the desired objects, deletion of an unserved version's, release from
+ * the owner references of earlier releases) and record
  * (status only, {@link StatusRecorder}). Production versions are looked at again regularly,
  * because another version's readiness decides whether they are superseded.
  */
@@ -36,6 +39,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   static final Duration RECHECK = Duration.ofSeconds(20);
   static final String BY_MODEL = "model";
   static final String FIELD_MANAGER = "modelops-operator";
+  private static final String OWNERS = "/metadata/ownerReferences";
 
   private final OperatorSettings settings;
   private final Clock clock;
@@ -79,10 +83,24 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
       } else if (action instanceof ServingAction.Unserve u) {
         client.apps().deployments().inNamespace(ns).withName(u.name()).delete();
         client.services().inNamespace(ns).withName(u.name()).delete();
+      } else if (action instanceof ServingAction.Release r) {
+        release(mv, r, client);
       } else if (action instanceof ServingAction.Announce a) {
         a.announcement().emit(client, mv, now);
       }
     }
+  }
+
+  /**
+   * A JSON patch of {@code metadata.ownerReferences} only (never the spec): tested against the
+   * references the decision saw, so a concurrent change fails the reconcile, which is retried.
+   */
+  private static void release(ModelVersion mv, ServingAction.Release r, KubernetesClient client) {
+    List<Map<String, Object>> ops = List.of(
+        Map.of("op", "test", "path", OWNERS, "value", r.before()),
+        r.kept().isEmpty() ? Map.of("op", "remove", "path", OWNERS) : Map.of("op", "replace", "path", OWNERS, "value", r.kept()));
+    // On the object itself: by name, the client would read it first, which the operator has no right to.
+    client.resource(mv).patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(ops));
   }
 
   @Override

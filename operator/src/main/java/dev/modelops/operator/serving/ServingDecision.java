@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
  * The decide step for a ModelVersion, a pure function of its spec, its previous status, the
  * versions of its model with their Deployments, and the time: serve it while its stage is
  * Staging or Production, route the model's stable Service to the right Production version,
- * scale a superseded version to zero, and unserve None and Archived versions. Never another
- * object's spec.
+ * scale a superseded version to zero, and unserve None and Archived versions; release the version
+ * from an Experiment or DriftPolicy an earlier release made its owner ({@link RegistryRecord}).
+ * Never another object's spec.
  */
 public final class ServingDecision {
   /** The new status, what to do, and whether to look again soon (a rollout or promotion under way). */
@@ -49,6 +50,13 @@ public final class ServingDecision {
 
   public static Outcome decide(ModelVersion mv, ServingObservation observed, OperatorSettings settings, Instant now) {
     ServingDecision d = new ServingDecision(mv, observed, settings, now);
+    RegistryRecord.released(mv).ifPresent(kept -> {
+      List<String> runs = mv.getMetadata().getOwnerReferences().stream().filter(RegistryRecord::run)
+          .map(o -> o.getKind() + " " + o.getName()).toList();
+      d.actions.add(new ServingAction.Release(mv.getMetadata().getOwnerReferences(), kept));
+      d.announce(Announcement.normal("Released", "no longer owned by " + String.join(", ", runs)
+          + ": a registered version outlives its run (lineage: spec.source and labels)"));
+    });
     Stage stage = mv.getSpec().getStage();
     return stage == Stage.None || stage == Stage.Archived ? d.unserved(stage) : d.served(stage);
   }

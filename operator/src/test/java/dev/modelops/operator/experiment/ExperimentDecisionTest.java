@@ -138,7 +138,10 @@ class ExperimentDecisionTest {
     assertThat(mv.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
     assertThat(mv.getSpec().getSource().getTrial()).isEqualTo("churn-a-t2");
     assertThat(mv.getSpec().getMetrics()).containsEntry("roc_auc", 0.85);
-    assertThat(mv.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("churn-a");
+    assertThat(mv.getMetadata().getOwnerReferences()).as("a registry record outlives its Experiment").isNullOrEmpty();
+    assertThat(mv.getSpec().getSource().getExperiment()).isEqualTo("churn-a");
+    assertThat(mv.getMetadata().getLabels()).containsEntry("modelops.dev/experiment", "churn-a").containsEntry("modelops.dev/trial", "churn-a-t2")
+        .doesNotContainKey("modelops.dev/drift-policy");
     assertThat(s.getConditions()).anySatisfy(c -> {
       assertThat(c.getType()).isEqualTo("Ready");
       assertThat(c.getReason()).isEqualTo("VersionRegistered");
@@ -158,13 +161,21 @@ class ExperimentDecisionTest {
     finish("churn-b1-t0", 0, success(0.9, "pvc://x/test/churn-b1/t0"));
     assertThat(step(first).getModelVersion()).isEqualTo("churn-b-v1");
 
+    // A policy's retrain: the version it registers names the policy and the version retrained,
+    // since the retraining Experiment goes with its policy and the version does not.
     Experiment second = example("churn-b2", "churn-b");
+    second.getMetadata().setLabels(Map.of("modelops.dev/drift-policy", "churn-b-drift"));
+    second.getMetadata().setAnnotations(Map.of("modelops.dev/retrain-of", "churn-b-v1", "modelops.dev/retrain-reason", "modelAge"));
     second.getSpec().getSearch().setMaxTrials(1);
     second.getSpec().getSearch().setParallelTrials(1);
     step(second);
     finish("churn-b2-t0", 0, success(0.85, "pvc://x/test/churn-b2/t0"));
     assertThat(step(second).getModelVersion()).isEqualTo("churn-b-v2");
     assertThat(versions.get(1).getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Staging);
+    assertThat(versions.get(1).getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(versions.get(1).getMetadata().getLabels()).containsEntry("modelops.dev/drift-policy", "churn-b-drift")
+        .containsEntry("modelops.dev/experiment", "churn-b2");
+    assertThat(versions.get(1).getMetadata().getAnnotations()).containsExactly(Map.entry("modelops.dev/retrain-of", "churn-b-v1"));
   }
 
   @Test

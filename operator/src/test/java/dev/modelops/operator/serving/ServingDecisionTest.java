@@ -8,6 +8,8 @@ import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.testing.ClusterObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Instant;
@@ -80,6 +82,32 @@ class ServingDecisionTest {
 
   Deployment deployment(String name) {
     return deployments.get(name);
+  }
+
+  @Test
+  void aVersionAnEarlierReleaseMadeOwnedByItsExperimentIsReleasedFromItAndKeepsOtherOwners() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    OwnerReference experiment = new OwnerReferenceBuilder().withApiVersion("modelops.dev/v1alpha1").withKind("Experiment")
+        .withName("churn-baseline").withUid("uid-e").withController(true).withBlockOwnerDeletion(true).build();
+    OwnerReference other = new OwnerReferenceBuilder().withApiVersion("example.com/v1").withKind("Experiment")
+        .withName("someone-elses").withUid("uid-o").build();
+    v1.getMetadata().setOwnerReferences(List.of(experiment, other));
+    ServingDecision.Outcome o = ServingDecision.decide(v1, new ServingObservation(List.of(v1), Map.of()), SETTINGS, Instant.now());
+    assertThat(o.actions()).filteredOn(ServingAction.Release.class::isInstance).singleElement().satisfies(a -> {
+      ServingAction.Release r = (ServingAction.Release) a;
+      assertThat(r.before()).containsExactly(experiment, other);
+      assertThat(r.kept()).containsExactly(other);
+    });
+    assertThat(o.actions()).filteredOn(ServingAction.Announce.class::isInstance)
+        .anySatisfy(a -> assertThat(((ServingAction.Announce) a).announcement().message()).contains("Experiment churn-baseline"));
+    assertThat(o.actions()).as("it is still served").anySatisfy(a -> assertThat(a).isInstanceOf(ServingAction.Apply.class));
+
+    v1.getMetadata().setOwnerReferences(List.of(other));
+    assertThat(RegistryRecord.released(v1)).isEmpty();
+    v1.getMetadata().setOwnerReferences(null);
+    assertThat(RegistryRecord.released(v1)).isEmpty();
+    v1.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder(experiment).withKind("DriftPolicy").build()));
+    assertThat(RegistryRecord.released(v1)).hasValue(List.of());
   }
 
   @Test
