@@ -144,6 +144,11 @@ class ContainerImagesIT {
       assertThat(pod.getContainers().get(0).getImage()).as("the trainer image built with this operator")
           .isEqualTo("modelops/trainer-job:" + Podman.VERSION);
       assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+      // The trial Pod passes the API server's "restricted" Pod Security admission, as it runs here.
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("restricted")
+          .addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build()).create();
+      client.pods().inNamespace("restricted").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+          .withNewMetadata().withName("trial").endMetadata().withSpec(pod).build()).dryRun().create();
       var status = client.resources(dev.modelops.api.v1alpha1.Experiment.class).inNamespace("default").withName("churn-baseline")
           .waitUntilCondition(e -> e.getStatus() != null && e.getStatus().getTrials() != null && !e.getStatus().getTrials().isEmpty(),
               60, TimeUnit.SECONDS).getStatus();

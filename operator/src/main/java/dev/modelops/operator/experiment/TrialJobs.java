@@ -9,6 +9,7 @@ import dev.modelops.operator.Labels;
 import dev.modelops.operator.OwnerReferences;
 import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
+import dev.modelops.operator.PodSecurity;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -80,7 +81,7 @@ public final class TrialJobs {
         .withNewSpec()
         .withRestartPolicy("Never")
         .withServiceAccountName(trainer.getServiceAccountName())
-        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(OperatorSettings.IMAGE_UID).withRunAsGroup(OperatorSettings.IMAGE_UID).withFsGroup(OperatorSettings.IMAGE_UID).endSecurityContext()
+        .withSecurityContext(PodSecurity.pod())
         .withContainers(new ContainerBuilder()
             .withName("trainer")
             .withImage(image)
@@ -90,7 +91,7 @@ public final class TrialJobs {
             .withResources(resources)
             .withVolumeMounts(mounts)
             .withTerminationMessagePolicy("FallbackToLogsOnError")
-            .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).endSecurityContext()
+            .withSecurityContext(PodSecurity.container())
             .build())
         .withVolumes(volumes)
         .endSpec()

@@ -7,6 +7,7 @@ import dev.modelops.operator.Labels;
 import dev.modelops.operator.OwnerReferences;
 import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
+import dev.modelops.operator.PodSecurity;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -66,7 +67,7 @@ public final class ServingObjects {
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec()
-        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(OperatorSettings.IMAGE_UID).withRunAsGroup(OperatorSettings.IMAGE_UID).withFsGroup(OperatorSettings.IMAGE_UID).endSecurityContext()
+        .withSecurityContext(PodSecurity.pod())
         .withContainers(new ContainerBuilder()
             .withName("model-server")
             .withImage(serving.getImage() == null || serving.getImage().isBlank() ? settings.serverImage() : serving.getImage())
@@ -81,7 +82,7 @@ public final class ServingObjects {
             .withInitialDelaySeconds(20).withPeriodSeconds(10).endLivenessProbe()
             .withResources(resources)
             .withVolumeMounts(mounts)
-            .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).endSecurityContext()
+            .withSecurityContext(PodSecurity.container())
             .build())
         .withVolumes(volumes)
         .endSpec()

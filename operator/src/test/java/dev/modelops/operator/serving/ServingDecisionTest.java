@@ -125,6 +125,9 @@ class ServingDecisionTest {
     assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
     assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(d1.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(d1.getSpec().getTemplate().getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(d1.getSpec().getReplicas()).isEqualTo(2);
     assertThat(d1.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("churn-v1");
     assertThat(services.get("churn-v1")).isNotNull();
