@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.sun.net.httpserver.HttpServer;
@@ -44,6 +45,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -260,22 +262,7 @@ class DriftPolicyIT {
       DriftPolicy policy = prometheusPolicy("churn-drift-prom", prometheus.url);
       ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
       Observation direct = new ModelServerSource(client, http).observe(policy, mv);
-      PrometheusSource source = new PrometheusSource(http);
-      Observation viaPrometheus = null;
-      String lastProblem = null;
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline) {
-        try {
-          viaPrometheus = source.observe(policy, mv);
-          if (viaPrometheus.replicas() == 2 && viaPrometheus.samples() == direct.samples()) {
-            break;
-          }
-        } catch (dev.modelops.operator.drift.DriftSource.SourceException e) {
-          lastProblem = e.getMessage(); // not scraped yet
-        }
-        Thread.sleep(500);
-      }
-      assertThat(viaPrometheus).as("Prometheus scraped both replicas; last answer: " + lastProblem).isNotNull();
+      Observation viaPrometheus = scraped(policy, mv, o -> o.samples() == direct.samples());
       assertThat(viaPrometheus.replicas()).isEqualTo(2);
       assertThat(viaPrometheus.samples()).isEqualTo(1000);
       assertThat(viaPrometheus.drifted()).contains("contract");
@@ -330,6 +317,81 @@ class DriftPolicyIT {
         assertThatThrownBy(() -> source.observe(policy, elsewhere)).hasMessageContaining("none is nobody-here");
       }
     }
+  }
+
+  @Test
+  @Order(3)
+  void prometheusSeesLabelledFeedbackAsTheModelServersDo() throws Exception {
+    requirePrometheus();
+    // Each replica scores again 300 of the month-to-month records it saw last (so its drift window
+    // holds the same records) and is told their true labels: 600 labels, over minSamples 500.
+    List<Integer> truth = ModelServerProcess.churnLabels();
+    List<Integer> monthToMonth = IntStream.range(0, rows.size()).filter(i -> "Month-to-month".equals(rows.get(i).get("contract"))).limit(1000)
+        .boxed().toList();
+    long given = 0;
+    long right = 0;
+    for (Map.Entry<ModelServerProcess, List<Integer>> replica : List.of(Map.entry(a, monthToMonth.subList(0, 300)), Map.entry(b, monthToMonth.subList(500, 800)))) {
+      List<JsonNode> answers = replica.getKey().answers(replica.getValue().stream().map(rows::get).toList());
+      List<Map<String, Object>> labels = new ArrayList<>();
+      for (int k = 0; k < answers.size(); k++) {
+        int label = truth.get(replica.getValue().get(k));
+        labels.add(Map.of("id", answers.get(k).path("id").asText(), "label", label));
+        right += answers.get(k).path("class").asInt() == label ? 1 : 0;
+      }
+      assertThat(replica.getKey().feedback(labels)).isEqualTo(300);
+      given += 300;
+    }
+    double accuracy = (double) right / given;
+
+    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-feedback")), List.of(a.port, b.port))) {
+      DriftPolicy policy = prometheusPolicy("churn-drift-prom-feedback", prometheus.url);
+      ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
+      Observation direct = new ModelServerSource(client, http).observe(policy, mv);
+      assertThat(direct.feedback()).isEqualTo(given);
+      assertThat(direct.feedbackCorrect()).isEqualTo(right);
+      long labelled = given;
+      Observation viaPrometheus = scraped(policy, mv, o -> o.feedback() == labelled);
+      assertThat(viaPrometheus.replicas()).isEqualTo(2);
+      assertThat(viaPrometheus.feedback()).as("labelled predictions summed over both replicas' series").isEqualTo(direct.feedback());
+      assertThat(viaPrometheus.feedbackCorrect()).isEqualTo(direct.feedbackCorrect());
+
+      // The policy's liveAccuracy check, through Prometheus and straight from the servers.
+      client.resource(policy).create();
+      DriftPolicyStatus.CheckResult prom = check(reconcile("churn-drift-prom-feedback"), "liveAccuracy");
+      client.resource(examplePolicy("churn-drift-feedback", spec -> { })).create();
+      DriftPolicyStatus.CheckResult servers = check(reconcile("churn-drift-feedback"), "liveAccuracy");
+      assertThat(prom.getBand()).as(prom.getMessage()).isNotEqualTo(Band.InsufficientData);
+      assertThat(prom.getSamples()).isEqualTo(given);
+      assertThat(prom.getValue()).as("rounded to 6 places in the status").isCloseTo(accuracy, org.assertj.core.data.Offset.offset(1e-6));
+      assertThat(prom.getMessage()).isEqualTo(right + " of " + given + " right");
+      assertThat(servers.getBand()).as(servers.getMessage()).isEqualTo(prom.getBand());
+      assertThat(servers.getSamples()).isEqualTo(prom.getSamples());
+      assertThat(servers.getValue()).isEqualTo(prom.getValue());
+    }
+  }
+
+  /**
+   * What {@link PrometheusSource} observes once Prometheus has scraped both replicas and
+   * {@code done} holds, or after a minute of trying, its last observation.
+   */
+  static Observation scraped(DriftPolicy policy, ModelVersion mv, java.util.function.Predicate<Observation> done) throws Exception {
+    PrometheusSource source = new PrometheusSource(http);
+    Observation viaPrometheus = null;
+    String lastProblem = null;
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      try {
+        viaPrometheus = source.observe(policy, mv);
+        if (viaPrometheus.replicas() == 2 && done.test(viaPrometheus)) {
+          break;
+        }
+      } catch (dev.modelops.operator.drift.DriftSource.SourceException e) {
+        lastProblem = e.getMessage(); // not scraped yet
+      }
+      Thread.sleep(500);
+    }
+    assertThat(viaPrometheus).as("Prometheus scraped both replicas; last answer: " + lastProblem).isNotNull();
+    return viaPrometheus;
   }
 
   /** The example policy, named {@code name}, reading through the Prometheus at {@code url}; not applied. */

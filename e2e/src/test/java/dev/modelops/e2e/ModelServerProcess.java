@@ -1,5 +1,6 @@
 package dev.modelops.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelops.bundle.ModelBundle;
 import dev.modelops.bundle.Scorer;
@@ -62,6 +63,17 @@ final class ModelServerProcess implements AutoCloseable {
     return out;
   }
 
+  /** The true label of each row of the churn example's data (1 when it churned), in the order of {@link #churnRecords}. */
+  static List<Integer> churnLabels() throws IOException {
+    List<Integer> out = new ArrayList<>();
+    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
+      for (var rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
+        out.add("Yes".equals(rec.get("churn").trim()) ? 1 : 0);
+      }
+    }
+    return out;
+  }
+
   static ModelServerProcess start(Path bundle, Path dir, Map<String, String> env) throws Exception {
     return start(bundle.toString(), dir, env);
   }
@@ -101,6 +113,12 @@ final class ModelServerProcess implements AutoCloseable {
 
   /** Scores records in requests of 100; fails on anything but 200. */
   void predict(List<Map<String, Object>> records) throws Exception {
+    answers(records);
+  }
+
+  /** Scores records in requests of 100 and returns the answers ({"id","class","probability"}) in order; fails on anything but 200. */
+  List<JsonNode> answers(List<Map<String, Object>> records) throws Exception {
+    List<JsonNode> answers = new ArrayList<>(records.size());
     for (int i = 0; i < records.size(); i += 100) {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/predict"))
           .header("Content-Type", "application/json")
@@ -109,7 +127,20 @@ final class ModelServerProcess implements AutoCloseable {
       if (r.statusCode() != 200) {
         throw new IllegalStateException("POST /v1/predict answered " + r.statusCode() + ": " + r.body());
       }
+      JSON.readTree(r.body()).forEach(answers::add);
     }
+    return answers;
+  }
+
+  /** Posts true labels ({"id","label"}) to {@code POST /v1/feedback}; returns how many joined a prediction. */
+  int feedback(List<Map<String, Object>> labels) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/feedback"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(labels))).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("POST /v1/feedback answered " + r.statusCode() + ": " + r.body());
+    }
+    return JSON.readTree(r.body()).path("accepted").asInt();
   }
 
   @Override

@@ -276,7 +276,22 @@ class ServerApiTest {
     assertThat(metrics).contains("http_server_requests_seconds_bucket", "uri=\"/v1/predict\"");
     assertThat(metrics).contains("model_served{", "version=\"3\"");
     assertThat(metrics).contains("model_feature_drift_score{feature=\"contract\"", "model_feature_bin_count{", "model_prediction_psi", "model_live_accuracy", "model_age_seconds", "model_feature_missing_share",
-        "model_feature_drift_threshold{feature=\"contract\"", "model_feedback_correct{");
+        "model_feature_drift_threshold{feature=\"contract\"");
+  }
+
+  @Test
+  void feedbackCountsArePrometheusCountersEndingInTotal() throws Exception {
+    JsonNode answer = json(post("/v1/predict", "application/json", JSON.writeValueAsString(rows.get(2))));
+    String label = JSON.writeValueAsString(Map.of("id", answer.path("id").asText(), "label", answer.path("class").asInt()));
+    assertThat(json(post("/v1/feedback", "application/json", label)).path("accepted").asInt()).isEqualTo(1);
+    String metrics = get("/prometheus").body();
+    // Counts that only grow are counters, exported with _total: what the operator's PromQL sums.
+    assertThat(metrics).contains("# TYPE model_feedback_total counter", "model_feedback_total{model=\"churn\"}",
+        "# TYPE model_feedback_correct_total counter", "model_feedback_correct_total{model=\"churn\"}");
+    // A gauge named model_feedback_total would be exported as model_feedback: no such series.
+    assertThat(metrics).doesNotContain("model_feedback{", "model_feedback_correct{");
+    String count = metrics.lines().filter(l -> l.startsWith("model_feedback_total{")).findFirst().orElseThrow();
+    assertThat(Double.parseDouble(count.substring(count.lastIndexOf(' ') + 1))).as("at least the label just given").isGreaterThanOrEqualTo(1);
   }
 
   @Test

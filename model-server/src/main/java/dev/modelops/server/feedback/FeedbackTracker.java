@@ -4,6 +4,7 @@ import dev.modelops.server.ModelSettings;
 import dev.modelops.server.Prediction;
 import dev.modelops.server.log.InferenceLog;
 import dev.modelops.server.model.LoadedModel;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
@@ -14,8 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Joins true labels to recent predictions (the last {@code model.feedback-capacity}, by id) into
- * live accuracy, logs each join, and exposes {@code model_live_accuracy},
- * {@code model_feedback_total} and {@code model_feedback_correct}.
+ * live accuracy, logs each join, and exposes the gauge {@code model_live_accuracy} and the
+ * counters {@code model_feedback_total} and {@code model_feedback_correct_total}. The two counts
+ * only grow (they cover every label since the server started, not the drift window), so they are
+ * Prometheus counters; a gauge would lose its {@code _total} suffix in the exposition.
  */
 @Context
 public class FeedbackTracker {
@@ -35,9 +38,10 @@ public class FeedbackTracker {
     });
     Gauge.builder("model_live_accuracy", this, f -> f.liveAccuracy() == null ? Double.NaN : f.liveAccuracy())
         .description("Accuracy on labelled feedback").tag("model", model.name()).register(registry);
-    Gauge.builder("model_feedback_total", total, AtomicLong::get).description("Predictions that received a true label")
+    // Named without _total: the Prometheus registry appends it to counters.
+    FunctionCounter.builder("model_feedback", total, AtomicLong::get).description("Predictions that received a true label")
         .tag("model", model.name()).register(registry);
-    Gauge.builder("model_feedback_correct", correct, AtomicLong::get).description("Labelled predictions that were right")
+    FunctionCounter.builder("model_feedback_correct", correct, AtomicLong::get).description("Labelled predictions that were right")
         .tag("model", model.name()).register(registry);
   }
 

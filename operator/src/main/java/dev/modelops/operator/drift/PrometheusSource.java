@@ -63,7 +63,7 @@ public final class PrometheusSource implements DriftSource {
           + samples + ") / " + n, null).getOrDefault("", 0.0);
       double feedback = query(base, "sum(model_feedback_total{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", null)
           .getOrDefault("", 0.0);
-      double correct = query(base, "sum(model_feedback_correct{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", null)
+      double correct = query(base, "sum(model_feedback_correct_total{model=\"" + model + "\"} * on(instance, job) group_left() " + served + ")", null)
           .getOrDefault("", 0.0);
       List<Observation.Feature> features = new ArrayList<>();
       score.forEach((feature, s) -> {
