@@ -24,7 +24,8 @@ out="$cache/base-image.tar"
 stamp="$cache/base-image.stamp"
 suite=bookworm
 here=$(cd "$(dirname "$0")" && pwd)
-want="$variant $(sha256sum "$here/base-image.sh" | cut -c1-16)"
+# Rebuilt when the variant or the script (comments aside) changes.
+want="$variant $(grep -v '^[[:space:]]*#' "$here/base-image.sh" | sha256sum | cut -c1-16)"
 
 die() { echo "error: $*" >&2; exit 1; }
 if [ "${1:-}" != "--force" ] && [ -s "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
@@ -34,9 +35,11 @@ case "$variant" in jre|jlink) ;; *) die "MODELOPS_BASE_VARIANT='$variant' is not
 command -v mmdebstrap >/dev/null || die "mmdebstrap is missing: apt-get install mmdebstrap"
 [ "$(id -u)" -eq 0 ] || command -v unshare >/dev/null || die "run as root, or install uidmap for mmdebstrap's unshare mode"
 
-# Modules of the Java 17 runtime the operator, the trainer and the model server need (jdeps over
-# their classpaths, plus the ones loaded reflectively: naming for logback/JNDI lookups, DNS and
-# EC crypto for TLS to the API server, management for Micrometer's JVM metrics, jfr for profiling).
+# Modules of the Java 17 runtime the operator, the trainer and the model server may use: chosen
+# generously (the java.* and jdk.* modules their libraries reach, directly or by reflection: naming
+# for logback's JNDI lookups, DNS and EC crypto for TLS to the API server, management and jfr for
+# Micrometer's JVM metrics, httpserver for the operator's probes), not derived by a tool; the
+# image test runs all three programs on it. Add a module here if one is reported missing.
 modules=java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.prefs,java.rmi,java.scripting,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.httpserver,jdk.jfr,jdk.management,jdk.management.jfr,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs,jdk.localedata
 
 work=$(mktemp -d)
