@@ -96,13 +96,17 @@ class OperatorOnApiServerIT {
   }
 
   ModelVersion createVersion(int version) {
+    return createVersion("fraud", version);
+  }
+
+  ModelVersion createVersion(String model, int version) {
     ModelVersion mv = new ModelVersion();
-    mv.setMetadata(new ObjectMetaBuilder().withName("fraud-v" + version).withNamespace("serve").build());
+    mv.setMetadata(new ObjectMetaBuilder().withName(model + "-v" + version).withNamespace("serve").build());
     ModelVersionSpec spec = new ModelVersionSpec();
-    spec.setModel("fraud");
+    spec.setModel(model);
     spec.setVersion(version);
     ModelVersionSpec.Artifact a = new ModelVersionSpec.Artifact();
-    a.setUri("pvc://modelops-artifacts/serve/fraud/t" + version);
+    a.setUri("pvc://modelops-artifacts/serve/" + model + "/t" + version);
     spec.setArtifact(a);
     spec.setStage(ModelVersionSpec.Stage.Production);
     mv.setSpec(spec);
@@ -143,6 +147,47 @@ class OperatorOnApiServerIT {
       ModelVersion v1 = client.resources(ModelVersion.class).inNamespace("serve").withName("fraud-v1").get();
       assertThat(v1.getSpec().getStage()).as("the operator never rewrites a spec").isEqualTo(ModelVersionSpec.Stage.Production);
       assertThat(client.services().inNamespace("serve").withName("fraud").get().getMetadata().getOwnerReferences()).hasSize(2);
+    } finally {
+      operator.stop();
+    }
+  }
+
+  @Test
+  void aVersionWhosePodsCrashLoopFailsWithAWarningEventAndNeverTakesTheProductionTraffic() {
+    Operator operator = startOperator("serve");
+    try {
+      createVersion("loan", 1);
+      awaitStatus("loan-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      makeReady("loan-v1");
+      awaitStatus("loan-v1", s -> Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+
+      createVersion("loan", 2);
+      awaitStatus("loan-v2", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      Deployment d2 = client.apps().deployments().inNamespace("serve").withName("loan-v2").get();
+      assertThat(d2.getSpec().getProgressDeadlineSeconds()).isEqualTo(600);
+      Cluster.waitingPod(client, d2, "loan-v2-5b8d-qqqqq", "CrashLoopBackOff",
+          "back-off 5m0s restarting failed container=model-server pod=loan-v2-5b8d-qqqqq", 1);
+      ModelVersionStatus failed = awaitStatus("loan-v2", s -> s.getPhase() == ModelVersionStatus.Phase.Failed);
+      assertThat(failed.getMessage()).contains("pod loan-v2-5b8d-qqqqq container model-server: CrashLoopBackOff", "last exit 1");
+      assertThat(failed.getReceivesProductionTraffic()).isFalse();
+      assertThat(failed.getConditions()).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("CrashLoopBackOff");
+      });
+      // The Event is emitted before the status that records it is written.
+      assertThat(client.v1().events().inNamespace("serve").list().getItems())
+          .filteredOn(e -> "loan-v2".equals(e.getInvolvedObject().getName()) && "CrashLoopBackOff".equals(e.getReason()))
+          .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+      assertThat(client.services().inNamespace("serve").withName("loan").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+      assertThat(client.resources(ModelVersion.class).inNamespace("serve").withName("loan-v1").get().getStatus().getPhase())
+          .isEqualTo(ModelVersionStatus.Phase.Serving);
+
+      // The image appears, the Pods become ready: the version recovers and takes the traffic.
+      client.pods().inNamespace("serve").withName("loan-v2-5b8d-qqqqq").delete();
+      makeReady("loan-v2");
+      awaitStatus("loan-v2", s -> s.getPhase() == ModelVersionStatus.Phase.Serving && Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      assertThat(client.services().inNamespace("serve").withName("loan").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
     } finally {
       operator.stop();
     }

@@ -117,6 +117,24 @@ class ArgoCdHealthTest {
   }
 
   @Test
+  void aFailedModelVersionIsDegradedWithTheOperatorsReason() throws Exception {
+    // As the operator records a version whose model server crash-loops (ServingDecisionTest).
+    ModelVersion mv = new ModelVersion();
+    mv.getMetadata().setGeneration(3L);
+    ModelVersionStatus s = new ModelVersionStatus();
+    s.setObservedGeneration(3L);
+    s.setPhase(ModelVersionStatus.Phase.Failed);
+    s.setReceivesProductionTraffic(false);
+    s.setReplicas(2);
+    s.setReadyReplicas(0);
+    String message = "pod churn-v2-5b8d-qqqqq container model-server: CrashLoopBackOff: back-off 5m0s (last exit 1, Error)";
+    s.setMessage(message);
+    s.setConditions(List.of(new Condition("Ready", "False", "CrashLoopBackOff", message, "2026-01-01T00:00:00Z", 3L)));
+    mv.setStatus(s);
+    assertThat(health("modelversion.lua", mv)).containsEntry("status", "Degraded").containsEntry("message", message);
+  }
+
+  @Test
   void driftPolicies() throws Exception {
     Map<DriftPolicyStatus.State, String> expected = Map.of(
         DriftPolicyStatus.State.Unknown, "Progressing", DriftPolicyStatus.State.Healthy, "Healthy",

@@ -6,6 +6,8 @@ import java.util.Map;
 /** The labels on everything the operator creates, so Argo CD and kubectl can group them. */
 public final class Labels {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String INSTANCE = "app.kubernetes.io/instance";
+  public static final String COMPONENT = "app.kubernetes.io/component";
   public static final String EXPERIMENT = "modelops.dev/experiment";
   public static final String TRIAL = "modelops.dev/trial";
   public static final String MODEL = "modelops.dev/model";
@@ -22,8 +24,8 @@ public final class Labels {
   public static Map<String, String> of(String component, String model, String instance) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("app.kubernetes.io/name", "modelops");
-    m.put("app.kubernetes.io/instance", instance);
-    m.put("app.kubernetes.io/component", component);
+    m.put(INSTANCE, instance);
+    m.put(COMPONENT, component);
     m.put("app.kubernetes.io/part-of", model);
     m.put(MANAGED_BY, "modelops-operator");
     m.put(MODEL, model);

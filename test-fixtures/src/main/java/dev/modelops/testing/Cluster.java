@@ -1,6 +1,7 @@
 package dev.modelops.testing;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -35,6 +36,20 @@ public final class Cluster {
   public static void makeReady(KubernetesClient client, Deployment d, int replicas) {
     d.setStatus(ClusterObjects.ready(replicas, d.getMetadata().getGeneration()));
     client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(d).updateStatus();
+  }
+
+  /**
+   * Creates a Deployment's Pod (its template's labels and containers) whose first container
+   * waits for {@code reason}, as a kubelet would report a crash loop or an image it cannot pull.
+   */
+  public static Pod waitingPod(KubernetesClient client, Deployment d, String name, String reason, String message, Integer lastExitCode) {
+    var template = d.getSpec().getTemplate();
+    String container = template.getSpec().getContainers().get(0).getName();
+    Pod created = client.pods().inNamespace(d.getMetadata().getNamespace()).resource(new PodBuilder()
+        .withNewMetadata().withName(name).withLabels(template.getMetadata().getLabels()).endMetadata()
+        .withSpec(template.getSpec()).build()).create();
+    created.setStatus(ClusterObjects.waiting(container, template.getSpec().getContainers().get(0).getImage(), reason, message, lastExitCode));
+    return client.pods().inNamespace(d.getMetadata().getNamespace()).resource(created).updateStatus();
   }
 
   /** Creates a running, ready Pod at 127.0.0.1 with its http port, as a kubelet would report it. */

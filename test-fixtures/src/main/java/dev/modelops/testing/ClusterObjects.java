@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -60,6 +61,34 @@ public final class ClusterObjects {
   public static DeploymentStatus ready(int replicas, Long observedGeneration) {
     return new DeploymentStatusBuilder().withReplicas(replicas).withReadyReplicas(replicas).withAvailableReplicas(replicas)
         .withUpdatedReplicas(replicas).withObservedGeneration(observedGeneration).build();
+  }
+
+  /**
+   * A Deployment's status whose rollout exceeded its progress deadline ({@code Progressing=False},
+   * reason ProgressDeadlineExceeded) with no replica ready, as the Deployment controller reports it.
+   */
+  public static DeploymentStatus progressDeadlineExceeded(String deployment, int replicas) {
+    return new DeploymentStatusBuilder().withReplicas(replicas).withReadyReplicas(0).withUnavailableReplicas(replicas)
+        .withConditions(new DeploymentConditionBuilder().withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
+            .withMessage("ReplicaSet \"" + deployment + "-6d4cf56db6\" has timed out progressing.").build())
+        .build();
+  }
+
+  /**
+   * A Pod status whose container waits for {@code reason} (CrashLoopBackOff, ImagePullBackOff,
+   * ...) with the kubelet's {@code message}; for a crash loop, {@code lastExitCode} is the exit
+   * of the last run (null: none).
+   */
+  public static PodStatus waiting(String container, String image, String reason, String message, Integer lastExitCode) {
+    ContainerStatusBuilder c = new ContainerStatusBuilder().withName(container).withImage(image).withReady(false).withRestartCount(
+            lastExitCode == null ? 0 : 5)
+        .withNewState().withNewWaiting().withReason(reason).withMessage(message).endWaiting().endState();
+    if (lastExitCode != null) {
+      c.withNewLastState().withNewTerminated().withExitCode(lastExitCode).withReason("Error").endTerminated().endLastState();
+    }
+    return new PodStatusBuilder().withPhase(reason.contains("Image") ? "Pending" : "Running")
+        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").withReason("ContainersNotReady").build())
+        .withContainerStatuses(c.build()).build();
   }
 
   /** A running, ready Pod at 127.0.0.1 (where the test's process listens), its port named http. */

@@ -3,8 +3,10 @@ package dev.modelops.operator.serving;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
+import dev.modelops.operator.Labels;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.StatusRecorder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -25,10 +27,12 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reconciles ModelVersions in four steps: observe (the model's versions from the primary cache's
- * index, their Deployments from the informer), decide ({@link ServingDecision}, pure), act
+ * index, their Deployments from the informer, its model-server Pods from an informer on the
+ * model-server label, indexed by version), decide ({@link ServingDecision}, pure), act
  * (server-side apply of the desired objects, deletion of an unserved version's, release from
  * the owner references of earlier releases) and record
  * (status only, {@link StatusRecorder}). Production versions are looked at again regularly,
@@ -38,12 +42,14 @@ import java.util.Map;
 public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   static final Duration RECHECK = Duration.ofSeconds(20);
   static final String BY_MODEL = "model";
+  static final String BY_VERSION = "version";
   static final String FIELD_MANAGER = "modelops-operator";
   private static final String OWNERS = "/metadata/ownerReferences";
 
   private final OperatorSettings settings;
   private final Clock clock;
   private InformerEventSource<Deployment, ModelVersion> deployments;
+  private InformerEventSource<Pod, ModelVersion> pods;
 
   public ModelVersionReconciler(OperatorSettings settings, Clock clock) {
     this.settings = settings;
@@ -72,7 +78,8 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     for (ModelVersion v : versions) {
       deployments.get(new ResourceID(v.getMetadata().getName(), ns)).ifPresent(d -> byName.put(v.getMetadata().getName(), d));
     }
-    return new ServingObservation(versions, byName);
+    String name = mv.getMetadata().getName();
+    return new ServingObservation(versions, byName, Map.of(name, pods.byIndex(BY_VERSION, ns + "/" + name)));
   }
 
   private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client, Instant now) {
@@ -107,6 +114,14 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   public List<EventSource<?, ModelVersion>> prepareEventSources(EventSourceContext<ModelVersion> context) {
     context.getPrimaryCache().addIndexer(BY_MODEL, mv -> List.of(mv.getMetadata().getNamespace() + "/" + mv.getSpec().getModel()));
     deployments = new InformerEventSource<>(InformerEventSourceConfiguration.from(Deployment.class, ModelVersion.class).build(), context);
-    return List.of(deployments);
+    // Model-server Pods carry the Deployment template's labels: selected by the component label,
+    // mapped to their ModelVersion by the instance label (their owner is the ReplicaSet).
+    pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, ModelVersion.class)
+        .withLabelSelector(Labels.COMPONENT + "=" + ServingObjects.SERVER_COMPONENT)
+        .withSecondaryToPrimaryMapper(p -> p.getMetadata().getLabels().containsKey(Labels.INSTANCE)
+            ? Set.of(new ResourceID(p.getMetadata().getLabels().get(Labels.INSTANCE), p.getMetadata().getNamespace())) : Set.of())
+        .build(), context);
+    pods.addIndexer(BY_VERSION, p -> List.of(p.getMetadata().getNamespace() + "/" + p.getMetadata().getLabels().getOrDefault(Labels.INSTANCE, "")));
+    return List.of(deployments, pods);
   }
 }

@@ -11,13 +11,15 @@ import dev.modelops.operator.OperatorSettings;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
  * The decide step for a ModelVersion, a pure function of its spec, its previous status, the
  * versions of its model with their Deployments, and the time: serve it while its stage is
  * Staging or Production, route the model's stable Service to the right Production version,
- * scale a superseded version to zero, and unserve None and Archived versions; release the version
+ * scale a superseded version to zero, and unserve None and Archived versions; report a version
+ * whose model server cannot become ready as Failed ({@link ServingFailure}); release the version
  * from an Experiment or DriftPolicy an earlier release made its owner ({@link RegistryRecord}).
  * Never another object's spec.
  */
@@ -98,6 +100,20 @@ public final class ServingDecision {
       return new Outcome(status, List.copyOf(actions), true);
     }
     boolean serving = desired == 0 || ready >= Math.min(1, desired);
+    // A version with no ready replica whose Pods or Deployment say it will not get there is Failed
+    // (and, having no ready replica, never routed); one that serves stays Serving even if some Pods fail.
+    Optional<ServingFailure.Failure> failure = serving ? Optional.empty()
+        : ServingFailure.of(observed.deployments().get(name), observed.podsOf(name));
+    if (failure.isPresent()) {
+      set(Phase.Failed, false, failure.get().reason(), failure.get().message());
+      if (previous.getPhase() != Phase.Failed) {
+        announce(Announcement.warning(failure.get().reason(), name + " failed: " + failure.get().message()));
+      }
+      return new Outcome(status, List.copyOf(actions), true);
+    }
+    if (serving && previous.getPhase() == Phase.Failed) {
+      announce(Announcement.normal("Recovered", name + " is ready again (" + ready + "/" + desired + " replicas)"));
+    }
     set(serving ? Phase.Serving : Phase.Deploying, serving, serving ? "Serving" : "Deploying",
         serving ? ready + "/" + desired + " replicas ready" + (routed ? ", receiving production traffic" : "")
             : "waiting for the model server to become ready (" + ready + "/" + desired + ")");

@@ -27,6 +27,12 @@ import java.util.Map;
 /** The desired Deployment and Services of served versions. */
 public final class ServingObjects {
   static final int PORT = 8080;
+  /**
+   * How long a rollout may go without progress before the Deployment says
+   * ProgressDeadlineExceeded and the version is Failed: loading and warming up a bundle takes
+   * seconds, pulling a large image minutes.
+   */
+  static final int PROGRESS_DEADLINE_SECONDS = 600;
 
   private ServingObjects() {}
 
@@ -38,8 +44,10 @@ public final class ServingObjects {
     return m;
   }
 
+  static final String SERVER_COMPONENT = "model-server";
+
   static Map<String, String> labels(ModelVersion mv) {
-    Map<String, String> l = Labels.of("model-server", mv.getSpec().getModel(), mv.getMetadata().getName());
+    Map<String, String> l = Labels.of(SERVER_COMPONENT, mv.getSpec().getModel(), mv.getMetadata().getName());
     l.putAll(selector(mv.getSpec().getModel(), mv.getSpec().getVersion()));
     return l;
   }
@@ -63,6 +71,7 @@ public final class ServingObjects {
         .withLabels(labels).withOwnerReferences(OwnerReferences.controller(mv)).endMetadata()
         .withNewSpec()
         .withReplicas(replicas)
+        .withProgressDeadlineSeconds(PROGRESS_DEADLINE_SECONDS)
         .withNewSelector().withMatchLabels(selector(spec.getModel(), spec.getVersion())).endSelector()
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()

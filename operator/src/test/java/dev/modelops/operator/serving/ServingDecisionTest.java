@@ -10,15 +10,23 @@ import dev.modelops.testing.ClusterObjects;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import dev.modelops.api.v1alpha1.Conditions;
+import dev.modelops.operator.Announcement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Serving, promotion without downtime, supersession and archiving, as a pure decision: the
@@ -30,6 +38,8 @@ class ServingDecisionTest {
   final Map<String, ModelVersion> versions = new LinkedHashMap<>();
   final Map<String, Deployment> deployments = new HashMap<>();
   final Map<String, Service> services = new HashMap<>();
+  final Map<String, List<Pod>> pods = new HashMap<>();
+  final List<Announcement> events = new ArrayList<>();
 
   ModelVersion create(String model, int version, ModelVersionSpec.Stage stage) {
     ModelVersion mv = new ModelVersion();
@@ -55,8 +65,11 @@ class ServingDecisionTest {
 
   ModelVersionStatus reconcile(ModelVersion mv) {
     List<ModelVersion> siblings = versions.values().stream().filter(v -> v.getSpec().getModel().equals(mv.getSpec().getModel())).toList();
-    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments)), SETTINGS, Instant.now());
+    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments), new HashMap<>(pods)), SETTINGS, Instant.now());
     for (ServingAction a : o.actions()) {
+      if (a instanceof ServingAction.Announce e) {
+        events.add(e.announcement());
+      }
       if (a instanceof ServingAction.Apply apply) {
         HasMetadata d = apply.desired();
         if (d instanceof Deployment dep) {
@@ -183,5 +196,127 @@ class ServingDecisionTest {
     assertThat(d.routed()).get().isEqualTo(v2ready);
     assertThat(d.superseded(v1)).isTrue();
     assertThat(d.superseded(v3)).isFalse();
+  }
+
+  void podOf(String version, String pod, PodStatus status) {
+    pods.computeIfAbsent(version, k -> new ArrayList<>())
+        .add(new PodBuilder().withNewMetadata().withName(pod).withNamespace("serve").endMetadata().withStatus(status).build());
+  }
+
+  void assertFailed(ModelVersionStatus s, String reason, String... inMessage) {
+    assertThat(s.getPhase()).isEqualTo(ModelVersionStatus.Phase.Failed);
+    assertThat(s.getReceivesProductionTraffic()).isFalse();
+    assertThat(s.getMessage()).contains(inMessage);
+    var ready = Conditions.find(s.getConditions(), Conditions.READY);
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo(reason);
+    assertThat(ready.getMessage()).isEqualTo(s.getMessage());
+  }
+
+  @Test
+  void aCrashLoopingModelServerFailsTheVersionWithOneWarningEventAndRecoversWhenReady() {
+    ModelVersion v = create("churn", 1, ModelVersionSpec.Stage.Staging);
+    assertThat(reconcile(v).getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
+    podOf("churn-v1", "churn-v1-7f9c-abcde", ClusterObjects.waiting("model-server", "server:test", "CrashLoopBackOff",
+        "back-off 5m0s restarting failed container=model-server pod=churn-v1-7f9c-abcde", 137));
+    events.clear();
+    ServingDecision.Outcome first = ServingDecision.decide(v, new ServingObservation(List.of(v), deployments, pods), SETTINGS, Instant.now());
+    assertThat(first.settled()).isTrue();
+    assertFailed(reconcile(v), "CrashLoopBackOff", "pod churn-v1-7f9c-abcde container model-server: CrashLoopBackOff", "last exit 137");
+    assertThat(events).singleElement().satisfies(e -> {
+      assertThat(e.warning()).isTrue();
+      assertThat(e.reason()).isEqualTo("CrashLoopBackOff");
+      assertThat(e.message()).contains("churn-v1 failed", "churn-v1-7f9c-abcde");
+    });
+    assertFailed(reconcile(v), "CrashLoopBackOff", "churn-v1-7f9c-abcde");
+    assertThat(events).as("the Event is announced once").hasSize(1);
+    assertThat(deployment("churn-v1").getSpec().getReplicas()).as("still deployed, so that it can recover").isEqualTo(2);
+
+    pods.clear();
+    makeReady("churn-v1");
+    ModelVersionStatus s = reconcile(v);
+    assertThat(s.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(Conditions.find(s.getConditions(), Conditions.READY).getStatus()).isEqualTo("True");
+    assertThat(events).last().satisfies(e -> {
+      assertThat(e.warning()).isFalse();
+      assertThat(e.reason()).isEqualTo("Recovered");
+    });
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "ImagePullBackOff, Back-off pulling image \"registry.invalid/server:nope\"",
+      "ErrImagePull, failed to pull and unpack image \"registry.invalid/server:nope\": not found",
+      "CreateContainerConfigError, secret \"bundle-credentials\" not found",
+      "InvalidImageName, couldn't parse image name \"Server::x\""})
+  void aModelServerThatCannotStartFailsTheVersionNamingPodContainerAndReason(String reason, String message) {
+    ModelVersion v = create("churn", 1, ModelVersionSpec.Stage.Production);
+    reconcile(v);
+    podOf("churn-v1", "churn-v1-7f9c-zzzzz", ClusterObjects.waiting("model-server", "server:test", reason, message, null));
+    podOf("churn-v1", "churn-v1-7f9c-aaaaa", ClusterObjects.waiting("model-server", "server:test", "ContainerCreating", null, null));
+    assertFailed(reconcile(v), reason, "pod churn-v1-7f9c-zzzzz container model-server: " + reason + ": " + message);
+    assertThat(services.get("churn")).as("no stable Service for a Production version that never served").isNull();
+  }
+
+  @Test
+  void aContainerStillCreatingOrStartingIsNotAFailure() {
+    ModelVersion v = create("churn", 1, ModelVersionSpec.Stage.Staging);
+    reconcile(v);
+    podOf("churn-v1", "churn-v1-7f9c-aaaaa", ClusterObjects.waiting("model-server", "server:test", "ContainerCreating", null, null));
+    assertThat(reconcile(v).getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
+    assertThat(events).isEmpty();
+  }
+
+  @Test
+  void aModelServerNotReadyWithinTheProgressDeadlineFailsTheVersion() {
+    ModelVersion v = create("churn", 1, ModelVersionSpec.Stage.Staging);
+    reconcile(v);
+    assertThat(deployment("churn-v1").getSpec().getProgressDeadlineSeconds()).isEqualTo(ServingObjects.PROGRESS_DEADLINE_SECONDS);
+    deployment("churn-v1").setStatus(ClusterObjects.progressDeadlineExceeded("churn-v1", 2));
+    assertFailed(reconcile(v), "ProgressDeadlineExceeded", "did not become ready within the progress deadline (600 s)",
+        "has timed out progressing", "bundle that cannot be loaded");
+    assertThat(events).filteredOn(Announcement::warning).singleElement()
+        .satisfies(e -> assertThat(e.reason()).isEqualTo("ProgressDeadlineExceeded"));
+  }
+
+  @Test
+  void aServingVersionWithSomeFailingPodsStaysServing() {
+    ModelVersion v = create("churn", 1, ModelVersionSpec.Stage.Staging);
+    reconcile(v);
+    Deployment d = deployment("churn-v1");
+    d.setStatus(ClusterObjects.ready(1, null));
+    d.getStatus().setReplicas(2);
+    podOf("churn-v1", "churn-v1-new-xxxxx", ClusterObjects.waiting("model-server", "server:test", "ImagePullBackOff", "nope", null));
+    assertThat(reconcile(v).getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+  }
+
+  @Test
+  void aFailedVersionNeverTakesProductionTrafficFromTheReadyOneEvenIfItIsTheHighestProductionVersion() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    reconcile(v1);
+    makeReady("churn-v1");
+    assertThat(reconcile(v1).getReceivesProductionTraffic()).isTrue();
+
+    ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
+    reconcile(v2);
+    podOf("churn-v2", "churn-v2-5b8d-qqqqq", ClusterObjects.waiting("model-server", "server:test", "CrashLoopBackOff", "back-off", 1));
+    assertFailed(reconcile(v2), "CrashLoopBackOff", "churn-v2-5b8d-qqqqq");
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+    ModelVersionStatus s1 = reconcile(v1);
+    assertThat(s1.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(s1.getReceivesProductionTraffic()).isTrue();
+    assertThat(deployment("churn-v1").getSpec().getReplicas()).isEqualTo(2);
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+
+    deployment("churn-v2").setStatus(ClusterObjects.progressDeadlineExceeded("churn-v2", 2));
+    pods.clear();
+    assertFailed(reconcile(v2), "ProgressDeadlineExceeded", "progress deadline");
+    assertThat(reconcile(v1).getReceivesProductionTraffic()).isTrue();
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+
+    pods.clear();
+    makeReady("churn-v2");
+    assertThat(reconcile(v2).getReceivesProductionTraffic()).as("once it recovers, it takes the traffic").isTrue();
+    assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
   }
 }
