@@ -20,6 +20,11 @@ import lombok.Data;
  */
 @Data
 @JsonInclude(JsonInclude.Include.NON_NULL)
+// A retrain band with nothing to re-run would reach its band and do nothing.
+@ValidationRule(
+    value = "has(self.retrain) || !self.checks.exists(c, has(c.retrain) || has(c.retrainAfter))",
+    message = "a check has a retrain band (retrain or retrainAfter): add a retrain section naming the Experiment to re-run",
+    fieldPath = ".retrain")
 public class DriftPolicySpec {
   /** The check metrics whose values are fractions between 0 and 1 (a CEL list literal). */
   static final String FRACTION_METRICS =
