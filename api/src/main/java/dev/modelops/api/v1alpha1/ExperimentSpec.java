@@ -20,6 +20,17 @@ import lombok.Data;
 @Data
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ExperimentSpec {
+  /** Bounds that keep the cost of the feature-list rules within the API server's CEL budget. */
+  static final int MAX_COLUMNS = 1000;
+
+  static final int MAX_COLUMN_NAME = 128;
+
+  static final String GATE_FRACTION_MESSAGE =
+      "accuracy, precision, recall, f1 and roc_auc are between 0 and 1: a quality-gate bound must"
+          + " be too (write 0.8, not 80)";
+
+  static final String GATE_LOSS_MESSAGE = "log_loss is never negative: a quality-gate bound must be at least 0";
+
   @Required
   @Pattern(Patterns.MODEL_NAME)
   @Size(min = 1, max = 40)
@@ -39,8 +50,14 @@ public class ExperimentSpec {
   @Default("{\"name\": \"xgboost\"}")
   private Algorithm algorithm;
 
-  @Required
-  @JsonPropertyDescription("The hyperparameter search: strategy, parameter space and trial budget.")
+  // Optional: without it (or without parameters) there is nothing to search, and the one trial
+  // trains with algorithm.params; the planner plans a single trial for an empty space.
+  @JsonPropertyDescription(
+      "The hyperparameter search: strategy, parameter space and trial budget. Without it (or"
+          + " without parameters) the Experiment trains once with algorithm.params.")
+  // The rules of a default are checked as written (its own defaults not filled in), so both
+  // numbers the parallelTrials rule reads are spelt out.
+  @Default("{\"maxTrials\": 1, \"parallelTrials\": 1}")
   private Search search;
 
   @Required
@@ -120,16 +137,33 @@ public class ExperimentSpec {
           "(has(self.numeric) && size(self.numeric) > 0) || (has(self.categorical) &&"
               + " size(self.categorical) > 0) || (has(self.text) && size(self.text) > 0)",
       message = "list at least one feature column in numeric, categorical or text")
+  // A column has one type: listed twice it would be encoded twice, and the server could not say
+  // which transform a request's value goes through.
+  @ValidationRule(
+      value = "!has(self.numeric) || !has(self.categorical) || !self.numeric.exists(c, c in self.categorical)",
+      message = "a column must not be listed in both numeric and categorical",
+      fieldPath = ".categorical")
+  @ValidationRule(
+      value = "!has(self.numeric) || !has(self.text) || !self.numeric.exists(c, c in self.text)",
+      message = "a column must not be listed in both numeric and text",
+      fieldPath = ".text")
+  @ValidationRule(
+      value = "!has(self.categorical) || !has(self.text) || !self.categorical.exists(c, c in self.text)",
+      message = "a column must not be listed in both categorical and text",
+      fieldPath = ".text")
   public static class Features {
+    @Size(max = MAX_COLUMNS)
     @JsonPropertyDescription("Numeric columns: missing values are imputed with the training median, then standardised.")
-    private List<String> numeric;
+    private List<@Size(max = MAX_COLUMN_NAME) String> numeric;
 
+    @Size(max = MAX_COLUMNS)
     @JsonPropertyDescription(
         "Categorical columns: one-hot encoded; rare and unseen values go to an 'other' bucket.")
-    private List<String> categorical;
+    private List<@Size(max = MAX_COLUMN_NAME) String> categorical;
 
+    @Size(max = MAX_COLUMNS)
     @JsonPropertyDescription("Free-text columns: tokenised and weighted with TF-IDF.")
-    private List<String> text;
+    private List<@Size(max = MAX_COLUMN_NAME) String> text;
 
     @Min(1)
     @Default("5")
@@ -212,13 +246,20 @@ public class ExperimentSpec {
       value = "self.parallelTrials <= self.maxTrials",
       message = "parallelTrials must not exceed maxTrials",
       fieldPath = ".parallelTrials")
+  // Two entries of one name would both be sampled and the later would silently win.
+  @ValidationRule(
+      value = "!has(self.parameters) || self.parameters.all(p, self.parameters.exists_one(q, q.name == p.name))",
+      message = "parameter names must be unique: each hyperparameter is searched by one entry",
+      fieldPath = ".parameters")
   public static class Search {
     @Default("random")
     @JsonPropertyDescription(
         "grid tries every combination (numeric ranges need a step), random samples the space.")
     private SearchStrategy strategy;
 
-    @JsonPropertyDescription("The parameters to search. Empty: every trial uses the fixed params only.")
+    @Size(max = 64)
+    @JsonPropertyDescription(
+        "The parameters to search, at most 64, each name once. Empty: one trial with the fixed params only.")
     private List<SearchParameter> parameters;
 
     @Min(1)
@@ -268,6 +309,7 @@ public class ExperimentSpec {
   public static class SearchParameter {
     @Required
     @Pattern(Patterns.IDENTIFIER)
+    @Size(max = 63)
     @JsonPropertyDescription("The hyperparameter name as the algorithm knows it, e.g. max_depth or eta.")
     private String name;
 
@@ -351,6 +393,27 @@ public class ExperimentSpec {
   @ValidationRule(
       value = "has(self.min) || has(self.max)",
       message = "a quality-gate entry needs min or max")
+  // A bound no model can reach (or every model passes) is a gate that never (or always) opens.
+  @ValidationRule(
+      value = "!has(self.min) || self.metric == 'log_loss' || (self.min >= 0.0 && self.min <= 1.0)",
+      message = GATE_FRACTION_MESSAGE,
+      fieldPath = ".min")
+  @ValidationRule(
+      value = "!has(self.max) || self.metric == 'log_loss' || (self.max >= 0.0 && self.max <= 1.0)",
+      message = GATE_FRACTION_MESSAGE,
+      fieldPath = ".max")
+  @ValidationRule(
+      value = "!has(self.min) || self.metric != 'log_loss' || self.min >= 0.0",
+      message = GATE_LOSS_MESSAGE,
+      fieldPath = ".min")
+  @ValidationRule(
+      value = "!has(self.max) || self.metric != 'log_loss' || self.max >= 0.0",
+      message = GATE_LOSS_MESSAGE,
+      fieldPath = ".max")
+  @ValidationRule(
+      value = "!has(self.min) || !has(self.max) || self.min <= self.max",
+      message = "min must not exceed max",
+      fieldPath = ".min")
   public static class MetricThreshold {
     @Required
     @JsonPropertyDescription("The metric to check.")
