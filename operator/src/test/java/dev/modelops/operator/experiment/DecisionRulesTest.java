@@ -16,6 +16,14 @@ class DecisionRulesTest {
   static final Dimension BOOSTER = new Dimension("booster", Kind.CATEGORICAL, null, null, null, false, List.of("gbtree", "dart"));
 
   @Test
+  void anEmptySearchSpaceIsOneTrialWithTheFixedParamsWhateverTheBudget() {
+    for (TrialPlanner.Strategy strategy : TrialPlanner.Strategy.values()) {
+      assertThat(TrialPlanner.plan(List.of(), strategy, 10, 1)).as(strategy.toString()).containsExactly(Map.of());
+      assertThat(TrialPlanner.plan(List.of(), strategy, 1, 1)).as(strategy.toString()).containsExactly(Map.of());
+    }
+  }
+
+  @Test
   void gridTriesEveryCombinationInOrderWithinTheBudget() {
     List<Map<String, String>> plan = TrialPlanner.plan(List.of(DEPTH, BOOSTER), TrialPlanner.Strategy.GRID, 100, 1);
     assertThat(plan).hasSize(6);

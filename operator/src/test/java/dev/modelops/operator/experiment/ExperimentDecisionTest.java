@@ -153,6 +153,28 @@ class ExperimentDecisionTest {
   }
 
   @Test
+  void anExperimentWithFixedParamsAndNoSearchSectionTrainsOnceAndRegisters() throws Exception {
+    Experiment exp = new ObjectMapper(new YAMLFactory())
+        .readValue(Path.of("../examples/churn/experiment-fixed-params.yaml").toFile(), Experiment.class);
+    exp.getMetadata().setNamespace("test");
+    exp.getMetadata().setUid(UUID.randomUUID().toString());
+    exp.getMetadata().setGeneration(1L);
+    assertThat(exp.getSpec().getSearch()).as("the file has no search section").isNull();
+    SchemaDefaults.apply(exp.getSpec()); // as the API server returns it
+
+    ExperimentStatus s = step(exp);
+    assertThat(s.getTrials()).hasSize(1);
+    assertThat(s.getTrials().get(0).getParams()).isNullOrEmpty();
+    assertThat(jobs).containsOnlyKeys("churn-fixed-t0");
+    finish("churn-fixed-t0", 0, success(0.8, "pvc://modelops-artifacts/test/churn-fixed/churn-fixed-t0"));
+    ExperimentDecision.Outcome done = step(exp, null, NOW);
+    assertThat(done.finished()).isTrue();
+    assertThat(done.status().getPhase()).isEqualTo(ExperimentStatus.Phase.Succeeded);
+    assertThat(done.status().getBestTrial()).isEqualTo("churn-fixed-t0");
+    assertThat(versions).hasSize(1);
+  }
+
+  @Test
   void aSecondExperimentThatDoesNotBeatProductionGoesToStaging() throws Exception {
     Experiment first = example("churn-b1", "churn-b");
     first.getSpec().getSearch().setMaxTrials(1);
