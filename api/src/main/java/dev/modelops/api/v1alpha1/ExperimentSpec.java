@@ -251,6 +251,13 @@ public class ExperimentSpec {
       value = "!has(self.parameters) || self.parameters.all(p, self.parameters.exists_one(q, q.name == p.name))",
       message = "parameter names must be unique: each hyperparameter is searched by one entry",
       fieldPath = ".parameters")
+  // A grid needs the points of a double range; without a step the operator could only fail the Experiment.
+  @ValidationRule(
+      value =
+          "self.strategy != 'grid' || !has(self.parameters) || self.parameters.all(p, p.type != 'double' ||"
+              + " has(p.step))",
+      message = "a grid search needs step on every double parameter: set step, or use strategy random",
+      fieldPath = ".parameters")
   public static class Search {
     @Default("random")
     @JsonPropertyDescription(
@@ -306,6 +313,15 @@ public class ExperimentSpec {
       value = "!has(self.logScale) || !self.logScale || (has(self.min) && self.min > 0.0)",
       message = "logScale needs min greater than 0",
       fieldPath = ".logScale")
+  // Between 2.2 and 2.8 there is no int to try: a grid would be empty, a random sample out of range.
+  @ValidationRule(
+      value = "self.type != 'int' || !has(self.min) || self.min == double(int(self.min))",
+      message = "an int parameter needs whole-number bounds, e.g. 2, not 2.5",
+      fieldPath = ".min")
+  @ValidationRule(
+      value = "self.type != 'int' || !has(self.max) || self.max == double(int(self.max))",
+      message = "an int parameter needs whole-number bounds, e.g. 2, not 2.5",
+      fieldPath = ".max")
   public static class SearchParameter {
     @Required
     @Pattern(Patterns.IDENTIFIER)
@@ -429,6 +445,11 @@ public class ExperimentSpec {
   /** How trial Jobs run. */
   @Data
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  // A Job's activeDeadlineSeconds must be positive: with a timeout of 0s no trial Job could be created.
+  @ValidationRule(
+      value = "!has(self.timeout) || self.timeout.matches('[1-9]')",
+      message = "timeout must be more than 0, e.g. 30m",
+      fieldPath = ".timeout")
   public static class Trainer {
     @JsonPropertyDescription("The trainer-job image. Empty: the operator's configured default trainer image.")
     private String image;
@@ -441,7 +462,7 @@ public class ExperimentSpec {
 
     @Pattern(Patterns.DURATION)
     @Default("1h")
-    @JsonPropertyDescription("A trial running longer than this is stopped and counted as failed, e.g. 30m.")
+    @JsonPropertyDescription("A trial running longer than this is stopped and counted as failed, e.g. 30m; more than 0.")
     private String timeout;
 
     @Min(0)
