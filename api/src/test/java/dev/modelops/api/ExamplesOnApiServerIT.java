@@ -201,6 +201,15 @@ class ExamplesOnApiServerIT {
   }
 
   @Test
+  void requestsUpToTheirLimitsAreAcceptedWrittenAsNumbersOrStrings() throws Exception {
+    String trainer = "  trainer: {resources: {requests: {cpu: 1, memory: 1Gi}, limits: {cpu: \"1\", memory: 1024Mi, nvidia.com/gpu: 1}}}\n";
+    Result r = dryRun(SMALLEST_EXPERIMENT + trainer);
+    assertThat(r.code).as(r.output).isZero();
+    r = dryRun(SMALLEST_EXPERIMENT + trainer.replace("cpu: 1,", "cpu: 1001m,"));
+    assertThat(r.output).contains("spec.trainer.resources.requests", "a request must not exceed its limit");
+  }
+
+  @Test
   void defaultsAreAppliedBeforeTheRules() throws Exception {
     // objective.goal defaults to maximize, which a log_loss objective must not have.
     String experiment = SMALLEST_EXPERIMENT.replace("{metric: accuracy}", "{metric: log_loss}");
