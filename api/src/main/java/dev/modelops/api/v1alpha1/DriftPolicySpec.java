@@ -25,6 +25,11 @@ import lombok.Data;
     value = "has(self.retrain) || !self.checks.exists(c, has(c.retrain) || has(c.retrainAfter))",
     message = "a check has a retrain band (retrain or retrainAfter): add a retrain section naming the Experiment to re-run",
     fieldPath = ".retrain")
+// With an interval of 0 the checks would be evaluated in a busy loop against every replica.
+@ValidationRule(
+    value = "!has(self.interval) || self.interval.matches('[1-9]')",
+    message = "interval must be more than 0, e.g. 5m",
+    fieldPath = ".interval")
 public class DriftPolicySpec {
   /** The check metrics whose values are fractions between 0 and 1 (a CEL list literal). */
   static final String FRACTION_METRICS =
