@@ -471,6 +471,8 @@ public class ExperimentSpec {
     @JsonPropertyDescription("Pod retries within one trial Job before the trial fails.")
     private Integer backoffLimit;
 
+    @Pattern(Patterns.OBJECT_NAME)
+    @Size(max = 253)
     @JsonPropertyDescription("The ServiceAccount trial pods run as. Empty: the namespace default.")
     private String serviceAccountName;
   }

@@ -21,6 +21,9 @@ public final class Patterns {
   /** A duration such as 90s, 15m, 1h30m or 7d. */
   public static final String DURATION = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$";
 
+  /** A DNS-1123 subdomain: the names of ServiceAccounts and most other Kubernetes objects. */
+  public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
   /** A hyperparameter or column name. */
   public static final String IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_.\\-]*$";
 
