@@ -223,7 +223,7 @@ class ServerApiTest {
     assertError(post("/v1/predict/batch", "application/x-ndjson", r0.replaceFirst("\"contract\":\"[^\"]*\",?", "") + "\n"), 400, "line 1.contract");
     assertError(post("/v1/predict/batch", "application/x-ndjson", r0.replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":NaN") + "\n"), 400, "line 1.tenure");
     assertError(post("/v1/predict/batch", "application/x-ndjson", r0.replaceFirst("\"tenure\":[0-9.]+", "\"tenure\":[1]") + "\n"), 400, "line 1.tenure");
-    assertError(post("/v1/predict/batch", "application/x-ndjson", r0 + "\n{\"tenure\": }\n"), 400, "line 2");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", r0 + "\n{\"tenure\": }\n"), 400, "line 2.tenure");
   }
 
   @Test
@@ -325,7 +325,7 @@ class ServerApiTest {
     assertError(post("/v1/predict/batch", "text/csv", Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).get(0) + "\n"), 400, null);
     String header = Files.readAllLines(Path.of("../examples/data/telco-churn.csv")).get(0);
     assertError(post("/v1/predict/batch", "text/csv", header + "\n\"No\",1,0\n"), 400, "row 1");
-    assertError(post("/v1/predict/batch", "application/x-ndjson", "{\"tenure\": \n"), 400, "line 1");
+    assertError(post("/v1/predict/batch", "application/x-ndjson", "{\"tenure\": \n"), 400, "line 1.tenure");
     assertError(post("/v1/predict/batch", "text/csv", ""), 400, null);
     assertError(post("/v1/predict/batch", "text/csv", header + "\n\"No,1,0\n"), 400, "row 1");
     // CRLF line ends, blank and whitespace-only lines, doubled quotes: two rows answered.

@@ -43,7 +43,7 @@ final class NdjsonRows implements Iterator<Object[]> {
         next = parser.nextToken();
         line = parser.currentTokenLocation().getLineNr();
       } catch (IOException e) {
-        throw new ApiException(HttpStatus.BAD_REQUEST, "line " + line, "line " + line + " is not valid JSON: " + Json.message(e));
+        throw Json.malformed(e, parser, "line " + parser.currentLocation().getLineNr());
       }
     }
     return next != null;
@@ -74,7 +74,7 @@ final class NdjsonRows implements Iterator<Object[]> {
         seen[f] = true;
       }
     } catch (IOException e) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, where, where + " is not valid JSON: " + Json.message(e));
+      throw Json.malformed(e, parser, where);
     }
     for (int f = 0; f < seen.length; f++) {
       if (!seen[f]) {

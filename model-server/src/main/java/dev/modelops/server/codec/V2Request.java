@@ -1,7 +1,6 @@
 package dev.modelops.server.codec;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.modelops.server.ApiException;
 import io.micronaut.http.HttpStatus;
@@ -25,10 +24,12 @@ import java.util.Map;
 public record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
 
   public static V2Request parse(byte[] body) {
-    if (body == null || isBlank(body)) {
+    if (body == null || Json.isBlank(body)) {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the request body is empty; send an inference request: {\"inputs\": [tensor, ...]}");
     }
+    JsonParser parser = null;
     try (JsonParser p = Json.STREAMING.createParser(body)) {
+      parser = p;
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new ApiException(HttpStatus.BAD_REQUEST, null, "an inference request is a JSON object with an inputs array, got " + Json.describe(p.currentToken()));
       }
@@ -71,11 +72,8 @@ public record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
         throw new ApiException(HttpStatus.BAD_REQUEST, "inputs", "the input tensors are empty");
       }
       return new V2Request(id, inputs, rows);
-    } catch (JsonProcessingException e) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, null,
-          "malformed JSON at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
+      throw Json.malformed(e, parser, null);
     }
   }
 
@@ -157,12 +155,4 @@ public record V2Request(String id, Map<String, List<Object>> inputs, int rows) {
     return v;
   }
 
-  private static boolean isBlank(byte[] body) {
-    for (byte b : body) {
-      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-        return false;
-      }
-    }
-    return true;
-  }
 }

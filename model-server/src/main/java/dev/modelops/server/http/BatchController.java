@@ -42,12 +42,29 @@ public class BatchController {
       throw new ApiException(HttpStatus.BAD_REQUEST, null, "the request body is empty; send a CSV with a header row, or NDJSON");
     }
     BatchFormat format = BatchFormat.of(contentType);
-    Iterator<Object[]> rows;
     try {
-      rows = format.rows(body, model.features());
-    } catch (IOException e) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
+      Iterator<Object[]> rows;
+      try {
+        rows = format.rows(body, model.features());
+      } catch (IOException e) {
+        throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
+      }
+      return HttpResponse.ok(new StreamedFile(batches.score(rows, format), format.mediaType()));
+    } catch (ApiException e) {
+      drain(body);
+      throw e;
     }
-    return HttpResponse.ok(new StreamedFile(batches.score(rows, format), format.mediaType()));
+  }
+
+  /**
+   * Reads the rest of a body refused before its end: a client that sends the whole body before
+   * it reads the answer would otherwise wait forever for the server to take the rest.
+   */
+  private static void drain(InputStream body) {
+    try {
+      body.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (IOException ignored) {
+      // the client went away: nobody to answer
+    }
   }
 }

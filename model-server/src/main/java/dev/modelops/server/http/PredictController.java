@@ -42,8 +42,8 @@ public class PredictController {
   @Post("/predict")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Object predict(@Body @Nullable String body) {
-    limit.check(body == null ? 0 : body.length());
+  public Object predict(@Body @Nullable byte[] body) {
+    limit.check(body == null ? 0 : body.length);
     JsonNode root = Json.parse(body);
     model.bundle();
     Rows rows = JsonRecords.rows(root, model, rowLimit::records);
@@ -57,8 +57,8 @@ public class PredictController {
   @Post("/feedback")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Map<String, Object> feedback(@Body @Nullable String body) {
-    limit.check(body == null ? 0 : body.length());
+  public Map<String, Object> feedback(@Body @Nullable byte[] body) {
+    limit.check(body == null ? 0 : body.length);
     JsonNode root = Json.parse(body);
     List<String> unknown = new ArrayList<>();
     int accepted = 0;
