@@ -44,8 +44,15 @@ def dump(root, config, bundle):
     user = config["config"].get("User", "65532:65532")
     script = ('r="$0"; u="$1"; shift; mount --bind /proc "$r/proc" && mount --bind /dev "$r/dev" && '
               'exec chroot --userspec="$u" "$r" /usr/bin/env -i "$@"')
+    # Its output goes to a file: a pipe nobody reads while waiting for ready could fill and stall it.
+    output = open(root + "/../dump.log", "w+b")
     server = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, root, user] + env + command,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              stdout=output, stderr=subprocess.STDOUT)
+
+    def printed():
+        output.flush()
+        output.seek(0)
+        return output.read().decode(errors="replace")[-4000:]
     deadline = time.time() + 180
     ready = False
     while time.time() < deadline and server.poll() is None:
@@ -59,12 +66,13 @@ def dump(root, config, bundle):
         time.sleep(0.1)
     if not ready:
         server.kill()
-        fail("the model server did not become ready for the CDS dump:\n" + server.communicate()[0].decode(errors="replace")[-4000:])
+        server.wait()
+        fail("the model server did not become ready for the CDS dump:\n" + printed())
     server.send_signal(signal.SIGTERM)
-    out = server.communicate(timeout=120)[0].decode(errors="replace")
+    server.wait(timeout=120)
     jsa = root + ARCHIVE
     if not os.path.isfile(jsa):
-        fail("the JVM wrote no CDS archive:\n" + out[-4000:])
+        fail("the JVM wrote no CDS archive:\n" + printed())
     return jsa
 
 

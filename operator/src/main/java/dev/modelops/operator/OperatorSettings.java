@@ -31,9 +31,12 @@ public record OperatorSettings(String trainerImage, String serverImage, String a
   private static String buildVersion() {
     var props = new java.util.Properties();
     try (var in = OperatorSettings.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("version.properties is missing from the operator's classpath (a broken build)");
+      }
       props.load(in);
-    } catch (java.io.IOException | NullPointerException e) {
-      throw new IllegalStateException("version.properties is missing from the operator's classpath (a broken build)", e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
     return props.getProperty("version");
   }
