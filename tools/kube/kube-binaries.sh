@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Provides kube-apiserver, kube-controller-manager, kubectl and etcd for the integration tests,
-# built from the official Go modules (no prebuilt Kubernetes binaries can be downloaded here).
+# Provides kube-apiserver, kube-controller-manager, kubectl and etcd for the integration tests, and
+# kube-scheduler, kubelet and kube-proxy for the node image (tools/kube/node-image.sh), built from
+# the official Go modules of one release (no prebuilt Kubernetes binaries can be downloaded here).
 # Installs them where kube-api-test looks: ${KUBE_API_TEST_DIR:-~/.kubeapitest}/k8s/<version>-linux-amd64/
 # and skips the build when they are already there.
 #
@@ -11,7 +12,7 @@ K8S_VERSION=${K8S_VERSION:-1.33.4}        # a release Fabric8 7.4 supports
 ETCD_VERSION=${ETCD_VERSION:-3.5.21}
 root=${KUBE_API_TEST_DIR:-$HOME/.kubeapitest}
 dest="$root/k8s/${K8S_VERSION}-linux-amd64"
-binaries=(kube-apiserver kube-controller-manager kubectl etcd)
+binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd)
 
 have_all() { for b in "${binaries[@]}"; do [ -x "$dest/$b" ] || return 1; done; }
 if have_all; then
@@ -55,12 +56,16 @@ package tools
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )
 GO
 go mod tidy -e >/dev/null 2>&1 || true
 ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor%%.*} -X k8s.io/component-base/version.gitTreeState=clean"
-for cmd in kube-apiserver kube-controller-manager kubectl; do
+for cmd in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
+  [ -x "$dest/$cmd" ] && continue
   echo "building $cmd v${K8S_VERSION}..." >&2
   go build -trimpath -tags tools -ldflags "$ldflags" -o "$dest/$cmd" "k8s.io/kubernetes/cmd/$cmd"
 done
@@ -83,6 +88,6 @@ import _ "go.etcd.io/etcd/server/v3"
 GO
 go mod tidy -e >/dev/null 2>&1 || true
 echo "building etcd v${ETCD_VERSION}..." >&2
-go build -trimpath -tags tools -ldflags "-s -w" -o "$dest/etcd" go.etcd.io/etcd/server/v3
+[ -x "$dest/etcd" ] || go build -trimpath -tags tools -ldflags "-s -w" -o "$dest/etcd" go.etcd.io/etcd/server/v3
 
 echo "built into $dest in $(( $(date +%s) - start )) s: $("$dest/kube-apiserver" --version), etcd v${ETCD_VERSION}; $(du -sh "$dest" | cut -f1)"
