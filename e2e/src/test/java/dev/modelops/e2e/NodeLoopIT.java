@@ -1,0 +1,281 @@
+package dev.modelops.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.modelops.api.v1alpha1.DriftPolicy;
+import dev.modelops.api.v1alpha1.DriftPolicyStatus;
+import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.api.v1alpha1.ExperimentStatus;
+import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.ModelVersionStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole loop in real Pods on a real node ({@link KubeNode}: upstream Kubernetes in a
+ * k3s-compatible container started by Testcontainers): the Helm chart installs the operator
+ * image with its RBAC; the churn data sits on a real PersistentVolume; the quickstart's
+ * Experiment runs trial Pods of the trainer image; the best trial becomes a ModelVersion served
+ * by model-server Pods behind a Service; predictions go through the Service's ClusterIP
+ * (kube-proxy); month-to-month customers drift the contract feature; the DriftPolicy retrains;
+ * the new version is promoted while a client sends requests through the Service without pause.
+ * It prints what it measured (node start, first trial Pod, drift to serving, memory, the
+ * promotion's failed requests and p99) for docs/benchmarks.md.
+ */
+class NodeLoopIT {
+  static final String NS = "default";
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Path HELM = Path.of(System.getenv().getOrDefault("HELM_BINARY", System.getProperty("user.home") + "/.cache/modelops/helm/v3.17.3/helm"));
+
+  @TempDir Path tmp;
+  KubernetesClient client;
+  KubeNode node;
+  final Map<String, Object> figures = new LinkedHashMap<>();
+
+  @Test
+  void driftRetrainsAndPromotesInRealPodsWhileTheServiceKeepsAnswering() throws Exception {
+    List<Path> images = List.of(Podman.archiveOrSkip("operator"), Podman.archiveOrSkip("trainer-job"), Podman.archiveOrSkip("model-server"));
+    if (!Files.isExecutable(HELM)) {
+      Assertions.assertNull(System.getenv("MODELOPS_REQUIRE_HELM"), "helm is not at " + HELM + ", and MODELOPS_REQUIRE_HELM=1 says it must be");
+      Assumptions.abort("helm is not at " + HELM + "; build it with `bash tools/helm/helm-binary.sh`");
+    }
+    Map<String, String> sysctls = KubeNode.hostSysctls();
+    long start = System.nanoTime();
+    node = KubeNode.startOrSkip(images);
+    String containerId = node.getContainerId();
+    figure("node start to Ready (container start, 3 image archives imported, node Ready)", seconds(start));
+    try {
+      client = node.client();
+      theLoop();
+      node.residentMemory().forEach((k, v) -> figure("resident memory, " + k + " (MiB)", v));
+    } catch (Throwable t) {
+      System.out.println(node.componentLogs(40));
+      throw t;
+    } finally {
+      Path out = Path.of("target", "node-loop-figures.txt");
+      Files.createDirectories(out.getParent());
+      Files.write(out, figures.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList());
+      figures.forEach((k, v) -> System.out.println("node-loop: " + k + ": " + v));
+      if (client != null) {
+        client.close();
+      }
+      node.stopGracefully();
+    }
+    // Stopping the node left the host as it was: the kernel settings, and no cgroup of the container.
+    assertThat(KubeNode.hostSysctls()).isEqualTo(sysctls);
+    try (var cgroups = Files.find(Path.of("/sys/fs/cgroup"), 3, (p, a) -> p.getFileName().toString().contains(containerId))) {
+      assertThat(cgroups.toList()).as("cgroups of the stopped node").isEmpty();
+    }
+  }
+
+  void theLoop() throws Exception {
+    Path kubeconfig = node.kubeconfig(tmp);
+    long t = System.nanoTime();
+    run(List.of(HELM.toString(), "install", "modelops", "../helm/modelops", "--namespace", "modelops-system", "--create-namespace",
+        "--wait", "--timeout", "5m", "--kubeconfig", kubeconfig.toString()));
+    figure("helm install --wait (operator Ready)", seconds(t));
+
+    // The claims of examples/cluster, on the node's default StorageClass; the data on claim "data".
+    try (var in = Files.newInputStream(Path.of("../examples/cluster/storage.yaml"))) {
+      client.load(in).inNamespace(NS).create();
+    }
+    for (String file : List.of("telco-churn.csv", "telco-churn-yearly.csv")) {
+      node.copyIntoClaim(client, NS, "data", Path.of("../examples/data", file), file);
+    }
+
+    // The quickstart's Experiment: trial Pods of the trainer image train on the yearly customers.
+    Experiment exp = YAML.readValue(Path.of("../examples/quickstart/experiment.yaml").toFile(), Experiment.class);
+    exp.getMetadata().setNamespace(NS);
+    t = System.nanoTime();
+    client.resource(exp).create();
+    long applied = t;
+    until("a trial Pod is Running", 120, () -> client.pods().inNamespace(NS).withLabel("modelops.dev/experiment", "churn-baseline").list().getItems()
+        .stream().anyMatch(p -> "Running".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase())), 50);
+    figure("Experiment applied to first trial Pod Running", seconds(applied));
+    ModelVersion v1 = version("churn-v1", ModelVersionStatus.Phase.Serving, 480);
+    figure("Experiment applied to churn-v1 Serving (2 trials, 2 replicas ready)", seconds(applied));
+    assertThat(v1.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
+    Experiment done = client.resources(Experiment.class).inNamespace(NS).withName("churn-baseline").get();
+    assertThat(done.getStatus().getTrials()).allSatisfy(trial -> assertThat(trial.getPhase()).isEqualTo(ExperimentStatus.TrialPhase.Succeeded));
+    List<Pod> trialPods = client.pods().inNamespace(NS).withLabel("modelops.dev/experiment", "churn-baseline").list().getItems();
+    assertThat(trialPods).isNotEmpty().allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getImage())
+        .isEqualTo("modelops/trainer-job:" + Podman.VERSION));
+
+    // Predictions through the Service's ClusterIP, from inside the node's network.
+    String service = "http://" + client.services().inNamespace(NS).withName("churn").get().getSpec().getClusterIP() + ":8080";
+    List<Map<String, Object>> everyone = records(exp.getSpec(), r -> true);
+    JsonNode answers = predict(service, everyone.subList(0, 200));
+    assertThat(answers).hasSize(200).allSatisfy(a -> assertThat(a.path("probability").asDouble(-1)).isBetween(0.0, 1.0));
+
+    // Month-to-month customers arrive; the policy sees the contract feature drift and retrains on everyone.
+    predict(service, records(exp.getSpec(), r -> "Month-to-month".equals(r.get("contract"))).subList(0, 600));
+    DriftPolicy policy = YAML.readValue(Path.of("../examples/quickstart/drift-policy.yaml").toFile(), DriftPolicy.class);
+    policy.getMetadata().setNamespace(NS);
+    client.resource(policy).create();
+    DriftPolicy retraining = policy(s -> !s.getRetrains().isEmpty(), 180);
+    long drifted = System.nanoTime();
+    assertThat(retraining.getStatus().getRetrains().get(0).getReason()).contains("contract");
+    String retrain = retraining.getStatus().getRetrains().get(0).getExperiment();
+
+    // During the promotion a client sends requests through the Service without pause.
+    Path stop = tmp.resolve("stop-load");
+    Path loadRecords = tmp.resolve("load.json");
+    List<Map<String, Object>> shuffled = new ArrayList<>(everyone);
+    Collections.shuffle(shuffled, new Random(5));
+    JSON.writeValue(loadRecords.toFile(), shuffled.subList(0, 500));
+    Process load = node.inNodeNetwork(javaCommand("load", service, loadRecords.toString(), stop.toString(), "900"))
+        .redirectError(tmp.resolve("load.err").toFile()).start();
+
+    ModelVersion v2 = version("churn-v2", ModelVersionStatus.Phase.Serving, 600);
+    figure("drift detected to churn-v2 Serving", seconds(drifted));
+    version("churn-v1", ModelVersionStatus.Phase.Superseded, 120);
+    assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+    until("churn-v1's Pods are gone", 120, () -> client.pods().inNamespace(NS).withLabel("modelops.dev/version", "1").list().getItems().isEmpty(), 200);
+    Thread.sleep(2000);
+    Files.writeString(stop, "done");
+    assertThat(load.waitFor(60, TimeUnit.SECONDS)).as("the load client stopped").isTrue();
+    JsonNode result = JSON.readTree(load.getInputStream().readAllBytes());
+    figure("promotion under load: requests", result.path("requests").asLong());
+    figure("promotion under load: failed requests", result.path("failures").asLong() + " " + result.path("failureKinds"));
+    figure("promotion under load: p50 / p99 / max (ms)", result.path("p50Millis").asDouble() + " / " + result.path("p99Millis").asDouble()
+        + " / " + result.path("maxMillis").asDouble());
+
+    assertThat(v2.getSpec().getSource().getExperiment()).isEqualTo(retrain);
+    assertThat(v2.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
+    assertThat(v2.getSpec().getMetrics().get("roc_auc")).isGreaterThan(v1.getSpec().getMetrics().get("roc_auc"));
+    assertThat(predict(service, everyone.subList(200, 300))).hasSize(100);
+    assertThat(result.path("requests").asLong()).as("requests sent during the promotion").isGreaterThan(100);
+    assertThat(result.path("failures").asLong()).as("requests that failed during the promotion: %s", result.path("failureKinds")).isZero();
+  }
+
+  /** The churn data as clients send it: the Experiment's features, numbers as numbers, blanks as null. */
+  static List<Map<String, Object>> records(ExperimentSpec spec, Predicate<CSVRecord> which) throws Exception {
+    List<String> numeric = spec.getDataset().getFeatures().getNumeric();
+    List<String> categorical = spec.getDataset().getFeatures().getCategorical();
+    List<Map<String, Object>> out = new ArrayList<>();
+    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
+      for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
+        if (!which.test(r)) {
+          continue;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        numeric.forEach(f -> m.put(f, cell(r, f) == null ? null : Double.parseDouble(cell(r, f))));
+        categorical.forEach(f -> m.put(f, cell(r, f)));
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  /** A cell as the data has it; blank and R's "NA" are missing. */
+  static String cell(CSVRecord r, String column) {
+    String v = r.get(column).trim();
+    return v.isEmpty() || "NA".equals(v) ? null : v;
+  }
+
+  JsonNode predict(String service, List<Map<String, Object>> records) throws Exception {
+    Path file = Files.createTempFile(tmp, "records", ".json");
+    JSON.writeValue(file.toFile(), records);
+    Process p = node.inNodeNetwork(javaCommand("predict", service, file.toString())).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    String err = new String(p.getErrorStream().readAllBytes());
+    assertThat(p.waitFor()).as("predictions through %s: %s", service, err).isZero();
+    return JSON.readTree(out);
+  }
+
+  static List<String> javaCommand(String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), ServiceClient.class.getName()));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  ModelVersion version(String name, ModelVersionStatus.Phase phase, int seconds) {
+    try {
+      return client.resources(ModelVersion.class).inNamespace(NS).withName(name)
+          .waitUntilCondition(m -> m != null && m.getStatus() != null && m.getStatus().getPhase() == phase, seconds, TimeUnit.SECONDS);
+    } catch (KubernetesClientTimeoutException e) {
+      throw new AssertionError(name + " did not become " + phase + " in " + seconds + " s\n" + clusterState(), e);
+    }
+  }
+
+  DriftPolicy policy(Predicate<DriftPolicyStatus> condition, int seconds) {
+    try {
+      return client.resources(DriftPolicy.class).inNamespace(NS).withName("churn-drift")
+          .waitUntilCondition(p -> p != null && p.getStatus() != null && condition.test(p.getStatus()), seconds, TimeUnit.SECONDS);
+    } catch (KubernetesClientTimeoutException e) {
+      throw new AssertionError("the policy did not get there in " + seconds + " s\n" + clusterState(), e);
+    }
+  }
+
+  void until(String what, int seconds, Supplier<Boolean> condition, long pollMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.get()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(what + ": not after " + seconds + " s\n" + clusterState());
+      }
+      Thread.sleep(pollMillis);
+    }
+  }
+
+  /** What a person would look at: the resources' statuses, the Pods, the events and the operator's log. */
+  String clusterState() {
+    StringBuilder s = new StringBuilder();
+    try {
+      client.resources(Experiment.class).inNamespace(NS).list().getItems().forEach(x -> s.append("Experiment ").append(x.getMetadata().getName())
+          .append(": ").append(Serialization.asYaml(x.getStatus())).append('\n'));
+      client.resources(ModelVersion.class).inNamespace(NS).list().getItems().forEach(x -> s.append("ModelVersion ").append(x.getMetadata().getName())
+          .append(' ').append(x.getSpec().getStage()).append(": ").append(Serialization.asYaml(x.getStatus())).append('\n'));
+      client.resources(DriftPolicy.class).inNamespace(NS).list().getItems().forEach(x -> s.append("DriftPolicy: ").append(Serialization.asYaml(x.getStatus())).append('\n'));
+      client.pods().inAnyNamespace().list().getItems().forEach(p -> s.append("pod ").append(p.getMetadata().getNamespace()).append('/')
+          .append(p.getMetadata().getName()).append(' ').append(p.getStatus().getPhase()).append(' ')
+          .append(p.getStatus().getContainerStatuses().stream().map(c -> String.valueOf(c.getState())).toList()).append('\n'));
+      client.v1().events().inNamespace(NS).list().getItems().stream().skip(Math.max(0, client.v1().events().inNamespace(NS).list().getItems().size() - 30))
+          .forEach(e -> s.append("event ").append(e.getInvolvedObject().getName()).append(' ').append(e.getReason()).append(": ").append(e.getMessage()).append('\n'));
+      client.pods().inNamespace("modelops-system").withLabel("app.kubernetes.io/name", "modelops").list().getItems().forEach(p ->
+          s.append("operator log (tail):\n").append(client.pods().inNamespace("modelops-system").withName(p.getMetadata().getName()).tailingLines(60).getLog()));
+    } catch (RuntimeException e) {
+      s.append("(could not read the cluster: ").append(e).append(')');
+    }
+    return s.toString();
+  }
+
+  void run(List<String> command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as("%s:\n%s\n%s", String.join(" ", command), out, p.exitValue() == 0 ? "" : clusterState()).isZero();
+  }
+
+  void figure(String name, Object value) {
+    figures.put(name, value);
+  }
+
+  static String seconds(long sinceNanos) {
+    return String.format("%.1f s", (System.nanoTime() - sinceNanos) / 1e9);
+  }
+}
