@@ -172,6 +172,15 @@ class NodeLoopIT {
     assertThat(predict(service, everyone.subList(200, 300))).hasSize(100);
     assertThat(result.path("requests").asLong()).as("requests sent during the promotion").isGreaterThan(100);
     assertThat(result.path("failures").asLong()).as("requests that failed during the promotion: %s", result.path("failureKinds")).isZero();
+
+    // The policy follows v2; on the new population (everyone) it is healthy, and it retrained once.
+    policy(s -> "churn-v2".equals(s.getModelVersion()), 60);
+    predict(service, shuffled.subList(0, 600));
+    DriftPolicy healthy = policy(s -> "churn-v2".equals(s.getModelVersion()) && s.getState() == DriftPolicyStatus.State.Healthy
+        && s.getChecks().stream().anyMatch(c -> c.getSamples() != null && c.getSamples() >= 600), 120);
+    assertThat(healthy.getStatus().getRetrainCount()).isEqualTo(1);
+    assertThat(client.resources(Experiment.class).inNamespace(NS).list().getItems()).extracting(e -> e.getMetadata().getName())
+        .containsExactlyInAnyOrder("churn-baseline", retrain);
   }
 
   /** The churn data as clients send it: the Experiment's features, numbers as numbers, blanks as null. */
