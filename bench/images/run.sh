@@ -34,11 +34,13 @@ echo "== trainer: the churn trial (max_depth=4), image vs jar, $rounds alternati
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 for i in $(seq "$rounds"); do
   t=$(date +%s%N)
-  pod run --rm --network none "${restricted[@]}" -v "$PWD/examples:/data:ro" -v "$work:/out" \
-    "localhost/modelops/trainer-job:$version" --experiment /data/churn/experiment.yaml --param max_depth=4 --output "/out/image-$i" >/dev/null
+  # The example reads pvc://data/telco-churn.csv: examples/data where a trial Pod mounts claim
+  # "data" (the image's pvc root is /mnt/modelops), and examples/ as the jar's pvc root.
+  pod run --rm --network none "${restricted[@]}" -v "$PWD/examples/churn:/examples/churn:ro" -v "$PWD/examples/data:/mnt/modelops/data:ro" \
+    -v "$work:/out" "localhost/modelops/trainer-job:$version" --experiment /examples/churn/experiment.yaml --param max_depth=4 --output "/out/image-$i" >/dev/null
   image=$(ms "$t")
   t=$(date +%s%N)
-  java -jar trainer-job/target/trainer-job.jar --experiment examples/churn/experiment.yaml --param max_depth=4 --output "$work/jar-$i" >/dev/null
+  MODELOPS_PVC_ROOT=examples java -jar trainer-job/target/trainer-job.jar --experiment examples/churn/experiment.yaml --param max_depth=4 --output "$work/jar-$i" >/dev/null
   jar=$(ms "$t")
   echo "round $i: image ${image} ms, jar ${jar} ms"
 done

@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
+# The examples read pvc://data/<file>: with this pvc root, claim "data" is examples/data.
+export MODELOPS_PVC_ROOT="$root/examples"
 work=$(mktemp -d)
 # Debian's python3 (with its python3-sklearn) may not be the first python3 on PATH.
 py=/usr/bin/python3
@@ -82,7 +84,7 @@ for i in range(5):
 big.to_csv(sys.argv[1], index=False)
 print("wrote %d rows x %d columns (%.1f MB)" % (big.shape[0], big.shape[1], big.memory_usage(deep=True).sum() / 1e6))
 PY
-sed -e "s|uri: ../data/telco-churn.csv|uri: $work/big.csv|" \
+sed -e "s|uri: pvc://data/telco-churn.csv|uri: $work/big.csv|" \
     -e "s|        - paperless_billing|        - paperless_billing\n        - num_extra_0\n        - num_extra_1\n        - num_extra_2\n        - num_extra_3\n        - num_extra_4\n        - num_extra_5|" \
     -e "s|        - payment_method|        - payment_method\n        - cat_extra_0\n        - cat_extra_1\n        - cat_extra_2\n        - cat_extra_3\n        - cat_extra_4|" \
     examples/churn/experiment.yaml > "$work/big.yaml"

@@ -66,6 +66,7 @@ class OperatorBenchmark {
           .waitUntilCondition(c -> String.valueOf((Object) c.getAdditionalProperties().get("status")).contains("status=True"), 60, java.util.concurrent.TimeUnit.SECONDS);
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
       RealApiServer.claim(client, NS, "modelops-artifacts");
+      RealApiServer.claim(client, NS, "data"); // the example's data (examples/cluster/storage.yaml)
       Path kubeconfig = RealApiServer.kubeconfig(server, tmp);
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       command.addAll(List.of(javaOptions.split(" ")));

@@ -59,10 +59,12 @@ class ContainerImagesIT {
   void theTrainerImageTrainsTheChurnExampleFromAMountedVolume() throws Exception {
     String image = Podman.load(Podman.archiveOrSkip("trainer-job"), "modelops/trainer-job:" + Podman.VERSION);
     Path examples = Path.of("../examples").toAbsolutePath().normalize();
+    // The example reads pvc://data/telco-churn.csv: examples/data is mounted where a trial Pod
+    // mounts claim "data", under the image's default pvc root /mnt/modelops.
     Podman.Result r = Podman.run(List.of("--rm", "--network", "none",
-        "--volume", examples + ":/data:ro", "--volume", out + ":/out",
-        "--env", "MODELOPS_TERMINATION_LOG=/out/termination-log",
-        image, "--experiment", "/data/churn/experiment.yaml", "--param", "max_depth=4", "--output", "/out/bundle"));
+        "--volume", examples.resolve("churn") + ":/examples/churn:ro", "--volume", examples.resolve("data") + ":/mnt/modelops/data:ro",
+        "--volume", out + ":/out", "--env", "MODELOPS_TERMINATION_LOG=/out/termination-log",
+        image, "--experiment", "/examples/churn/experiment.yaml", "--param", "max_depth=4", "--output", "/out/bundle"));
     r.orFail("the trainer container");
     String[] lines = r.stdout().strip().split("\n");
     containerResult = lines[lines.length - 1];
@@ -134,6 +136,7 @@ class ContainerImagesIT {
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
           .createOr(NonDeletingOperation::update);
       KubeApiServer.claim(client, "default", "modelops-artifacts");
+      KubeApiServer.claim(client, "default", "data"); // the example's data (examples/cluster/storage.yaml)
       var exp = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
           .readValue(Path.of("../examples/churn/experiment.yaml").toFile(), dev.modelops.api.v1alpha1.Experiment.class);
       exp.getMetadata().setNamespace("default");

@@ -219,7 +219,7 @@ class DriftPolicyIT {
     assertThat(retrains).hasSize(1);
     Experiment retrain = retrains.get(0);
     assertThat(retrain.getMetadata().getName()).isEqualTo("churn-drift-retrain-1");
-    assertThat(retrain.getSpec().getDataset().getUri()).isEqualTo("pvc://churn-data/latest/telco-churn.csv");
+    assertThat(retrain.getSpec().getDataset().getUri()).isEqualTo("pvc://data/telco-churn.csv");
     assertThat(retrain.getSpec().getModel()).isEqualTo("churn");
     assertThat(retrain.getMetadata().getOwnerReferences()).singleElement()
         .satisfies(o -> assertThat(o.getUid()).isEqualTo(p.getMetadata().getUid()));

@@ -36,11 +36,15 @@ final class ModelServerProcess implements AutoCloseable {
     this.out = out;
   }
 
-  /** Trains the churn example's bundle with the real trainer (max_depth 4), as a trial Job would. */
+  /**
+   * Trains the churn example's bundle with the real trainer (max_depth 4), as a trial Job would. The
+   * example reads pvc://data/telco-churn.csv: with the pvc root examples/, claim "data" is
+   * examples/data, for this run only (whatever modelops.pvcRoot says for other trainers here).
+   */
   static Path trainChurn(Path dir) {
     Path bundle = dir.resolve("churn-bundle");
     int code = TrainerMain.run(new String[] {"--experiment", "../examples/churn/experiment.yaml", "--param", "max_depth=4", "--output", bundle.toString()},
-        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()), Path.of("../examples").toAbsolutePath().normalize());
     if (code != 0) {
       throw new IllegalStateException("the trainer failed with exit code " + code);
     }

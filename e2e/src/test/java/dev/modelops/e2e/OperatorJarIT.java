@@ -59,6 +59,7 @@ class OperatorJarIT {
       client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
           .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
       KubeApiServer.claim(client, "default", "modelops-artifacts");
+      KubeApiServer.claim(client, "default", "data"); // the example's data (examples/cluster/storage.yaml)
       var exp = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
           .readValue(Path.of("../examples/churn/experiment.yaml").toFile(), dev.modelops.api.v1alpha1.Experiment.class);
       exp.getMetadata().setNamespace("default");

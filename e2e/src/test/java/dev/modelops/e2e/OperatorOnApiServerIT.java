@@ -42,6 +42,7 @@ class OperatorOnApiServerIT {
   @BeforeAll
   static void start() {
     client = kube.client();
+    KubeApiServer.claim(client, "train", "data"); // the example's data (examples/cluster/storage.yaml)
   }
 
   /** The operator as it runs, watching one namespace, with a client of its own (stopping it closes that client). */

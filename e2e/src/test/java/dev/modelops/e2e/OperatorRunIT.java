@@ -79,7 +79,7 @@ class OperatorRunIT {
     Thread.sleep(2000); // CRDs established
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("loop").endMetadata().build()).create();
     KubeApiServer.claim(client, "loop", "modelops-artifacts");
-    KubeApiServer.claim(client, "loop", "churn-data");
+    KubeApiServer.claim(client, "loop", "data"); // the examples' data (examples/cluster/storage.yaml)
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("modelops").endMetadata().build()).create();
     // The operator runs as its ServiceAccount with exactly the rules the chart grants: a
     // missing permission makes the loop below fail.

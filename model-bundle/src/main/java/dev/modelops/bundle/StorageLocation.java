@@ -55,6 +55,16 @@ public final class StorageLocation {
    * @throws IllegalArgumentException naming the problem, for malformed pvc:// and other schemes
    */
   public static Path local(String uri, Path base) {
+    return local(uri, base, pvcRoot());
+  }
+
+  /**
+   * The local path of a location, with claims under {@code pvcRoot} rather than {@link #pvcRoot()}
+   * (a program run in-process beside others, such as the trainer in a test, names its own).
+   *
+   * @throws IllegalArgumentException naming the problem, for malformed pvc:// and other schemes
+   */
+  public static Path local(String uri, Path base, Path pvcRoot) {
     if (uri.startsWith("file://")) {
       return Path.of(URI.create(uri));
     }
@@ -64,7 +74,7 @@ public final class StorageLocation {
       if (slash <= 0 || slash == rest.length() - 1) {
         throw new IllegalArgumentException("'" + uri + "' must be pvc://<claim>/<path>");
       }
-      return pvcRoot().resolve(rest.substring(0, slash)).resolve(rest.substring(slash + 1));
+      return pvcRoot.resolve(rest.substring(0, slash)).resolve(rest.substring(slash + 1));
     }
     if (uri.contains("://")) {
       throw new IllegalArgumentException("'" + uri + "' has an unsupported scheme; use a path, file:// or pvc://<claim>/<path>");

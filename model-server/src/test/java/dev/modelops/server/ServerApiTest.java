@@ -39,11 +39,14 @@ class ServerApiTest {
   static String base;
   static List<Map<String, Object>> rows;
 
-  /** Trains the churn example with the real trainer and returns the bundle directory. */
+  /**
+   * Trains the churn example with the real trainer and returns the bundle directory. The example
+   * reads pvc://data/telco-churn.csv: with the pvc root examples/, claim "data" is examples/data.
+   */
   static Path trainChurn(Path dir) {
     Path out = dir.resolve("churn-bundle");
     int code = TrainerMain.run(new String[] {"--experiment", "../examples/churn/experiment.yaml", "--param", "max_depth=4", "--output", out.toString()},
-        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()), Path.of("../examples").toAbsolutePath().normalize());
     assertThat(code).isZero();
     return out;
   }

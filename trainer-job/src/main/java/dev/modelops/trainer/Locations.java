@@ -20,17 +20,17 @@ import java.time.Duration;
 final class Locations {
   private Locations() {}
 
-  /** A local path for a non-HTTP location; {@code base} resolves relative paths. */
-  static Path localPath(String uri, Path base, String field) {
+  /** A local path for a non-HTTP location; {@code base} resolves relative paths, claims are under {@code pvcRoot}. */
+  static Path localPath(String uri, Path base, Path pvcRoot, String field) {
     try {
-      return StorageLocation.local(uri, base);
+      return StorageLocation.local(uri, base, pvcRoot);
     } catch (IllegalArgumentException e) {
       throw new TrainerInputException(Reason.BadSpec, field + " " + e.getMessage());
     }
   }
 
   /** Opens a dataset for reading. */
-  static InputStream open(String uri, Path base) {
+  static InputStream open(String uri, Path base, Path pvcRoot) {
     if (StorageLocation.isHttp(uri)) {
       try {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).followRedirects(HttpClient.Redirect.NORMAL).build();
@@ -50,9 +50,10 @@ final class Locations {
         throw new IllegalStateException(e);
       }
     }
-    Path p = localPath(uri, base, "spec.dataset.uri");
+    Path p = localPath(uri, base, pvcRoot, "spec.dataset.uri");
     if (!Files.exists(p)) {
-      throw new TrainerInputException(Reason.BadData, "the dataset " + p + " does not exist; check spec.dataset.uri ('" + uri + "')");
+      String claims = uri.startsWith(StorageLocation.PVC) ? " or " + StorageLocation.PVC_ROOT_ENV + " (claims are under " + pvcRoot + ")" : "";
+      throw new TrainerInputException(Reason.BadData, "the dataset " + p + " does not exist; check spec.dataset.uri ('" + uri + "')" + claims);
     }
     if (!Files.isReadable(p) || Files.isDirectory(p)) {
       throw new TrainerInputException(Reason.BadData, "the dataset " + p + " is not a readable file; check spec.dataset.uri ('" + uri + "')");

@@ -1,6 +1,7 @@
 package dev.modelops.trainer;
 
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.bundle.StorageLocation;
 import dev.modelops.bundle.TrialResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -40,10 +41,12 @@ public final class TrainerMain implements Callable<Integer> {
 
   private final PrintStream out;
   private final PrintStream err;
+  private final Path pvcRoot;
 
-  TrainerMain(PrintStream out, PrintStream err) {
+  TrainerMain(PrintStream out, PrintStream err, Path pvcRoot) {
     this.out = out;
     this.err = err;
+    this.pvcRoot = pvcRoot;
   }
 
   public static void main(String[] args) {
@@ -52,7 +55,15 @@ public final class TrainerMain implements Callable<Integer> {
 
   /** Runs the trainer in-process; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cli = new CommandLine(new TrainerMain(out, err));
+    return run(args, out, err, StorageLocation.pvcRoot());
+  }
+
+  /**
+   * Runs the trainer in-process with claims ({@code pvc://claim/path}) under {@code pvcRoot} instead
+   * of MODELOPS_PVC_ROOT, for this run only; returns the exit code.
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err, Path pvcRoot) {
+    CommandLine cli = new CommandLine(new TrainerMain(out, err, pvcRoot));
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setParameterExceptionHandler((e, a) -> {
@@ -79,7 +90,7 @@ public final class TrainerMain implements Callable<Integer> {
         spec = ExperimentLoader.parse(env, "MODELOPS_EXPERIMENT");
         dir = Path.of("").toAbsolutePath();
       }
-      Trial.Outcome o = Trial.run(spec, dir, params, output);
+      Trial.Outcome o = Trial.run(spec, dir, params, output, pvcRoot);
       if (exportSplit != null) {
         StringBuilder rows = new StringBuilder();
         for (int r : o.validationRows()) {

@@ -44,8 +44,11 @@ final class Trial {
 
   private Trial() {}
 
-  /** Runs one trial of {@code spec}, whose schema defaults are filled in ({@link ExperimentLoader} does it). */
-  static Outcome run(ExperimentSpec spec, Path experimentDir, Map<String, String> trialValues, String output) {
+  /**
+   * Runs one trial of {@code spec}, whose schema defaults are filled in ({@link ExperimentLoader}
+   * does it); pvc:// locations are under {@code pvcRoot}.
+   */
+  static Outcome run(ExperimentSpec spec, Path experimentDir, Map<String, String> trialValues, String output, Path pvcRoot) {
     long t0 = System.nanoTime();
     Map<String, Long> timings = new LinkedHashMap<>();
     Map<String, String> checked = TrialParameters.checkTrialValues(spec, trialValues);
@@ -53,8 +56,8 @@ final class Trial {
     params.putAll(checked);
     ExperimentSpec.Dataset ds = spec.getDataset();
     TrialParameters.Booster booster = TrialParameters.booster(params, ds.getSeed());
-    Path outDir = outputDir(output, experimentDir);
-    CsvLoader.Data data = load(ds, experimentDir);
+    Path outDir = outputDir(output, pvcRoot);
+    CsvLoader.Data data = load(ds, experimentDir, pvcRoot);
     timings.put("loadMs", ms(t0));
 
     long t1 = System.nanoTime();
@@ -88,8 +91,8 @@ final class Trial {
   /** The model (UBJ) and its predictions on the validation split. */
   private record Trained(byte[] model, double[] validPredictions) {}
 
-  private static CsvLoader.Data load(ExperimentSpec.Dataset ds, Path experimentDir) {
-    try (InputStream in = Locations.open(ds.getUri(), experimentDir)) {
+  private static CsvLoader.Data load(ExperimentSpec.Dataset ds, Path experimentDir, Path pvcRoot) {
+    try (InputStream in = Locations.open(ds.getUri(), experimentDir, pvcRoot)) {
       return CsvLoader.load(in, ds.getUri(), ds);
     } catch (IOException e) {
       throw new TrainerInputException(Reason.BadData, "cannot read the dataset " + ds.getUri() + ": " + e.getMessage());
@@ -189,11 +192,11 @@ final class Trial {
   }
 
   /** Resolves and checks the output location before any training time is spent. */
-  static Path outputDir(String output, Path experimentDir) {
+  static Path outputDir(String output, Path pvcRoot) {
     if (output.startsWith("http://") || output.startsWith("https://")) {
       throw new TrainerInputException(Reason.BadOutput, "--output " + output + " cannot be written over HTTP; use a path, file:// or pvc://");
     }
-    Path dir = Locations.localPath(output, null, "--output");
+    Path dir = Locations.localPath(output, null, pvcRoot, "--output");
     try {
       Files.createDirectories(dir);
       Path probe = Files.createTempFile(dir, ".probe", ".tmp");

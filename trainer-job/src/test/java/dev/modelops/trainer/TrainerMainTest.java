@@ -140,6 +140,28 @@ class TrainerMainTest {
   }
 
   @Test
+  void anInProcessRunReadsAndWritesClaimsUnderItsOwnPvcRoot() throws Exception {
+    // The example as written reads pvc://data/telco-churn.csv; the root this run names wins over
+    // the process's (modelops.pvcRoot, MODELOPS_PVC_ROOT), which it leaves alone.
+    Path root = tmp.resolve("root");
+    Files.createDirectories(root.resolve("data"));
+    Files.copy(Fixtures.DATA.resolve("telco-churn.csv"), root.resolve("data/telco-churn.csv"));
+    System.setProperty("modelops.pvcRoot", tmp.resolve("elsewhere").toString());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = TrainerMain.run(new String[] {"--experiment", "../examples/churn/experiment-fixed-params.yaml", "--output", "pvc://artifacts/ns/fixed/t0"},
+        new PrintStream(out, true), new PrintStream(new ByteArrayOutputStream(), true), root);
+
+    assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(root.resolve("artifacts/ns/fixed/t0/model.ubj")).exists();
+    assertThat(tmp.resolve("elsewhere")).doesNotExist();
+    assertThat(System.getProperty("modelops.pvcRoot")).isEqualTo(tmp.resolve("elsewhere").toString());
+
+    // Without that root the data is not there, and the error says where claims were looked for.
+    assertRefused("or MODELOPS_PVC_ROOT (claims are under " + tmp.resolve("elsewhere") + ")", "BadData",
+        "--experiment", "../examples/churn/experiment-fixed-params.yaml", "--output", tmp.resolve("o").toString());
+  }
+
+  @Test
   void readsDataOverHttp() throws Exception {
     byte[] body = Files.readAllBytes(Fixtures.DATA.resolve("telco-churn.csv"));
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.ModelBundle;
 import dev.modelops.bundle.Scorer;
+import dev.modelops.bundle.StorageLocation;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class TrialTest {
 
   private Trial.Outcome train(String yaml, Map<String, String> params, String out) throws Exception {
     Path exp = Fixtures.write(tmp, "exp-" + out + ".yaml", yaml);
-    return Trial.run(ExperimentLoader.read(exp), tmp, params, tmp.resolve(out).toString());
+    return Trial.run(ExperimentLoader.read(exp), tmp, params, tmp.resolve(out).toString(), StorageLocation.pvcRoot());
   }
 
   @Test
