@@ -143,7 +143,9 @@ class OperatorOnApiServerIT {
       assertThat(client.services().inNamespace("serve").withName("fraud").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
       // The old version sees the new one serve at its next look (at most RECHECK later).
       awaitStatus("fraud-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Superseded);
-      assertThat(client.apps().deployments().inNamespace("serve").withName("fraud-v1").get().getSpec().getReplicas()).isZero();
+      // It drains (keeps its replicas for the connections already open to them), then scales to zero.
+      client.apps().deployments().inNamespace("serve").withName("fraud-v1")
+          .waitUntilCondition(d -> d.getSpec().getReplicas() == 0, 60, java.util.concurrent.TimeUnit.SECONDS);
 
       ModelVersion v1 = client.resources(ModelVersion.class).inNamespace("serve").withName("fraud-v1").get();
       assertThat(v1.getSpec().getStage()).as("the operator never rewrites a spec").isEqualTo(ModelVersionSpec.Stage.Production);

@@ -63,7 +63,11 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     act(mv, outcome.actions(), context.getClient(), now);
     UpdateControl<ModelVersion> control = UpdateControl.patchStatus(StatusRecorder.patch(mv, outcome.status()));
     boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
-    return outcome.settled() && !production ? control : control.rescheduleAfter(RECHECK);
+    if (outcome.settled() && !production) {
+      return control;
+    }
+    Duration recheck = outcome.recheck().filter(d -> d.compareTo(RECHECK) < 0).orElse(RECHECK);
+    return control.rescheduleAfter(recheck.plusMillis(100));
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.api.v1alpha1.ModelVersionStatus.Phase;
 import dev.modelops.operator.Announcement;
 import dev.modelops.operator.OperatorSettings;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +25,22 @@ import java.util.stream.Collectors;
  * Never another object's spec.
  */
 public final class ServingDecision {
-  /** The new status, what to do, and whether to look again soon (a rollout or promotion under way). */
-  public record Outcome(ModelVersionStatus status, List<ServingAction> actions, boolean settled) {}
+  /**
+   * How long a superseded version keeps its replicas after the stable Service moved away from it:
+   * connections clients already opened to its Pods (kube-proxy keeps them on the Pod they reached)
+   * finish there, before the Pods begin to stop.
+   */
+  public static final Duration DRAIN = Duration.ofSeconds(10);
+
+  /**
+   * The new status, what to do, whether to look again soon (a rollout or promotion under way), and
+   * when at the latest (empty: the reconciler's usual recheck).
+   */
+  public record Outcome(ModelVersionStatus status, List<ServingAction> actions, boolean settled, Optional<Duration> recheck) {
+    public Outcome(ModelVersionStatus status, List<ServingAction> actions, boolean settled) {
+      this(status, actions, settled, Optional.empty());
+    }
+  }
 
   private final ModelVersion mv;
   private final ServingObservation observed;
@@ -78,7 +93,9 @@ public final class ServingDecision {
   private Outcome served(Stage stage) {
     String name = mv.getMetadata().getName();
     boolean superseded = routing.superseded(view(mv));
-    int desired = superseded ? 0 : mv.getSpec().getServing().getReplicas();
+    Instant drained = superseded ? drainEnd() : now;
+    boolean draining = superseded && now.isBefore(drained);
+    int desired = superseded && !draining ? 0 : mv.getSpec().getServing().getReplicas();
     actions.add(new ServingAction.Apply(ServingObjects.deployment(mv, desired, settings)));
     actions.add(new ServingAction.Apply(ServingObjects.versionService(mv)));
     int ready = observed.readyReplicas(name);
@@ -92,12 +109,15 @@ public final class ServingDecision {
       announce(Announcement.normal("Promoted", name + " now receives the production traffic of Service " + mv.getSpec().getModel()));
     }
     if (superseded) {
-      set(Phase.Superseded, false, "Superseded",
-          "superseded by " + routing.winner().get().name() + " (a higher Production version); scaled to zero, spec left as it is");
+      String by = "superseded by " + routing.winner().get().name() + " (a higher Production version)";
+      set(Phase.Superseded, false, "Superseded", draining
+          ? by + "; draining: keeps its replicas for the connections already open to them until " + drained + ", then scaled to zero"
+          : by + "; scaled to zero, spec left as it is");
       if (previous.getPhase() != Phase.Superseded) {
         announce(Announcement.normal("Superseded", status.getMessage()));
       }
-      return new Outcome(status, List.copyOf(actions), true);
+      return new Outcome(status, List.copyOf(actions), !draining,
+          draining ? Optional.of(Duration.between(now, drained)) : Optional.empty());
     }
     boolean serving = desired == 0 || ready >= Math.min(1, desired);
     // A version with no ready replica whose Pods or Deployment say it will not get there is Failed
@@ -132,10 +152,31 @@ public final class ServingDecision {
     return true;
   }
 
+  /**
+   * When this superseded version's drain ends: {@link #DRAIN} after it was first seen superseded
+   * (the time its Ready condition turned false as Superseded, which survives an operator restart).
+   */
+  private Instant drainEnd() {
+    if (previous.getPhase() == Phase.Superseded) {
+      var ready = Conditions.find(previous.getConditions(), Conditions.READY);
+      if (ready != null && "Superseded".equals(ready.getReason()) && ready.getLastTransitionTime() != null) {
+        return Instant.parse(ready.getLastTransitionTime()).plus(DRAIN);
+      }
+    }
+    return now.plus(DRAIN);
+  }
+
+  /**
+   * A version as the routing rule sees it. A version takes production traffic only once its
+   * rollout is complete (every wanted replica ready on the current template); the version that
+   * has it keeps it while any replica is ready, so losing one Pod never sends traffic back.
+   */
   private ProductionRouting.Version view(ModelVersion v) {
     ModelVersionSpec spec = v.getSpec();
-    return new ProductionRouting.Version(v.getMetadata().getName(), spec.getVersion(), spec.getStage() == Stage.Production,
-        observed.readyReplicas(v.getMetadata().getName()) > 0);
+    String name = v.getMetadata().getName();
+    boolean carrying = v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReceivesProductionTraffic());
+    boolean ready = observed.fullyAvailable(name, spec.getServing().getReplicas()) || (carrying && observed.readyReplicas(name) > 0);
+    return new ProductionRouting.Version(name, spec.getVersion(), spec.getStage() == Stage.Production, ready);
   }
 
   private void set(Phase phase, boolean ready, String reason, String message) {

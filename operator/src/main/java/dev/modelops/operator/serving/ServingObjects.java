@@ -52,6 +52,15 @@ public final class ServingObjects {
     return l;
   }
 
+  /** The preStop pause of a model-server Pod, seconds. */
+  public static final long PRE_STOP_SECONDS = 5;
+  /**
+   * The termination grace of a model-server Pod: the preStop pause, the server's own graceful
+   * shutdown (25 s for requests in flight and the inference log, model-server's application.yml)
+   * and a margin.
+   */
+  public static final long TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + 25 + 5;
+
   public static Deployment deployment(ModelVersion mv, int replicas, OperatorSettings settings) {
     ModelVersionSpec spec = mv.getSpec();
     ModelVersionSpec.Serving serving = spec.getServing();
@@ -76,6 +85,7 @@ public final class ServingObjects {
         .withNewTemplate()
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec()
+        .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
         .withSecurityContext(PodSecurity.pod())
         .withContainers(new ContainerBuilder()
             .withName("model-server")
@@ -89,6 +99,9 @@ public final class ServingObjects {
             .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()
             .withNewLivenessProbe().withNewHttpGet().withPath("/v2/health/live").withPort(new IntOrString("http")).endHttpGet()
             .withInitialDelaySeconds(20).withPeriodSeconds(10).endLivenessProbe()
+            // A stopping Pod first leaves the Service's endpoints; the pause lets every kube-proxy
+            // drop it before the server stops accepting, then the server finishes what is in flight.
+            .withNewLifecycle().withNewPreStop().withNewSleep(PRE_STOP_SECONDS).endPreStop().endLifecycle()
             .withResources(resources)
             .withVolumeMounts(mounts)
             .withSecurityContext(PodSecurity.container())

@@ -25,6 +25,26 @@ public record ServingObservation(List<ModelVersion> versions, Map<String, Deploy
     return d == null || d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
   }
 
+  /**
+   * Whether every wanted replica of a version's Deployment runs the current template and is
+   * ready: the rollout is complete (what a promotion waits for before it moves traffic).
+   */
+  public boolean fullyAvailable(String version, int wanted) {
+    Deployment d = deployments.get(version);
+    if (d == null || d.getStatus() == null || wanted < 1) {
+      return false;
+    }
+    var s = d.getStatus();
+    Long generation = d.getMetadata() == null ? null : d.getMetadata().getGeneration();
+    boolean current = generation == null || (s.getObservedGeneration() != null && s.getObservedGeneration() >= generation);
+    return current && count(s.getUpdatedReplicas()) >= wanted && count(s.getReadyReplicas()) >= wanted
+        && count(s.getAvailableReplicas()) >= wanted;
+  }
+
+  private static int count(Integer n) {
+    return n == null ? 0 : n;
+  }
+
   /** How many replicas a version's Deployment has. */
   public int replicas(String version) {
     Deployment d = deployments.get(version);

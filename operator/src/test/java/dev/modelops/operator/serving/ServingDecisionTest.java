@@ -63,9 +63,12 @@ class ServingDecisionTest {
     return mv;
   }
 
+  /** The decisions' clock; a test moves it on. */
+  Instant now = Instant.parse("2026-11-29T12:00:00Z");
+
   ModelVersionStatus reconcile(ModelVersion mv) {
     List<ModelVersion> siblings = versions.values().stream().filter(v -> v.getSpec().getModel().equals(mv.getSpec().getModel())).toList();
-    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments), new HashMap<>(pods)), SETTINGS, Instant.now());
+    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments), new HashMap<>(pods)), SETTINGS, now);
     for (ServingAction a : o.actions()) {
       if (a instanceof ServingAction.Announce e) {
         events.add(e.announcement());
@@ -159,15 +162,37 @@ class ServingDecisionTest {
     assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
     assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
 
+    // One replica of two ready: the rollout is not complete, traffic stays on v1.
+    deployment("churn-v2").setStatus(ClusterObjects.ready(1, null));
+    assertThat(reconcile(v2).getReceivesProductionTraffic()).isFalse();
+    assertThat(reconcile(v1).getReceivesProductionTraffic()).isTrue();
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+
     makeReady("churn-v2");
     ModelVersionStatus s2 = reconcile(v2);
     assertThat(s2.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
     assertThat(s2.getReceivesProductionTraffic()).isTrue();
     assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+    // v1 drains: superseded, its replicas kept for the connections already open to them ...
     s1 = reconcile(v1);
     assertThat(s1.getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
-    assertThat(s1.getMessage()).contains("churn-v2");
+    assertThat(s1.getMessage()).contains("churn-v2").contains("draining");
+    assertThat(deployment("churn-v1").getSpec().getReplicas()).isEqualTo(2);
+    now = now.plus(ServingDecision.DRAIN).minusSeconds(1);
+    assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
+    assertThat(deployment("churn-v1").getSpec().getReplicas()).isEqualTo(2);
+    // ... then scaled to zero; its Pods stop after a preStop pause, within their termination grace.
+    now = now.plusSeconds(1);
+    s1 = reconcile(v1);
+    assertThat(s1.getMessage()).contains("scaled to zero").doesNotContain("draining");
     assertThat(deployment("churn-v1").getSpec().getReplicas()).isZero();
+    var pod = deployment("churn-v1").getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(ServingObjects.PRE_STOP_SECONDS);
+    assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThan(ServingObjects.PRE_STOP_SECONDS + 20);
+    // Losing a replica later does not send traffic back to v1.
+    deployment("churn-v2").setStatus(ClusterObjects.ready(1, null));
+    assertThat(reconcile(v2).getReceivesProductionTraffic()).isTrue();
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
     assertThat(v1.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
   }
 
