@@ -55,6 +55,9 @@ class NodeLoopIT {
   @TempDir Path tmp;
   KubernetesClient client;
   KubeNode node;
+  /** The stable Service's URL (its ClusterIP), and the records the load client sends. */
+  String service;
+  Path loadRecords;
   final Map<String, Object> figures = new LinkedHashMap<>();
 
   @Test
@@ -73,6 +76,7 @@ class NodeLoopIT {
     try {
       client = node.client();
       theLoop();
+      threePromotionsInARow();
       node.residentMemory().forEach((k, v) -> figure("resident memory, " + k + " (MiB)", v));
     } catch (Throwable t) {
       System.out.println(node.componentLogs(40));
@@ -128,7 +132,7 @@ class NodeLoopIT {
         .isEqualTo("modelops/trainer-job:" + Podman.VERSION));
 
     // Predictions through the Service's ClusterIP, from inside the node's network.
-    String service = "http://" + client.services().inNamespace(NS).withName("churn").get().getSpec().getClusterIP() + ":8080";
+    service = "http://" + client.services().inNamespace(NS).withName("churn").get().getSpec().getClusterIP() + ":8080";
     List<Map<String, Object>> everyone = records(exp.getSpec(), r -> true);
     JsonNode answers = predict(service, everyone.subList(0, 200));
     assertThat(answers).hasSize(200).allSatisfy(a -> assertThat(a.path("probability").asDouble(-1)).isBetween(0.0, 1.0));
@@ -145,7 +149,7 @@ class NodeLoopIT {
 
     // During the promotion a client sends requests through the Service without pause.
     Path stop = tmp.resolve("stop-load");
-    Path loadRecords = tmp.resolve("load.json");
+    loadRecords = tmp.resolve("load.json");
     List<Map<String, Object>> shuffled = new ArrayList<>(everyone);
     Collections.shuffle(shuffled, new Random(5));
     JSON.writeValue(loadRecords.toFile(), shuffled.subList(0, 500));
@@ -181,6 +185,49 @@ class NodeLoopIT {
     assertThat(healthy.getStatus().getRetrainCount()).isEqualTo(1);
     assertThat(client.resources(Experiment.class).inNamespace(NS).list().getItems()).extracting(e -> e.getMetadata().getName())
         .containsExactlyInAnyOrder("churn-baseline", retrain);
+  }
+
+  /**
+   * Three promotions in a row (churn-v3, v4, v5 of v2's bundle, each set to Production once the
+   * previous one took the traffic and its predecessor's Pods are gone) while one client sends
+   * requests through the Service without pause: none may fail.
+   */
+  void threePromotionsInARow() throws Exception {
+    ModelVersion v2 = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v2").get();
+    Path stop = tmp.resolve("stop-promotions");
+    Process load = node.inNodeNetwork(javaCommand("load", service, loadRecords.toString(), stop.toString(), "900"))
+        .redirectError(tmp.resolve("promotions.err").toFile()).start();
+    long t = System.nanoTime();
+    for (int version = 3; version <= 5; version++) {
+      ModelVersion mv = new ModelVersion();
+      mv.getMetadata().setName("churn-v" + version);
+      mv.getMetadata().setNamespace(NS);
+      mv.setSpec(v2.getSpec());
+      mv.getSpec().setVersion(version);
+      mv.getSpec().setSource(null);
+      mv.getSpec().setStage(ModelVersionSpec.Stage.Production);
+      client.resource(mv).create();
+      int previous = version - 1;
+      String name = mv.getMetadata().getName();
+      until(name + " takes the traffic", 180, () -> {
+        ModelVersion now = client.resources(ModelVersion.class).inNamespace(NS).withName(name).get();
+        return now != null && now.getStatus() != null && Boolean.TRUE.equals(now.getStatus().getReceivesProductionTraffic());
+      }, 200);
+      until("churn-v" + previous + "'s Pods are gone", 120,
+          () -> client.pods().inNamespace(NS).withLabel("modelops.dev/version", Integer.toString(previous)).list().getItems().isEmpty(), 200);
+    }
+    Thread.sleep(2000);
+    Files.writeString(stop, "done");
+    assertThat(load.waitFor(60, TimeUnit.SECONDS)).as("the load client stopped").isTrue();
+    JsonNode result = JSON.readTree(load.getInputStream().readAllBytes());
+    figure("three promotions in a row (v3, v4, v5, each drained), wall time", seconds(t));
+    figure("three promotions under load: requests / failed", result.path("requests").asLong() + " / " + result.path("failures").asLong()
+        + " " + result.path("failureKinds"));
+    figure("three promotions under load: p50 / p99 / max (ms)", result.path("p50Millis").asDouble() + " / " + result.path("p99Millis").asDouble()
+        + " / " + result.path("maxMillis").asDouble());
+    assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "5");
+    assertThat(result.path("requests").asLong()).as("requests sent during the promotions").isGreaterThan(100);
+    assertThat(result.path("failures").asLong()).as("requests that failed during the promotions: %s", result.path("failureKinds")).isZero();
   }
 
   /** The churn data as clients send it: the Experiment's features, numbers as numbers, blanks as null. */
