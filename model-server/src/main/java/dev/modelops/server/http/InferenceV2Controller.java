@@ -40,8 +40,11 @@ public class InferenceV2Controller {
   private final BodySizeLimit limit;
   private final RowLimit rowLimit;
 
-  public InferenceV2Controller(LoadedModel model, Predictions predictions, BodySizeLimit limit, RowLimit rowLimit) {
+  private final Drain drain;
+
+  public InferenceV2Controller(LoadedModel model, Predictions predictions, BodySizeLimit limit, RowLimit rowLimit, Drain drain) {
     this.model = model;
+    this.drain = drain;
     this.predictions = predictions;
     this.limit = limit;
     this.rowLimit = rowLimit;
@@ -61,9 +64,12 @@ public class InferenceV2Controller {
     return Map.of("live", true);
   }
 
+  /** Ready once the model is loaded, until the Pod starts stopping ({@link Drain}). */
   @Get("/health/ready")
   public HttpResponse<Map<String, Object>> ready() {
-    return HttpResponse.status(model.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(Map.of("ready", model.ready()));
+    boolean ready = model.ready() && !drain.draining();
+    Map<String, Object> body = drain.draining() ? Map.of("ready", false, "draining", true) : Map.of("ready", ready);
+    return HttpResponse.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(body);
   }
 
   @Get("/models/{name}")

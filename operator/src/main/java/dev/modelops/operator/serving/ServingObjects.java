@@ -52,7 +52,7 @@ public final class ServingObjects {
     return l;
   }
 
-  /** The preStop pause of a model-server Pod, seconds. */
+  /** How long a stopping model-server Pod drains before SIGTERM (its preStop hook), seconds. */
   public static final long PRE_STOP_SECONDS = 5;
   /**
    * The termination grace of a model-server Pod: the preStop pause, the server's own graceful
@@ -99,9 +99,12 @@ public final class ServingObjects {
             .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()
             .withNewLivenessProbe().withNewHttpGet().withPath("/v2/health/live").withPort(new IntOrString("http")).endHttpGet()
             .withInitialDelaySeconds(20).withPeriodSeconds(10).endLivenessProbe()
-            // A stopping Pod first leaves the Service's endpoints; the pause lets every kube-proxy
-            // drop it before the server stops accepting, then the server finishes what is in flight.
-            .withNewLifecycle().withNewPreStop().withNewSleep(PRE_STOP_SECONDS).endPreStop().endLifecycle()
+            // A stopping Pod first leaves the Service's endpoints. Its preStop hook makes the server
+            // drain (readiness 503, every answer says Connection: close, so clients move their
+            // keep-alive connections to the Pods that stay) for as long as every kube-proxy needs
+            // to drop it; then SIGTERM, and the server finishes what is in flight.
+            .withNewLifecycle().withNewPreStop().withNewHttpGet().withPath("/v1/lifecycle/drain?seconds=" + PRE_STOP_SECONDS)
+            .withPort(new IntOrString("http")).endHttpGet().endPreStop().endLifecycle()
             .withResources(resources)
             .withVolumeMounts(mounts)
             .withSecurityContext(PodSecurity.container())

@@ -181,13 +181,14 @@ class ServingDecisionTest {
     now = now.plus(ServingDecision.DRAIN).minusSeconds(1);
     assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
     assertThat(deployment("churn-v1").getSpec().getReplicas()).isEqualTo(2);
-    // ... then scaled to zero; its Pods stop after a preStop pause, within their termination grace.
+    // ... then scaled to zero; its Pods drain in their preStop hook, within their termination grace.
     now = now.plusSeconds(1);
     s1 = reconcile(v1);
     assertThat(s1.getMessage()).contains("scaled to zero").doesNotContain("draining");
     assertThat(deployment("churn-v1").getSpec().getReplicas()).isZero();
     var pod = deployment("churn-v1").getSpec().getTemplate().getSpec();
-    assertThat(pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds()).isEqualTo(ServingObjects.PRE_STOP_SECONDS);
+    assertThat(pod.getContainers().get(0).getLifecycle().getPreStop().getHttpGet().getPath())
+        .isEqualTo("/v1/lifecycle/drain?seconds=" + ServingObjects.PRE_STOP_SECONDS);
     assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThan(ServingObjects.PRE_STOP_SECONDS + 20);
     // Losing a replica later does not send traffic back to v1.
     deployment("churn-v2").setStatus(ClusterObjects.ready(1, null));
