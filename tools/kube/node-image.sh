@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds modelops' node image: one-node upstream Kubernetes (the binaries of
-# tools/kube/kube-binaries.sh) with Debian's containerd, runc and CNI plugins and a pause image
-# built here, in one image that honours the rancher/k3s image's contract (tools/kube/node/k3s).
+# tools/kube/kube-binaries.sh) with Debian's containerd, runc and CNI plugins, and a pause image and
+# a CoreDNS image (tools/kube/coredns-binary.sh) built here, in one image that honours the rancher/k3s image's contract (tools/kube/node/k3s).
 # It is what the end-to-end tests start through Testcontainers' k3s module and what
 # tools/quickstart.sh runs. The project's own images are not in it: they are imported when the
 # node starts, from /var/lib/rancher/k3s/agent/images/, so a code change never rebuilds it.
@@ -22,7 +22,7 @@ stamp="$cache/node-image.stamp"
 suite=bookworm
 die() { echo "error: $*" >&2; exit 1; }
 
-want="$IMAGE $( (grep -v '^[[:space:]]*#' "$here/node-image.sh"; cat "$here"/node/k3s "$here"/node/*.toml "$here"/node/*.conflist "$here"/node/pause/*) | sha256sum | cut -c1-16)"
+want="$IMAGE $( (grep -v '^[[:space:]]*#' "$here/node-image.sh"; cat "$here"/coredns-binary.sh "$here"/node/k3s "$here"/node/*.toml "$here"/node/*.conflist "$here"/node/pause/*) | sha256sum | cut -c1-16)"
 
 load_into_podman() {
   command -v podman >/dev/null || return 0
@@ -47,6 +47,9 @@ for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-prox
 done
 command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH=$PATH:/usr/local/go/bin; }
 command -v go >/dev/null || die "the Go toolchain is missing; it builds the pause program"
+coredns=$(bash "$here/coredns-binary.sh" | tail -1)
+coredns_version=$("$coredns" -version | sed -n 's/^CoreDNS-\([0-9.]*\).*/\1/p')
+[ -n "$coredns_version" ] || die "$coredns does not tell its version: bash tools/kube/coredns-binary.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -77,8 +80,15 @@ mkdir -p "$work/pause-root" "$work/pause-image"
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/pause-root" -cf "$work/pause-layer.tar" pause
 pack "$work/pause-image" "$work/pause-layer.tar" registry.k8s.io/pause:3.10 \
   '{"Entrypoint":["/pause"],"User":"65535:65535","WorkingDir":"/"}'
+# The CoreDNS image the node's DNS addon runs (tools/kube/node/k3s): the static binary, one layer.
+mkdir -p "$work/coredns-root" "$work/coredns-image"
+cp "$coredns" "$work/coredns-root/coredns"
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/coredns-root" -cf "$work/coredns-layer.tar" coredns
+pack "$work/coredns-image" "$work/coredns-layer.tar" "registry.k8s.io/coredns/coredns:v$coredns_version" \
+  '{"Entrypoint":["/coredns"],"User":"65532:65532","WorkingDir":"/","ExposedPorts":{"53/tcp":{},"53/udp":{}}}'
 mkdir -p "$work/files/opt/modelops-node/images" "$work/files/usr/local/bin" "$work/files/etc/containerd" "$work/files/etc/cni/net.d"
 archive "$work/pause-image" "$work/files/opt/modelops-node/images/pause.tar"
+archive "$work/coredns-image" "$work/files/opt/modelops-node/images/coredns.tar"
 cp "$bins"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy,kubectl,etcd} "$work/files/usr/local/bin/"
 install -m 0755 "$here/node/k3s" "$work/files/usr/local/bin/k3s"
 cp "$here/node/containerd.toml" "$work/files/etc/containerd/config.toml"
