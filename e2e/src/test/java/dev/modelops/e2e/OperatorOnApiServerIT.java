@@ -46,8 +46,11 @@ class OperatorOnApiServerIT {
   }
 
   /** The operator as it runs, watching one namespace, with a client of its own (stopping it closes that client). */
+  /** The operator's metrics, as its /metrics endpoint would show them. */
+  static final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
   static Operator startOperator(String namespace) {
-    Operator operator = OperatorMain.create(kube.newClient(), SETTINGS, Set.of(namespace), null, false, new SimpleMeterRegistry());
+    Operator operator = OperatorMain.create(kube.newClient(), SETTINGS, Set.of(namespace), null, false, registry);
     operator.start();
     return operator;
   }
@@ -182,6 +185,10 @@ class OperatorOnApiServerIT {
       assertThat(client.v1().events().inNamespace("serve").list().getItems())
           .filteredOn(e -> "loan-v2".equals(e.getInvolvedObject().getName()) && "CrashLoopBackOff".equals(e.getReason()))
           .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+      // ... and counted, once, for alert rules.
+      assertThat(registry.get("modelops_modelversion_failures").tag("modelversion", "loan-v2").tag("reason", "CrashLoopBackOff").counter().count())
+          .isEqualTo(1.0);
+      assertThat(registry.get("modelops_modelversion_promotions").tag("modelversion", "loan-v1").counter().count()).isEqualTo(1.0);
       assertThat(client.services().inNamespace("serve").withName("loan").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
       assertThat(client.resources(ModelVersion.class).inNamespace("serve").withName("loan-v1").get().getStatus().getPhase())
           .isEqualTo(ModelVersionStatus.Phase.Serving);

@@ -86,7 +86,7 @@ public final class OperatorMain {
         o.settingNamespaces(namespaces);
       }
     });
-    operator.register(new ModelVersionReconciler(settings, clock), o -> {
+    operator.register(new ModelVersionReconciler(settings, clock, new dev.modelops.operator.serving.ServingMetrics(registry)), o -> {
       if (!namespaces.isEmpty()) {
         o.settingNamespaces(namespaces);
       }

@@ -51,16 +51,19 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   private InformerEventSource<Deployment, ModelVersion> deployments;
   private InformerEventSource<Pod, ModelVersion> pods;
 
-  public ModelVersionReconciler(OperatorSettings settings, Clock clock) {
+  private final ServingMetrics metrics;
+
+  public ModelVersionReconciler(OperatorSettings settings, Clock clock, ServingMetrics metrics) {
     this.settings = settings;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   @Override
   public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
     Instant now = clock.instant();
     ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context), settings, now);
-    act(mv, outcome.actions(), context.getClient(), now);
+    act(mv, outcome.actions(), context.getClient(), now, metrics);
     UpdateControl<ModelVersion> control = UpdateControl.patchStatus(StatusRecorder.patch(mv, outcome.status()));
     boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
     if (outcome.settled() && !production) {
@@ -86,7 +89,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     return new ServingObservation(versions, byName, Map.of(name, pods.byIndex(BY_VERSION, ns + "/" + name)));
   }
 
-  private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client, Instant now) {
+  private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client, Instant now, ServingMetrics metrics) {
     String ns = mv.getMetadata().getNamespace();
     for (ServingAction action : actions) {
       if (action instanceof ServingAction.Apply a) {
@@ -98,6 +101,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         release(mv, r, client);
       } else if (action instanceof ServingAction.Announce a) {
         a.announcement().emit(client, mv, now);
+        metrics.record(mv, a.announcement());
       }
     }
   }
