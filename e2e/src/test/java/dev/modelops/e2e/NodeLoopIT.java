@@ -146,6 +146,9 @@ class NodeLoopIT {
     long drifted = System.nanoTime();
     assertThat(retraining.getStatus().getRetrains().get(0).getReason()).contains("contract");
     String retrain = retraining.getStatus().getRetrains().get(0).getExperiment();
+    // The operator is killed (SIGKILL) while the retrain runs: its successor resumes it, with no
+    // second retrain and no version lost or registered twice (checked below).
+    killOperator();
 
     // During the promotion a client sends requests through the Service without pause.
     Path stop = tmp.resolve("stop-load");
@@ -157,7 +160,7 @@ class NodeLoopIT {
         .redirectError(tmp.resolve("load.err").toFile()).start();
 
     ModelVersion v2 = version("churn-v2", ModelVersionStatus.Phase.Serving, 600);
-    figure("drift detected to churn-v2 Serving", seconds(drifted));
+    figure("drift detected to churn-v2 Serving (the operator killed once meanwhile)", seconds(drifted));
     version("churn-v1", ModelVersionStatus.Phase.Superseded, 120);
     assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
     until("churn-v1's Pods are gone", 120, () -> client.pods().inNamespace(NS).withLabel("modelops.dev/version", "1").list().getItems().isEmpty(), 200);
@@ -183,6 +186,8 @@ class NodeLoopIT {
     DriftPolicy healthy = policy(s -> "churn-v2".equals(s.getModelVersion()) && s.getState() == DriftPolicyStatus.State.Healthy
         && s.getChecks().stream().anyMatch(c -> c.getSamples() != null && c.getSamples() >= 600), 120);
     assertThat(healthy.getStatus().getRetrainCount()).isEqualTo(1);
+    assertThat(client.resources(ModelVersion.class).inNamespace(NS).list().getItems()).extracting(m -> m.getMetadata().getName())
+        .containsExactlyInAnyOrder("churn-v1", "churn-v2");
     assertThat(client.resources(Experiment.class).inNamespace(NS).list().getItems()).extracting(e -> e.getMetadata().getName())
         .containsExactlyInAnyOrder("churn-baseline", retrain);
   }
@@ -213,6 +218,10 @@ class NodeLoopIT {
         ModelVersion now = client.resources(ModelVersion.class).inNamespace(NS).withName(name).get();
         return now != null && now.getStatus() != null && Boolean.TRUE.equals(now.getStatus().getReceivesProductionTraffic());
       }, 200);
+      if (version == 4) {
+        // The operator is killed (SIGKILL) in the middle of this promotion.
+        killOperator();
+      }
       until("churn-v" + previous + "'s Pods are gone", 120,
           () -> client.pods().inNamespace(NS).withLabel("modelops.dev/version", Integer.toString(previous)).list().getItems().isEmpty(), 200);
     }
@@ -228,6 +237,56 @@ class NodeLoopIT {
     assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "5");
     assertThat(result.path("requests").asLong()).as("requests sent during the promotions").isGreaterThan(100);
     assertThat(result.path("failures").asLong()).as("requests that failed during the promotions: %s", result.path("failureKinds")).isZero();
+    // Each version took the traffic once: no double switch, also across the operator's restart.
+    for (int version = 3; version <= 5; version++) {
+      String name = "churn-v" + version;
+      assertThat(client.v1().events().inNamespace(NS).list().getItems()).as("Promoted events of " + name)
+          .filteredOn(e -> name.equals(e.getInvolvedObject().getName()) && "Promoted".equals(e.getReason())).hasSize(1);
+    }
+    killAServerUnderLoad();
+  }
+
+  /** Kills the operator's Pod with SIGKILL (deleted with no grace) and waits for its successor to be ready. */
+  void killOperator() {
+    String ns = "modelops-system";
+    String old = client.pods().inNamespace(ns).withLabel("app.kubernetes.io/name", "modelops").list().getItems().get(0).getMetadata().getName();
+    client.pods().inNamespace(ns).withName(old).withGracePeriod(0).delete();
+    try {
+      until("a new operator Pod is ready", 120, () -> client.pods().inNamespace(ns).withLabel("app.kubernetes.io/name", "modelops").list().getItems()
+          .stream().anyMatch(p -> !p.getMetadata().getName().equals(old) && p.getStatus().getConditions().stream()
+              .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))), 200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * One of churn-v5's two model-server processes is killed (SIGKILL) while a client sends requests
+   * through the Service: measured and reported (the requests in flight on it, and those kube-proxy
+   * sends it until the kubelet reports it not ready, fail); the Service answers again afterwards.
+   */
+  void killAServerUnderLoad() throws Exception {
+    Path stop = tmp.resolve("stop-kill");
+    Process load = node.inNodeNetwork(javaCommand("load", service, loadRecords.toString(), stop.toString(), "120"))
+        .redirectError(tmp.resolve("kill.err").toFile()).start();
+    Thread.sleep(3000);
+    Pod victim = client.pods().inNamespace(NS).withLabel("modelops.dev/version", "5").list().getItems().get(0);
+    String container = victim.getStatus().getContainerStatuses().get(0).getContainerID().replace("containerd://", "");
+    assertThat(node.execInContainer("k3s", "ctr", "task", "kill", "--signal", "SIGKILL", container).getExitCode()).isZero();
+    until("the killed server restarted and is ready", 120, () -> {
+      Pod p = client.pods().inNamespace(NS).withName(victim.getMetadata().getName()).get();
+      return p.getStatus().getContainerStatuses().get(0).getRestartCount() > 0 && Boolean.TRUE.equals(p.getStatus().getContainerStatuses().get(0).getReady());
+    }, 200);
+    Thread.sleep(3000);
+    Files.writeString(stop, "done");
+    assertThat(load.waitFor(60, TimeUnit.SECONDS)).as("the load client stopped").isTrue();
+    JsonNode result = JSON.readTree(load.getInputStream().readAllBytes());
+    figure("one of two server Pods killed (SIGKILL) under load: requests / failed", result.path("requests").asLong() + " / "
+        + result.path("failures").asLong() + " " + result.path("failureKinds"));
+    figure("one of two server Pods killed under load: p50 / p99 / max (ms)", result.path("p50Millis").asDouble() + " / "
+        + result.path("p99Millis").asDouble() + " / " + result.path("maxMillis").asDouble());
+    assertThat(predict(service, List.of(JSON.convertValue(JSON.readTree(loadRecords.toFile()).get(0), Map.class)))).hasSize(1);
   }
 
   /** The churn data as clients send it: the Experiment's features, numbers as numbers, blanks as null. */
