@@ -78,26 +78,24 @@ down() {
 # prerequisites: one line for each that is missing
 
 prerequisites() {
-  local missing=()
+  local missing=() gov jv
   [ "$(id -u)" -eq 0 ] || missing+=("run as root: the node is a privileged container and the images are built with mmdebstrap (sudo $0)")
   command -v podman >/dev/null || missing+=("podman is missing: apt-get install podman")
   command -v runc >/dev/null || missing+=("runc is missing (the node runs under it): apt-get install runc")
   command -v mmdebstrap >/dev/null || missing+=("mmdebstrap is missing (it builds the images from Debian packages): apt-get install mmdebstrap")
   command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH=$PATH:/usr/local/go/bin; }
-  local gov
-  gov=$(go env GOVERSION 2>/dev/null | sed -n 's/^go\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
-  if [ -z "$gov" ] || [ "${gov% *}" -lt 1 ] || { [ "${gov% *}" -eq 1 ] && [ "${gov#* }" -lt 24 ]; }; then
-    missing+=("Go 1.24 or newer is missing (it builds Kubernetes and helm): apt-get install golang-go where it is 1.24+ (Debian 13), else a Go release in /usr/local/go")
+  gov=$(go env GOVERSION 2>/dev/null || true)
+  if ! [[ "$gov" =~ ^go1\.([0-9]+) ]] || [ "${BASH_REMATCH[1]}" -lt 24 ]; then
+    missing+=("Go 1.24 or newer is needed to build Kubernetes and helm (found: ${gov:-none}): apt-get install golang-go where it is 1.24+ (Debian 13), else a Go release in /usr/local/go")
   fi
-  local jv
   jv=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
   if [ -z "$jv" ] || [ "$jv" -lt 17 ] || ! command -v javac >/dev/null; then
-    missing+=("a Java 17 JDK is missing: apt-get install openjdk-17-jdk-headless")
+    missing+=("a Java 17 JDK is needed (found: java ${jv:-none}, javac $(command -v javac >/dev/null && echo yes || echo none)): apt-get install openjdk-17-jdk-headless")
   fi
   command -v python3 >/dev/null || missing+=("python3 is missing (it sends the requests): apt-get install python3")
   command -v nsenter >/dev/null || missing+=("nsenter is missing: apt-get install util-linux")
   if [ ${#missing[@]} -gt 0 ]; then
-    printf 'missing: %s\n' "${missing[@]}" >&2
+    printf 'prerequisite: %s\n' "${missing[@]}" >&2
     exit 1
   fi
 }
@@ -105,13 +103,26 @@ prerequisites() {
 # ---------------------------------------------------------------------------------------------
 # builds: each helper builds only what is missing or stale, and is instant otherwise
 
-build() { # what command... (prints the command's last line of output)
-  local what=$1 t0=$SECONDS out
+# Runs a build, saying every minute that it still runs; its stdout goes to the file $BUILD_OUT.
+BUILD_OUT=$(mktemp)
+trap 'rm -f "$BUILD_OUT"' EXIT
+long_build() { # what command...
+  local what=$1 t0=$SECONDS pid
   shift
-  out=$("$@") || die "building $what failed: $*"
-  local took=$((SECONDS - t0))
-  if [ "$took" -ge 2 ]; then say "$what: built in ${took}s" >&2; else say "$what: present" >&2; fi
-  echo "$out" | tail -n 1
+  "$@" > "$BUILD_OUT" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    [ $(((SECONDS - t0) % 60)) -eq 59 ] && say "still building $what..." >&2
+  done
+  wait "$pid" || die "building $what failed: $*"
+}
+
+build() { # what command... (prints the command's last line of output)
+  local what=$1 t0=$SECONDS
+  long_build "$@"
+  if [ $((SECONDS - t0)) -ge 2 ]; then say "$what: built in $((SECONDS - t0))s" >&2; else say "$what: present" >&2; fi
+  tail -n 1 "$BUILD_OUT"
 }
 
 # The three image archives are rebuilt when one is missing, or when a file the images are made
@@ -140,7 +151,7 @@ builds() {
   if why=$(images_stale); then
     say "building the jars and the three images ($why)..."
     local t0=$SECONDS
-    (cd "$root" && ./mvnw -B -q package -Pimages -DskipTests) || die "./mvnw -B -q package -Pimages -DskipTests failed"
+    long_build "the jars and images (./mvnw -B -q package -Pimages -DskipTests)" sh -c 'cd "$1" && ./mvnw -B -q package -Pimages -DskipTests >&2' sh "$root"
     say "images modelops/{${MODULES[*]// /,}} built in $((SECONDS - t0))s"
   else
     say "images modelops/{${MODULES[*]// /,}}: present and newer than their sources"
@@ -174,9 +185,10 @@ start_node() {
     say "reusing the running node $NODE (API https://127.0.0.1:$PORT)"
     write_kubeconfig
     # Archives rebuilt since they were imported: import them again.
-    local m stamp now
+    local m stamps stamp now
+    stamps=$(podman exec "$NODE" cat /var/lib/modelops-node/quickstart-images 2>/dev/null || true)
     for m in "${MODULES[@]}"; do
-      stamp=$(podman exec "$NODE" cat /var/lib/modelops-node/quickstart-images 2>/dev/null | awk -v m="$m" '$1 == m {print $2}')
+      stamp=$(echo "$stamps" | awk -v m="$m" '$1 == m {print $2}')
       now=$(stat -c %Y "$root/$m/target/jib-image.tar")
       if [ "$stamp" != "$now" ]; then
         podman exec -i "$NODE" k3s ctr images import - < "$root/$m/target/jib-image.tar" >/dev/null || die "cannot import the $m image into $NODE"
@@ -212,7 +224,7 @@ start_node() {
     fi
     sleep 1
   done
-  say "node Ready; imported $(podman logs "$NODE" 2>&1 | sed -n 's/.* node: imported \(operator\|trainer-job\|model-server\)\.tar .*/\1/p' | tr '\n' ' ')"
+  say "node Ready; imported $(podman logs "$NODE" 2>&1 | sed -n 's/.* node: imported \(operator\|trainer-job\|model-server\)\.tar .*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
   write_kubeconfig
   archive_stamps | podman exec -i "$NODE" sh -c 'cat > /var/lib/modelops-node/quickstart-images'
 }
@@ -333,11 +345,13 @@ PY
 
 # Follows an Experiment's trials until it registers a ModelVersion; sets VERSION to its name.
 follow_experiment() { # name
-  local exp=$1 deadline=$((SECONDS + STEP_TIMEOUT)) metric phase mv message succeeded=""
+  local exp=$1 deadline=$((SECONDS + STEP_TIMEOUT)) metric status phase mv message succeeded=""
   local name tphase params objective reason tmessage
   declare -A said=()
   metric=$(k -n "$NS" get experiment "$exp" -o jsonpath='{.spec.objective.metric}')
   while :; do
+    # One read per second: the Experiment's phase and version, then a line per trial.
+    status=$(k -n "$NS" get experiment "$exp" -o jsonpath='{.status.phase}|{.status.modelVersion}|{.status.message}{"\n"}{range .status.trials[*]}{.name}|{.phase}|{.params}|{.objective}|{.reason}|{.message}{"\n"}{end}' 2>/dev/null || true)
     while IFS='|' read -r name tphase params objective reason tmessage; do
       [ -n "$name" ] && [ -n "$tphase" ] || continue
       [ "${said[$name]:-}" = "$tphase" ] && continue
@@ -348,8 +362,8 @@ follow_experiment() { # name
         Failed) say "trial $name Failed: $reason $tmessage" ;;
         *) say "trial $name $tphase ($params)" ;;
       esac
-    done < <(k -n "$NS" get experiment "$exp" -o jsonpath='{range .status.trials[*]}{.name}|{.phase}|{.params}|{.objective}|{.reason}|{.message}{"\n"}{end}' 2>/dev/null || true)
-    IFS='|' read -r phase mv message < <(k -n "$NS" get experiment "$exp" -o jsonpath='{.status.phase}|{.status.modelVersion}|{.status.message}{"\n"}' 2>/dev/null || echo)
+    done < <(echo "$status" | tail -n +2)
+    IFS='|' read -r phase mv message < <(echo "$status" | head -n 1)
     if [ -n "$mv" ]; then VERSION=$mv; return; fi
     [ "$phase" = Failed ] && step_failed "Experiment $exp failed: $message" experiment "$exp"
     # Succeeded registers its version in the same or the next status update; without one after
@@ -424,7 +438,9 @@ follow_policy() { # name
       return
     fi
     IFS='|' read -r state watching message < <(k -n "$NS" get driftpolicy "$dp" -o jsonpath='{.status.state}|{.status.modelVersion}|{.status.message}{"\n"}' 2>/dev/null || echo)
-    if [ -n "$state" ] && [ "$state|$message" != "$last" ]; then
+    # Retraining is said by the verdict, on the next read.
+    if [ -n "$state" ] && [ "$state" != Retraining ] && [ "$state|$message" != "$last" ]; then
+      [ ${#message} -gt 120 ] && message="${message:0:117}..."
       say "drift policy $dp watching ${watching:-nothing yet}: $state${message:+ ($message)}"
       last="$state|$message"
     fi
