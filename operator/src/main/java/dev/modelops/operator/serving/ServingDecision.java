@@ -31,6 +31,12 @@ public final class ServingDecision {
    * finish there, before the Pods begin to stop.
    */
   public static final Duration DRAIN = Duration.ofSeconds(10);
+  /**
+   * How long after its promotion a version is rolled back if it turns unhealthy (no replica ready,
+   * or a Pod that will not run: crash loop, image that cannot be pulled).
+   */
+  public static final Duration ROLLBACK_WINDOW = Duration.ofMinutes(5);
+  static final String ROLLED_BACK = "RolledBack";
 
   /**
    * The new status, what to do, whether to look again soon (a rollout or promotion under way), and
@@ -50,6 +56,8 @@ public final class ServingDecision {
   private final ModelVersionStatus status = new ModelVersionStatus();
   private final List<ServingAction> actions = new ArrayList<>();
   private final ProductionRouting.Decision routing;
+  /** Why this version is rolled back, if it is: it takes no production traffic until its spec changes. */
+  private final Optional<String> rolledBack;
 
   private ServingDecision(ModelVersion mv, ServingObservation observed, OperatorSettings settings, Instant now) {
     this.mv = mv;
@@ -57,6 +65,7 @@ public final class ServingDecision {
     this.settings = settings;
     this.now = now;
     this.previous = mv.getStatus() == null ? new ModelVersionStatus() : mv.getStatus();
+    this.rolledBack = rollback();
     this.routing = ProductionRouting.decide(observed.versions().stream().map(this::view).toList());
     status.setConditions(previous.getConditions());
     status.setObservedGeneration(mv.getMetadata().getGeneration());
@@ -92,6 +101,9 @@ public final class ServingDecision {
 
   private Outcome served(Stage stage) {
     String name = mv.getMetadata().getName();
+    if (rolledBack.isPresent()) {
+      return rolledBack(rolledBack.get());
+    }
     boolean superseded = routing.superseded(view(mv));
     Instant drained = superseded ? drainEnd() : now;
     boolean draining = superseded && now.isBefore(drained);
@@ -141,6 +153,67 @@ public final class ServingDecision {
     return new Outcome(status, List.copyOf(actions), serving && !waitingForPromotion);
   }
 
+  /**
+   * A version promoted less than {@link #ROLLBACK_WINDOW} ago that turned unhealthy, while another
+   * Production version exists to return to: it is Failed (reason RolledBack) and the traffic goes
+   * back. Its Deployment is kept (its Pods' logs say why); it stays out of production until its
+   * spec changes (a new generation).
+   */
+  private Outcome rolledBack(String why) {
+    String name = mv.getMetadata().getName();
+    actions.add(new ServingAction.Apply(ServingObjects.deployment(mv, mv.getSpec().getServing().getReplicas(), settings)));
+    actions.add(new ServingAction.Apply(ServingObjects.versionService(mv)));
+    status.setReplicas(observed.replicas(name));
+    status.setReadyReplicas(observed.readyReplicas(name));
+    status.setReceivesProductionTraffic(false);
+    routeModel();
+    String back = routing.winner().map(ProductionRouting.Version::name).orElse("the previous Production version");
+    boolean already = wasRolledBack(mv);
+    set(Phase.Failed, false, ROLLED_BACK, already ? previous.getMessage()
+        : "rolled back: unhealthy within " + ROLLBACK_WINDOW.toMinutes() + " minutes of its promotion (" + why + "); production traffic returns to "
+            + back + "; change its spec to try again");
+    if (!already) {
+      announce(Announcement.warning(ROLLED_BACK, name + " " + status.getMessage()));
+    }
+    return new Outcome(status, List.copyOf(actions), true);
+  }
+
+  /** Whether this version must be rolled back now, and why. */
+  private Optional<String> rollback() {
+    if (mv.getSpec().getStage() != Stage.Production) {
+      return Optional.empty();
+    }
+    if (wasRolledBack(mv)) {
+      return Optional.of(previous.getMessage());
+    }
+    String promoted = previous.getPromotedAt();
+    if (!Boolean.TRUE.equals(previous.getReceivesProductionTraffic()) || promoted == null
+        || !now.isBefore(Instant.parse(promoted).plus(ROLLBACK_WINDOW))) {
+      return Optional.empty();
+    }
+    String name = mv.getMetadata().getName();
+    boolean another = observed.versions().stream().anyMatch(v -> !v.getMetadata().getName().equals(name)
+        && v.getSpec().getStage() == Stage.Production && !wasRolledBack(v));
+    if (!another) {
+      return Optional.empty();
+    }
+    Optional<ServingFailure.Failure> failure = ServingFailure.of(observed.deployments().get(name), observed.podsOf(name));
+    if (failure.isPresent()) {
+      return Optional.of(failure.get().message());
+    }
+    return observed.readyReplicas(name) == 0 ? Optional.of("no replica ready") : Optional.empty();
+  }
+
+  /** A version rolled back at its current generation (its status says so). */
+  private static boolean wasRolledBack(ModelVersion v) {
+    ModelVersionStatus s = v.getStatus();
+    if (s == null || s.getPhase() != Phase.Failed || !java.util.Objects.equals(s.getObservedGeneration(), v.getMetadata().getGeneration())) {
+      return false;
+    }
+    var ready = Conditions.find(s.getConditions(), Conditions.READY);
+    return ready != null && ROLLED_BACK.equals(ready.getReason());
+  }
+
   /** Points the model's stable Service at the routed Production version; true if there is one. */
   private boolean routeModel() {
     if (routing.routed().isEmpty()) {
@@ -176,7 +249,8 @@ public final class ServingDecision {
     String name = v.getMetadata().getName();
     boolean carrying = v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReceivesProductionTraffic());
     boolean ready = observed.fullyAvailable(name, spec.getServing().getReplicas()) || (carrying && observed.readyReplicas(name) > 0);
-    return new ProductionRouting.Version(name, spec.getVersion(), spec.getStage() == Stage.Production, ready);
+    boolean excluded = name.equals(mv.getMetadata().getName()) ? rolledBack.isPresent() : wasRolledBack(v);
+    return new ProductionRouting.Version(name, spec.getVersion(), spec.getStage() == Stage.Production && !excluded, ready);
   }
 
   private void set(Phase phase, boolean ready, String reason, String message) {

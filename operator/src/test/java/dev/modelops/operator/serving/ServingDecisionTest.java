@@ -198,6 +198,65 @@ class ServingDecisionTest {
   }
 
   @Test
+  void aVersionThatTurnsUnhealthySoonAfterItsPromotionIsRolledBackAndStaysOutOfProduction() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    reconcile(v1);
+    makeReady("churn-v1");
+    reconcile(v1);
+    ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
+    reconcile(v2);
+    makeReady("churn-v2");
+    assertThat(reconcile(v2).getReceivesProductionTraffic()).isTrue();
+    assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
+
+    // Two minutes later v2's servers crash-loop.
+    now = now.plus(java.time.Duration.ofMinutes(2));
+    deployment("churn-v2").setStatus(ClusterObjects.ready(0, null));
+    podOf("churn-v2", "churn-v2-7f9c-aaaaa", ClusterObjects.waiting("model-server", "server:test", "CrashLoopBackOff", "back-off 10s", 137));
+    ModelVersionStatus s2 = reconcile(v2);
+    assertFailed(s2, "RolledBack", "rolled back", "CrashLoopBackOff", "churn-v1");
+    assertThat(events).filteredOn(e -> e.reason().equals("RolledBack")).singleElement().satisfies(e -> assertThat(e.warning()).isTrue());
+    assertThat(deployment("churn-v2").getSpec().getReplicas()).as("kept, for its logs").isEqualTo(2);
+
+    // v1 comes back (scaled up again after its drain), and once ready it takes the traffic.
+    ModelVersionStatus s1 = reconcile(v1);
+    assertThat(deployment("churn-v1").getSpec().getReplicas()).isEqualTo(2);
+    makeReady("churn-v1");
+    s1 = reconcile(v1);
+    assertThat(s1.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(s1.getReceivesProductionTraffic()).isTrue();
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+
+    // v2 stays out even when its Pods recover, until its spec changes.
+    pods.clear();
+    makeReady("churn-v2");
+    assertThat(reconcile(v2).getPhase()).isEqualTo(ModelVersionStatus.Phase.Failed);
+    assertThat(reconcile(v1).getReceivesProductionTraffic()).isTrue();
+    assertThat(events).filteredOn(e -> e.reason().equals("RolledBack")).hasSize(1);
+    v2.getMetadata().setGeneration(2L);
+    assertThat(reconcile(v2).getReceivesProductionTraffic()).isTrue();
+    assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+  }
+
+  @Test
+  void aVersionThatFailsAfterTheRollbackWindowIsNotRolledBack() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    reconcile(v1);
+    makeReady("churn-v1");
+    reconcile(v1);
+    ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
+    reconcile(v2);
+    makeReady("churn-v2");
+    reconcile(v2);
+    now = now.plus(ServingDecision.ROLLBACK_WINDOW).plusSeconds(1);
+    deployment("churn-v2").setStatus(ClusterObjects.ready(0, null));
+    podOf("churn-v2", "churn-v2-7f9c-aaaaa", ClusterObjects.waiting("model-server", "server:test", "CrashLoopBackOff", "back-off 10s", 137));
+    ModelVersionStatus s2 = reconcile(v2);
+    assertThat(s2.getConditions()).noneSatisfy(c -> assertThat(c.getReason()).isEqualTo("RolledBack"));
+    assertThat(events).noneMatch(e -> e.reason().equals("RolledBack"));
+  }
+
+  @Test
   void archivingRemovesServingObjectsButKeepsTheRecord() {
     ModelVersion v = create("spam", 1, ModelVersionSpec.Stage.Staging);
     reconcile(v);
