@@ -197,8 +197,8 @@ class ServingDecisionTest {
     assertThat(v1.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
   }
 
-  @Test
-  void aVersionThatTurnsUnhealthySoonAfterItsPromotionIsRolledBackAndStaysOutOfProduction() {
+  /** churn-v1 serving, then churn-v2 Production, ready and promoted: {v1, v2}. */
+  ModelVersion[] promotedOverAServingOne() {
     ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
     reconcile(v1);
     makeReady("churn-v1");
@@ -206,7 +206,16 @@ class ServingDecisionTest {
     ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
     reconcile(v2);
     makeReady("churn-v2");
-    assertThat(reconcile(v2).getReceivesProductionTraffic()).isTrue();
+    reconcile(v2);
+    return new ModelVersion[] {v1, v2};
+  }
+
+  @Test
+  void aVersionThatTurnsUnhealthySoonAfterItsPromotionIsRolledBackAndStaysOutOfProduction() {
+    ModelVersion[] v = promotedOverAServingOne();
+    ModelVersion v1 = v[0];
+    ModelVersion v2 = v[1];
+    assertThat(v2.getStatus().getReceivesProductionTraffic()).isTrue();
     assertThat(reconcile(v1).getPhase()).isEqualTo(ModelVersionStatus.Phase.Superseded);
 
     // Two minutes later v2's servers crash-loop.
@@ -240,14 +249,7 @@ class ServingDecisionTest {
 
   @Test
   void aVersionThatFailsAfterTheRollbackWindowIsNotRolledBack() {
-    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
-    reconcile(v1);
-    makeReady("churn-v1");
-    reconcile(v1);
-    ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
-    reconcile(v2);
-    makeReady("churn-v2");
-    reconcile(v2);
+    ModelVersion v2 = promotedOverAServingOne()[1];
     now = now.plus(ServingDecision.ROLLBACK_WINDOW).plusSeconds(1);
     deployment("churn-v2").setStatus(ClusterObjects.ready(0, null));
     podOf("churn-v2", "churn-v2-7f9c-aaaaa", ClusterObjects.waiting("model-server", "server:test", "CrashLoopBackOff", "back-off 10s", 137));
