@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The preStop drain, over real HTTP: readiness drops, every answer closes its connection, nothing is refused. */
+/**
+ * The Pod's lifecycle over real HTTP: the preStop drain (readiness drops, every answer closes its
+ * connection, nothing is refused) and the answer counts the operator's rollback reads.
+ */
 class DrainTest {
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   @TempDir static Path tmp;
@@ -45,6 +48,23 @@ class DrainTest {
   static HttpResponse<String> predict() throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(record)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void statsCountTheAnswersToClientsButNotTheServersOwnEndpoints() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var before = json.readTree(get("/v1/stats").body());
+    assertThat(before.path("version").asInt()).isEqualTo(1);
+    predict();
+    predict();
+    HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("[{\"tenure\": \"long\"}]")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(400);
+    get("/v2/health/ready");
+    get("/v2/health/live");
+    var after = json.readTree(get("/v1/stats").body());
+    assertThat(after.path("requests").asLong() - before.path("requests").asLong()).isEqualTo(3);
+    assertThat(after.path("serverErrors").asLong() - before.path("serverErrors").asLong()).isZero();
   }
 
   @Test

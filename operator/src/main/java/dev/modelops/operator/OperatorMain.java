@@ -86,12 +86,13 @@ public final class OperatorMain {
         o.settingNamespaces(namespaces);
       }
     });
-    operator.register(new ModelVersionReconciler(settings, clock, new dev.modelops.operator.serving.ServingMetrics(registry)), o -> {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    operator.register(new ModelVersionReconciler(settings, clock, new dev.modelops.operator.serving.ServingMetrics(registry),
+        new dev.modelops.operator.serving.ServerAnswers(http)), o -> {
       if (!namespaces.isEmpty()) {
         o.settingNamespaces(namespaces);
       }
     });
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     Webhooks webhooks = new Webhooks(http, 6, Duration.ofSeconds(1));
     PolicyMetrics policyMetrics = new PolicyMetrics(registry);
     operator.register(new DriftPolicyReconciler(http, webhooks, policyMetrics, clock), o -> {

@@ -52,17 +52,19 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   private InformerEventSource<Pod, ModelVersion> pods;
 
   private final ServingMetrics metrics;
+  private final ServerAnswers answers;
 
-  public ModelVersionReconciler(OperatorSettings settings, Clock clock, ServingMetrics metrics) {
+  public ModelVersionReconciler(OperatorSettings settings, Clock clock, ServingMetrics metrics, ServerAnswers answers) {
     this.settings = settings;
     this.clock = clock;
     this.metrics = metrics;
+    this.answers = answers;
   }
 
   @Override
   public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
     Instant now = clock.instant();
-    ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context), settings, now);
+    ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context, now), settings, now);
     act(mv, outcome.actions(), context.getClient(), now, metrics);
     UpdateControl<ModelVersion> control = UpdateControl.patchStatus(StatusRecorder.patch(mv, outcome.status()));
     boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
@@ -78,7 +80,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     return StatusRecorder.failed(mv, context, e, ModelVersionStatus::new, clock);
   }
 
-  private ServingObservation observe(ModelVersion mv, Context<ModelVersion> context) {
+  private ServingObservation observe(ModelVersion mv, Context<ModelVersion> context, Instant now) {
     String ns = mv.getMetadata().getNamespace();
     List<ModelVersion> versions = context.getPrimaryCache().byIndex(BY_MODEL, ns + "/" + mv.getSpec().getModel());
     Map<String, Deployment> byName = new HashMap<>();
@@ -86,7 +88,11 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
       deployments.get(new ResourceID(v.getMetadata().getName(), ns)).ifPresent(d -> byName.put(v.getMetadata().getName(), d));
     }
     String name = mv.getMetadata().getName();
-    return new ServingObservation(versions, byName, Map.of(name, pods.byIndex(BY_VERSION, ns + "/" + name)));
+    List<Pod> own = pods.byIndex(BY_VERSION, ns + "/" + name);
+    // In the first minutes after its promotion, what its servers answered decides a rollback.
+    Map<String, ServingObservation.Answers> answered = ServingDecision.inRollbackWindow(mv, now)
+        ? answers.of(own).map(a -> Map.of(name, a)).orElse(Map.of()) : Map.of();
+    return new ServingObservation(versions, byName, Map.of(name, own), answered);
   }
 
   private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client, Instant now, ServingMetrics metrics) {

@@ -33,10 +33,15 @@ public final class ServingDecision {
   public static final Duration DRAIN = Duration.ofSeconds(10);
   /**
    * How long after its promotion a version is rolled back if it turns unhealthy (no replica ready,
-   * or a Pod that will not run: crash loop, image that cannot be pulled).
+   * a Pod that will not run: crash loop, image that cannot be pulled; or more than
+   * {@link #MAX_ERROR_SHARE} of its answers server errors).
    */
   public static final Duration ROLLBACK_WINDOW = Duration.ofMinutes(5);
   static final String ROLLED_BACK = "RolledBack";
+  /** The share of server errors (5xx) among a newly promoted version's answers that rolls it back ... */
+  public static final double MAX_ERROR_SHARE = 0.05;
+  /** ... once it has given at least this many answers. */
+  public static final long MIN_ANSWERS = 50;
 
   /**
    * The new status, what to do, whether to look again soon (a rollout or promotion under way), and
@@ -154,7 +159,8 @@ public final class ServingDecision {
   }
 
   /**
-   * A version promoted less than {@link #ROLLBACK_WINDOW} ago that turned unhealthy, while another
+   * A version promoted less than {@link #ROLLBACK_WINDOW} ago that turned unhealthy (no replica
+   * ready, a Pod that will not run, or too many server errors), while another
    * Production version exists to return to: it is Failed (reason RolledBack) and the traffic goes
    * back. Its Deployment is kept (its Pods' logs say why); it stays out of production until its
    * spec changes (a new generation).
@@ -186,9 +192,7 @@ public final class ServingDecision {
     if (wasRolledBack(mv)) {
       return Optional.of(previous.getMessage());
     }
-    String promoted = previous.getPromotedAt();
-    if (!Boolean.TRUE.equals(previous.getReceivesProductionTraffic()) || promoted == null
-        || !now.isBefore(Instant.parse(promoted).plus(ROLLBACK_WINDOW))) {
+    if (!inRollbackWindow(mv, now)) {
       return Optional.empty();
     }
     String name = mv.getMetadata().getName();
@@ -201,7 +205,25 @@ public final class ServingDecision {
     if (failure.isPresent()) {
       return Optional.of(failure.get().message());
     }
-    return observed.readyReplicas(name) == 0 ? Optional.of("no replica ready") : Optional.empty();
+    if (observed.readyReplicas(name) == 0) {
+      return Optional.of("no replica ready");
+    }
+    ServingObservation.Answers answers = observed.answers().get(name);
+    if (answers != null && answers.requests() >= MIN_ANSWERS && answers.serverErrors() > MAX_ERROR_SHARE * answers.requests()) {
+      return Optional.of(answers.serverErrors() + " of its " + answers.requests() + " answers were server errors (5xx), more than "
+          + Math.round(MAX_ERROR_SHARE * 100) + "%");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether the ready Pods' answers are worth reading for this version: it has the production
+   * traffic and was promoted less than {@link #ROLLBACK_WINDOW} ago.
+   */
+  public static boolean inRollbackWindow(ModelVersion v, Instant now) {
+    ModelVersionStatus s = v.getStatus();
+    return v.getSpec().getStage() == Stage.Production && s != null && Boolean.TRUE.equals(s.getReceivesProductionTraffic())
+        && s.getPromotedAt() != null && now.isBefore(Instant.parse(s.getPromotedAt()).plus(ROLLBACK_WINDOW));
   }
 
   /** A version rolled back at its current generation (its status says so). */

@@ -12,8 +12,18 @@ import java.util.Map;
  * @param versions every ModelVersion of the same model in the namespace (itself included)
  * @param deployments the Deployments of those versions, by name
  * @param pods the model-server Pods of the version decided about (its name's), by version name
+ * @param answers what the ready Pods of the version decided about answered their clients, summed
+ *     (read only in the first minutes after its promotion), by version name
  */
-public record ServingObservation(List<ModelVersion> versions, Map<String, Deployment> deployments, Map<String, List<Pod>> pods) {
+public record ServingObservation(List<ModelVersion> versions, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
+    Map<String, Answers> answers) {
+  /** Answers given to clients since the servers started ({@code GET /v1/stats}), and how many were server errors. */
+  public record Answers(long requests, long serverErrors) {}
+
+  public ServingObservation(List<ModelVersion> versions, Map<String, Deployment> deployments, Map<String, List<Pod>> pods) {
+    this(versions, deployments, pods, Map.of());
+  }
+
   /** Without Pods (no failure seen in them). */
   public ServingObservation(List<ModelVersion> versions, Map<String, Deployment> deployments) {
     this(versions, deployments, Map.of());

@@ -63,12 +63,15 @@ class ServingDecisionTest {
     return mv;
   }
 
+  /** What the decided version's servers answered, as the reconciler would have read it. */
+  final Map<String, ServingObservation.Answers> answers = new HashMap<>();
+
   /** The decisions' clock; a test moves it on. */
   Instant now = Instant.parse("2026-11-29T12:00:00Z");
 
   ModelVersionStatus reconcile(ModelVersion mv) {
     List<ModelVersion> siblings = versions.values().stream().filter(v -> v.getSpec().getModel().equals(mv.getSpec().getModel())).toList();
-    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments), new HashMap<>(pods)), SETTINGS, now);
+    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments), new HashMap<>(pods), new HashMap<>(answers)), SETTINGS, now);
     for (ServingAction a : o.actions()) {
       if (a instanceof ServingAction.Announce e) {
         events.add(e.announcement());
@@ -245,6 +248,18 @@ class ServingDecisionTest {
     v2.getMetadata().setGeneration(2L);
     assertThat(reconcile(v2).getReceivesProductionTraffic()).isTrue();
     assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
+  }
+
+  @Test
+  void aVersionWhoseServersAnswerTooManyServerErrorsSoonAfterItsPromotionIsRolledBack() {
+    ModelVersion v2 = promotedOverAServingOne()[1];
+    now = now.plusSeconds(30);
+    answers.put("churn-v2", new ServingObservation.Answers(40, 20));
+    assertThat(reconcile(v2).getPhase()).as("too few answers to judge").isEqualTo(ModelVersionStatus.Phase.Serving);
+    answers.put("churn-v2", new ServingObservation.Answers(200, 10));
+    assertThat(reconcile(v2).getPhase()).as("5%% is tolerated").isEqualTo(ModelVersionStatus.Phase.Serving);
+    answers.put("churn-v2", new ServingObservation.Answers(200, 11));
+    assertFailed(reconcile(v2), "RolledBack", "11 of its 200 answers were server errors (5xx), more than 5%", "churn-v1");
   }
 
   @Test
