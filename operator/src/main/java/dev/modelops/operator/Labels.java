@@ -6,7 +6,13 @@ import java.util.Map;
 /** The labels on everything the operator creates, so Argo CD and kubectl can group them. */
 public final class Labels {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
-  public static final String INSTANCE = "app.kubernetes.io/instance";
+  /**
+   * The object an operator-made object belongs to (a ModelVersion's, an Experiment's or a model's
+   * name). Not {@code app.kubernetes.io/instance}: Argo CD tracks the resources of an Application
+   * by that label, so a Service labelled with a model named like an Application would be taken for
+   * one of its resources, shown OutOfSync and pruned.
+   */
+  public static final String INSTANCE = "modelops.dev/instance";
   public static final String COMPONENT = "app.kubernetes.io/component";
   public static final String EXPERIMENT = "modelops.dev/experiment";
   public static final String TRIAL = "modelops.dev/trial";

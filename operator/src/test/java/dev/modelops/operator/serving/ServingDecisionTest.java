@@ -159,6 +159,10 @@ class ServingDecisionTest {
     assertThat(s1.getReadyReplicas()).isEqualTo(2);
     assertThat(s1.getSelector()).isEqualTo("modelops.dev/model=churn,modelops.dev/version=1");
     assertThat(services.get("churn").getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+    // Argo CD tracks an Application's resources by app.kubernetes.io/instance: the operator's
+    // objects never carry it, or a Service named like an Application would be pruned with it.
+    assertThat(List.of(d1.getMetadata(), d1.getSpec().getTemplate().getMetadata(), services.get("churn").getMetadata(), services.get("churn-v1").getMetadata()))
+        .allSatisfy(m -> assertThat(m.getLabels()).doesNotContainKey("app.kubernetes.io/instance").containsKey("modelops.dev/instance"));
 
     ModelVersion v2 = create("churn", 2, ModelVersionSpec.Stage.Production);
     assertThat(reconcile(v2).getPhase()).isEqualTo(ModelVersionStatus.Phase.Deploying);
