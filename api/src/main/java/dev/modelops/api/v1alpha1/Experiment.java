@@ -2,6 +2,7 @@ package dev.modelops.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -21,7 +22,13 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Best", jsonPath = ".status.bestObjective", type = AdditionalPrinterColumn.Type.NUMBER)
 @AdditionalPrinterColumn(name = "Version", jsonPath = ".status.modelVersion", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(value = "size(self.metadata.name) <= " + Experiment.MAX_NAME_LENGTH,
+    message = "metadata.name is longer than " + Experiment.MAX_NAME_LENGTH + " characters: its trial Jobs are named <experiment>-t<index>"
+        + " (index up to 999) and a Job's name is at most 63 characters")
 public class Experiment extends CustomResource<ExperimentSpec, ExperimentStatus> implements Namespaced {
+  /** The longest name an Experiment can run with: 63 (a Job's name) less "-t999". */
+  public static final int MAX_NAME_LENGTH = 58;
+
   @Override
   @JsonPropertyDescription("What to train and how to search: data, features, algorithm, search space, objective, registration.")
   public ExperimentSpec getSpec() {

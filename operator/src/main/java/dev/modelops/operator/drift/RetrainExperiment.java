@@ -62,7 +62,7 @@ final class RetrainExperiment {
       spec.getDataset().setUri(retrain.getDatasetUri());
     }
     Experiment exp = new Experiment();
-    String name = policy.getMetadata().getName() + "-retrain-" + n;
+    String name = name(policy.getMetadata().getName(), n);
     exp.getMetadata().setName(name);
     exp.getMetadata().setNamespace(policy.getMetadata().getNamespace());
     Map<String, String> labels = Labels.of("retraining", policy.getSpec().getModel(), name);
@@ -74,6 +74,21 @@ final class RetrainExperiment {
     exp.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(policy)));
     exp.setSpec(spec);
     return exp;
+  }
+
+  /**
+   * {@code <policy>-retrain-<n>}, or, when that is longer than an Experiment's name may be
+   * ({@link Experiment#MAX_NAME_LENGTH}), the policy's name cut short and made unique again with a
+   * hash of it: {@code <policy prefix>-<hash>-retrain-<n>}.
+   */
+  static String name(String policy, int n) {
+    String suffix = "-retrain-" + n;
+    if (policy.length() + suffix.length() <= Experiment.MAX_NAME_LENGTH) {
+      return policy + suffix;
+    }
+    String hash = Integer.toHexString(policy.hashCode() & 0xfffffff | 0x1000000).substring(1);
+    String prefix = policy.substring(0, Experiment.MAX_NAME_LENGTH - suffix.length() - hash.length() - 1).replaceAll("[-.]+$", "");
+    return prefix + "-" + hash + suffix;
   }
 
   static int index(Experiment e) {

@@ -238,4 +238,16 @@ class PolicyDecisionTest {
     assertThat(o.status().getRetrains()).hasSize(PolicyDecision.HISTORY);
     assertThat(o.status().getRetrains().get(0).getExperiment()).isEqualTo("churn-drift-retrain-" + (PolicyDecision.HISTORY + 1));
   }
+
+  @Test
+  void retrainNamesStayShortEnoughForAnExperimentToRunAndUniquePerPolicy() {
+    assertThat(RetrainExperiment.name("churn-drift", 12)).isEqualTo("churn-drift-retrain-12");
+    String longPolicy = "a-very-long-drift-policy-name-for-the-customer-churn-model-in-production";
+    String other = "a-very-long-drift-policy-name-for-the-customer-churn-model-in-staging";
+    for (int n : new int[] {1, 99, 12345}) {
+      String name = RetrainExperiment.name(longPolicy, n);
+      assertThat(name).hasSizeLessThanOrEqualTo(dev.modelops.api.v1alpha1.Experiment.MAX_NAME_LENGTH).endsWith("-retrain-" + n)
+          .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").isNotEqualTo(RetrainExperiment.name(other, n));
+    }
+  }
 }
