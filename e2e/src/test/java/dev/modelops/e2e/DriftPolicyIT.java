@@ -16,6 +16,9 @@ import dev.modelops.api.v1alpha1.DriftPolicyStatus.State;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.bundle.ReferenceProfile;
+import dev.modelops.bundle.drift.DriftCounts;
+import dev.modelops.bundle.drift.DriftReport;
 import dev.modelops.operator.Labels;
 import dev.modelops.operator.drift.DriftPolicyReconciler;
 import dev.modelops.operator.drift.ModelServerSource;
@@ -295,7 +298,7 @@ class DriftPolicyIT {
         DriftPolicy policy = prometheusPolicy("churn-drift-prom-ns", prometheus.url);
         ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
         Observation direct = new ModelServerSource(client, http).observe(policy, mv);
-        PrometheusSource source = new PrometheusSource(http);
+        PrometheusSource source = new PrometheusSource(http, new ModelServerSource(client, http)::reference);
         HttpClient plain = HttpClient.newHttpClient();
         long deadline = System.currentTimeMillis() + 60_000;
         // Wait until all three servers are scraped, so that a merge would show.
@@ -375,7 +378,7 @@ class DriftPolicyIT {
    * {@code done} holds, or after a minute of trying, its last observation.
    */
   static Observation scraped(DriftPolicy policy, ModelVersion mv, java.util.function.Predicate<Observation> done) throws Exception {
-    PrometheusSource source = new PrometheusSource(http);
+    PrometheusSource source = new PrometheusSource(http, new ModelServerSource(client, http)::reference);
     Observation viaPrometheus = null;
     String lastProblem = null;
     long deadline = System.currentTimeMillis() + 60_000;
@@ -464,6 +467,71 @@ class DriftPolicyIT {
     assertThat(check(p, "driftedFeatureShare").getBand()).isEqualTo(Band.InsufficientData);
     assertThat(p.getStatus().getConditions()).anyMatch(c -> "Ready".equals(c.getType()) && "SourceUnavailable".equals(c.getReason()));
     assertThat(p.getStatus().getRetrains()).hasSize(2);
+  }
+
+  /**
+   * Two replicas that saw different customers: Prometheus's answer is the report of the summed
+   * bin counts, to 1e-9, exactly what the model-server source computes (not a mix of the
+   * replicas' own scores, which differs as soon as their traffic does).
+   */
+  @Test
+  @Order(6)
+  void prometheusComputesTheReportOfTheSummedCountsOfReplicasWithDifferentTraffic() throws Exception {
+    requirePrometheus();
+    List<Map<String, Object>> monthly = rows.stream().filter(r -> "Month-to-month".equals(r.get("contract"))).toList();
+    List<Map<String, Object>> yearly = rows.stream().filter(r -> !"Month-to-month".equals(r.get("contract"))).toList();
+    // Each window holds 500: a sees mostly month-to-month customers, b mostly yearly ones.
+    List<Map<String, Object>> toA = new ArrayList<>(monthly.subList(0, 450));
+    toA.addAll(yearly.subList(0, 50));
+    List<Map<String, Object>> toB = new ArrayList<>(yearly.subList(100, 500));
+    toB.addAll(monthly.subList(1000, 1100));
+    a.predict(toA);
+    b.predict(toB);
+
+    // What the model-server source computes: the report of the summed /v1/drift/counts.
+    ObjectMapper json = new ObjectMapper().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    DriftCounts summed = null;
+    for (ModelServerProcess s : List.of(a, b)) {
+      DriftCounts counts = json.readValue(s.get("/v1/drift/counts").body(), DriftCounts.class);
+      summed = summed == null ? counts : summed.plus(counts);
+    }
+    ReferenceProfile reference = json.readValue(a.get("/v1/drift/reference").body(), ReferenceProfile.class);
+    DriftReport expected = DriftReport.of(reference, summed, DriftReport.Thresholds.defaults());
+    assertThat(expected.samples()).isEqualTo(1000);
+
+    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-exact")), List.of(a.port, b.port))) {
+      DriftPolicy policy = prometheusPolicy("churn-drift-prom-exact", prometheus.url);
+      ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
+      Observation viaPrometheus = scraped(policy, mv, o -> o.samples() == 1000);
+      Observation direct = new ModelServerSource(client, http).observe(policy, mv);
+      assertThat(viaPrometheus.samples()).isEqualTo(expected.samples()).isEqualTo(direct.samples());
+      assertThat(viaPrometheus.replicas()).isEqualTo(2);
+      assertThat(viaPrometheus.predictionDrift()).as("prediction PSI").isCloseTo(expected.predictionPsi(), org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(viaPrometheus.features()).extracting(Observation.Feature::name)
+          .containsExactlyInAnyOrderElementsOf(expected.features().stream().map(DriftReport.FeatureDrift::name).toList());
+      for (DriftReport.FeatureDrift want : expected.features()) {
+        Observation.Feature got = viaPrometheus.features().stream().filter(f -> f.name().equals(want.name())).findFirst().orElseThrow();
+        assertThat(got.score()).as(want.name() + " score").isCloseTo(want.score(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(got.missingShare()).as(want.name() + " missing share").isCloseTo(want.missingShare(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(got.type()).as(want.name() + " type").isEqualTo(want.type());
+        assertThat(got.drifted()).as(want.name() + " drifted").isEqualTo(want.drifted());
+      }
+      assertThat(viaPrometheus.drifted()).as("the same drifted features as the model-server source").isEqualTo(direct.drifted());
+      // Each replica's own contract score is high, the summed customers' is not: the mean of the
+      // replicas' scores (each window holds 500) would be far off.
+      double contract = expected.features().stream().filter(f -> f.name().equals("contract")).findFirst().orElseThrow().score();
+      assertThat((ownContractScore(a) + ownContractScore(b)) / 2 - contract).as("the replicas' mean contract score over the summed one").isGreaterThan(0.1);
+    }
+  }
+
+  /** The contract feature's drift score in a replica's own report (GET /v1/drift). */
+  static double ownContractScore(ModelServerProcess s) throws Exception {
+    for (JsonNode f : new ObjectMapper().readTree(s.get("/v1/drift").body()).path("report").path("features")) {
+      if ("contract".equals(f.path("name").asText())) {
+        return f.path("score").asDouble();
+      }
+    }
+    throw new AssertionError("no contract feature in the drift report of the server on port " + s.port);
   }
 
   /** A clock the test moves. */

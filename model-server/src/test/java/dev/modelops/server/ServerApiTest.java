@@ -278,7 +278,7 @@ class ServerApiTest {
     String metrics = get("/prometheus").body();
     assertThat(metrics).contains("http_server_requests_seconds_bucket", "uri=\"/v1/predict\"");
     assertThat(metrics).contains("model_served{", "version=\"3\"");
-    assertThat(metrics).contains("model_feature_drift_score{feature=\"contract\"", "model_feature_bin_count{", "model_prediction_psi", "model_live_accuracy", "model_age_seconds", "model_feature_missing_share",
+    assertThat(metrics).contains("model_feature_drift_score{feature=\"contract\"", "model_feature_bin_count{", "model_prediction_bin_count{", "model_prediction_psi", "model_live_accuracy", "model_age_seconds", "model_feature_missing_share",
         "model_feature_drift_threshold{feature=\"contract\"");
   }
 

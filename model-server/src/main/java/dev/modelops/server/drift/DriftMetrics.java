@@ -6,15 +6,30 @@ import dev.modelops.server.model.LoadedModel;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Exposes drift to Prometheus: per-feature drift scores, PSI, missing share, text OOV rate,
- * prediction drift, the share of drifted features, and the window's counts per reference bin
- * (gauges, so that a Prometheus query can sum them over replicas). The report is computed at
- * most once a second, however many gauges a scrape reads.
+ * prediction drift, the share of drifted features, and the window's counts in the reference
+ * profile's fixed bins (gauges, so that a Prometheus query can sum them over replicas and
+ * rebuild the summed {@link DriftCounts}, the way the operator's Prometheus source does):
+ *
+ * <ul>
+ *   <li>{@code model_feature_bin_count{model,feature,bin}}: numeric features, one per reference
+ *       bin then missing; categorical features, one per category, then "other", then missing;
+ *   <li>{@code model_text_term_count{model,feature,bin}}: text features, occurrences of each
+ *       vocabulary term ({@code bin} is the term's index in the profile's vocabulary);
+ *   <li>{@code model_text_oov_count{model,feature}} and {@code model_text_missing_count{model,feature}}:
+ *       term occurrences outside the vocabulary, and records without the text;
+ *   <li>{@code model_prediction_bin_count{model,bin}}: predictions per fixed probability bin;
+ *   <li>{@code model_drift_window_samples{model}}: the records counted.
+ * </ul>
+ *
+ * <p>Series per replica: the reference bins, so bounded by the bundle (about a dozen per numeric
+ * or categorical feature, ten for the prediction) except text, which has one per vocabulary term
+ * (the trainer's {@code maxVocabulary}). Counts and report are taken from one snapshot at most
+ * once a second, however many gauges a scrape reads.
  */
 @Context
 public class DriftMetrics {
@@ -53,19 +68,29 @@ public class DriftMetrics {
     Gauge.builder("model_drifted_feature_share", this, m -> m.report().driftedFeatureShare()).description("Share of features over their drift threshold").tag("model", name).register(registry);
     Gauge.builder("model_drift_window_samples", this, m -> m.report().samples()).description("Predictions in the drift window").tag("model", name).register(registry);
     DriftCounts c = drift.counts();
-    binCounts(registry, name, c.numeric(), DriftCounts::numeric);
-    binCounts(registry, name, c.categorical(), DriftCounts::categorical);
+    String bins = "Recent values per reference bin (last bin: missing)";
+    c.numeric().forEach((feature, counts) -> binCounts(registry, "model_feature_bin_count", bins, name, feature, counts.length, m -> m.numeric().get(feature)));
+    c.categorical().forEach((feature, counts) -> binCounts(registry, "model_feature_bin_count", bins, name, feature, counts.length,
+        m -> m.categorical().get(feature)));
+    c.text().forEach((feature, counts) -> {
+      binCounts(registry, "model_text_term_count", "Recent occurrences of each vocabulary term (bin: the term's index)", name, feature, counts.terms().length,
+          m -> m.text().get(feature).terms());
+      Gauge.builder("model_text_oov_count", this, m -> m.counts().text().get(feature).outOfVocabulary())
+          .description("Recent term occurrences not in the training vocabulary").tag("model", name).tag("feature", feature).register(registry);
+      Gauge.builder("model_text_missing_count", this, m -> m.counts().text().get(feature).missing())
+          .description("Recent records without this text").tag("model", name).tag("feature", feature).register(registry);
+    });
+    binCounts(registry, "model_prediction_bin_count", "Recent predicted probabilities per fixed bin", name, null, c.prediction().length, DriftCounts::prediction);
   }
 
-  /** One {@code model_feature_bin_count} gauge per feature and bin of {@code bins}, read from the latest counts. */
-  private void binCounts(MeterRegistry registry, String model, Map<String, long[]> bins, Function<DriftCounts, Map<String, long[]>> of) {
-    bins.forEach((feature, counts) -> {
-      for (int b = 0; b < counts.length; b++) {
-        final int bin = b;
-        Gauge.builder("model_feature_bin_count", this, m -> of.apply(m.counts()).get(feature)[bin]).description("Recent values per reference bin (last bin: missing)")
-            .tag("model", model).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
-      }
-    });
+  /** One gauge per bin of a feature's counts ({@code feature} null: the prediction's), read from the latest counts. */
+  private void binCounts(MeterRegistry registry, String metric, String description, String model, String feature, int bins, Function<DriftCounts, long[]> of) {
+    for (int b = 0; b < bins; b++) {
+      final int bin = b;
+      Gauge.Builder<DriftMetrics> gauge = Gauge.builder(metric, this, m -> of.apply(m.counts())[bin]).description(description)
+          .tag("model", model).tag("bin", Integer.toString(b));
+      (feature == null ? gauge : gauge.tag("feature", feature)).register(registry);
+    }
   }
 
   private void gauge(MeterRegistry registry, String metric, String description, String model, String feature, ToDoubleFunction<DriftReport> value) {
@@ -76,7 +101,7 @@ public class DriftMetrics {
     long now = System.currentTimeMillis();
     if (report == null || now - computedAt > 1000) {
       counts = drift.counts();
-      report = drift.report();
+      report = drift.report(counts);
       computedAt = now;
     }
   }

@@ -51,6 +51,11 @@ public class DriftTracker {
   }
 
   public DriftReport report() {
-    return DriftReport.of(model.bundle().profile(), window.snapshot(), DriftReport.Thresholds.defaults());
+    return report(window.snapshot());
+  }
+
+  /** The report of given counts (e.g. a snapshot whose bins are exported beside it). */
+  public DriftReport report(DriftCounts counts) {
+    return DriftReport.of(model.bundle().profile(), counts, DriftReport.Thresholds.defaults());
   }
 }

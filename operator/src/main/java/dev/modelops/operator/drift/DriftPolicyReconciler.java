@@ -96,7 +96,8 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
         .withLabelSelector(Labels.DRIFT_POLICY).build(), context);
     retrains.addIndexer(PolicyObserver.BY_POLICY,
         e -> List.of(PolicyObserver.key(e.getMetadata().getNamespace(), e.getMetadata().getLabels().get(Labels.DRIFT_POLICY))));
-    observer = new PolicyObserver(versions, retrains, new ModelServerSource(context.getClient(), http), new PrometheusSource(http));
+    ModelServerSource servers = new ModelServerSource(context.getClient(), http);
+    observer = new PolicyObserver(versions, retrains, servers, new PrometheusSource(http, servers::reference));
     return List.of(versions, retrains);
   }
 }

@@ -43,13 +43,7 @@ public final class ModelServerSource implements DriftSource {
 
   @Override
   public Observation observe(DriftPolicy policy, ModelVersion mv) throws SourceException {
-    String ns = mv.getMetadata().getNamespace();
-    List<Pod> ready = client.pods().inNamespace(ns)
-        .withLabels(ServingObjects.selector(mv.getSpec().getModel(), mv.getSpec().getVersion())).list().getItems().stream()
-        .filter(ModelServerSource::ready).toList();
-    if (ready.isEmpty()) {
-      throw new SourceException("no ready pod of ModelVersion " + mv.getMetadata().getName() + " to read drift counts from");
-    }
+    List<Pod> ready = readyPods(mv, "drift counts");
     DriftCounts total = null;
     long feedback = 0;
     long correct = 0;
@@ -66,9 +60,6 @@ public final class ModelServerSource implements DriftSource {
         total = total == null ? counts : total.plus(counts);
         feedback += node.path("feedback").asLong();
         correct += node.path("feedbackCorrect").asLong();
-        if (!references.containsKey(mv.getMetadata().getUid())) {
-          references.put(mv.getMetadata().getUid(), JSON.treeToValue(get(base + "/v1/drift/reference"), ReferenceProfile.class));
-        }
       } catch (IOException | IllegalArgumentException e) {
         failures.add(pod.getMetadata().getName() + ": " + e.getMessage());
       }
@@ -77,8 +68,40 @@ public final class ModelServerSource implements DriftSource {
       // A partial sum would make the verdict depend on which replicas answered.
       throw new SourceException("cannot read drift counts from every ready pod of " + mv.getMetadata().getName() + ": " + String.join("; ", failures));
     }
-    DriftReport report = DriftReport.of(references.get(mv.getMetadata().getUid()), total, DriftReport.Thresholds.defaults());
+    DriftReport report = DriftReport.of(reference(mv), total, DriftReport.Thresholds.defaults());
     return Observation.of(report, feedback, correct, ready.size());
+  }
+
+  /**
+   * The reference profile the version's bins refer to: GET /v1/drift/reference on one of its
+   * ready pods, once per version (a version's bundle never changes).
+   */
+  public ReferenceProfile reference(ModelVersion mv) throws SourceException {
+    ReferenceProfile known = references.get(mv.getMetadata().getUid());
+    if (known != null) {
+      return known;
+    }
+    List<String> failures = new ArrayList<>();
+    for (Pod pod : readyPods(mv, "the reference profile")) {
+      try {
+        ReferenceProfile profile = JSON.treeToValue(get("http://" + pod.getStatus().getPodIP() + ":" + port(pod) + "/v1/drift/reference"), ReferenceProfile.class);
+        references.put(mv.getMetadata().getUid(), profile);
+        return profile;
+      } catch (IOException | IllegalArgumentException e) {
+        failures.add(pod.getMetadata().getName() + ": " + e.getMessage());
+      }
+    }
+    throw new SourceException("cannot read the reference profile from any ready pod of " + mv.getMetadata().getName() + ": " + String.join("; ", failures));
+  }
+
+  private List<Pod> readyPods(ModelVersion mv, String what) throws SourceException {
+    List<Pod> ready = client.pods().inNamespace(mv.getMetadata().getNamespace())
+        .withLabels(ServingObjects.selector(mv.getSpec().getModel(), mv.getSpec().getVersion())).list().getItems().stream()
+        .filter(ModelServerSource::ready).toList();
+    if (ready.isEmpty()) {
+      throw new SourceException("no ready pod of ModelVersion " + mv.getMetadata().getName() + " to read " + what + " from");
+    }
+    return ready;
   }
 
   private JsonNode get(String url) throws IOException {
