@@ -24,6 +24,9 @@ public final class Patterns {
   /** A DNS-1123 subdomain: the names of ServiceAccounts and most other Kubernetes objects. */
   public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
+  /** A key of a Secret's or ConfigMap's data. */
+  public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
+
   /** A hyperparameter or column name. */
   public static final String IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_.\\-]*$";
 

@@ -9,6 +9,8 @@ import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.PodSecurity;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
@@ -27,6 +29,8 @@ import java.util.Map;
 /** The desired Deployment and Services of served versions. */
 public final class ServingObjects {
   static final int PORT = 8080;
+  /** The env var the model server reads its feedback token from (model.feedback-token). */
+  static final String FEEDBACK_TOKEN_ENV = "MODEL_FEEDBACK_TOKEN";
   /**
    * How long a rollout may go without progress before the Deployment says
    * ProgressDeadlineExceeded and the version is Failed: loading and warming up a bundle takes
@@ -75,6 +79,13 @@ public final class ServingObjects {
     });
     ResourceRequirements resources = Resources.requirements(serving.getResources());
     Map<String, String> labels = labels(mv);
+    List<EnvVar> lockdown = new ArrayList<>();
+    if (serving.getFeedbackAuth() != null) {
+      // The kubelet reads the Secret; the operator never does (and needs no right to).
+      ModelVersionSpec.SecretKeyRef ref = serving.getFeedbackAuth().getSecretRef();
+      lockdown.add(new EnvVarBuilder().withName(FEEDBACK_TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef(ref.getKey(), ref.getName(), false)
+          .endValueFrom().build());
+    }
     return new DeploymentBuilder()
         .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
         .withLabels(labels).withOwnerReferences(OwnerReferences.controller(mv)).endMetadata()
@@ -95,6 +106,7 @@ public final class ServingObjects {
             .addNewEnv().withName("MODEL_VERSION").withValue(Integer.toString(spec.getVersion())).endEnv()
             .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow())).endEnv()
             .addNewEnv().withName(StorageLocation.PVC_ROOT_ENV).withValue(StorageLocation.DEFAULT_PVC_ROOT).endEnv()
+            .addAllToEnv(lockdown)
             .withNewReadinessProbe().withNewHttpGet().withPath("/v2/health/ready").withPort(new IntOrString("http")).endHttpGet()
             .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()
             .withNewLivenessProbe().withNewHttpGet().withPath("/v2/health/live").withPort(new IntOrString("http")).endHttpGet()

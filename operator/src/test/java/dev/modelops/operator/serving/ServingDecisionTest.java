@@ -198,6 +198,29 @@ class ServingDecisionTest {
   }
 
   @Test
+  void feedbackAuthGivesTheServerItsTokenFromTheSecretAndNothingElseChangesWithoutIt() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    reconcile(v1);
+    var open = deployment("churn-v1").getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(open.getEnv()).noneMatch(e -> e.getName().equals("MODEL_FEEDBACK_TOKEN"));
+
+    ModelVersionSpec.SecretKeyRef ref = new ModelVersionSpec.SecretKeyRef();
+    ref.setName("churn-feedback");
+    ref.setKey("token");
+    ModelVersionSpec.FeedbackAuth auth = new ModelVersionSpec.FeedbackAuth();
+    auth.setSecretRef(ref);
+    v1.getSpec().getServing().setFeedbackAuth(auth);
+    reconcile(v1);
+    var locked = deployment("churn-v1").getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(locked.getEnv()).filteredOn(e -> e.getName().equals("MODEL_FEEDBACK_TOKEN")).singleElement().satisfies(e -> {
+      assertThat(e.getValue()).as("the token itself never passes through the operator").isNull();
+      assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("churn-feedback");
+      assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+      assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).as("a missing Secret stops the Pod, never opens feedback").isFalse();
+    });
+  }
+
+  @Test
   void archivingRemovesServingObjectsButKeepsTheRecord() {
     ModelVersion v = create("spam", 1, ModelVersionSpec.Stage.Staging);
     reconcile(v);
