@@ -466,6 +466,41 @@ class DriftPolicyIT {
     assertThat(p.getStatus().getRetrains()).hasSize(2);
   }
 
+  @Test
+  @Order(6)
+  void linkLocalUrlsAreNotCalledAndTheStatusAndOneWarningEventSayWhy() throws Exception {
+    // Past the API server's rule (the policy opts in), stopped by the operator, which does not allow such URLs.
+    applyExamplePolicy("churn-imds", spec -> {
+      spec.setAllowLinkLocal(true);
+      spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
+      spec.getSource().setPrometheusUrl("http://169.254.169.254:9090");
+    });
+    // A notation the API server's rule does not know: 2852039166 is 169.254.169.254.
+    applyExamplePolicy("churn-decimal-hook", spec -> {
+      DriftPolicySpec.Alert alert = new DriftPolicySpec.Alert();
+      alert.setWebhook("http://2852039166/latest/meta-data/");
+      spec.setAlert(alert);
+    });
+    DriftPolicy imds = reconcile("churn-imds");
+    assertThat(imds.getStatus().getMessage()).contains("spec.source.prometheusUrl http://169.254.169.254:9090 leads to 169.254.169.254",
+        "spec.allowLinkLocal is true, but this operator does not allow such URLs");
+    assertThat(imds.getStatus().getConditions()).anyMatch(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus())
+        && "SourceUnavailable".equals(c.getReason()));
+    DriftPolicy hook = client.resources(DriftPolicy.class).inNamespace(NS).withName("churn-decimal-hook")
+        .waitUntilCondition(p -> p.getStatus() != null && p.getStatus().getMessage() != null, 30, TimeUnit.SECONDS);
+    assertThat(hook.getStatus().getMessage()).contains("spec.alert.webhook http://2852039166/latest/meta-data/ leads to 169.254.169.254");
+    // Evaluated again later: still refused, no second Event, and never a failed reconcile.
+    clock.advance(Duration.ofMinutes(10));
+    imds = reconcile("churn-imds");
+    assertThat(imds.getStatus().getConditions()).noneMatch(c -> "ReconcileError".equals(c.getReason()));
+    for (String policy : List.of("churn-imds", "churn-decimal-hook")) {
+      String field = policy.equals("churn-imds") ? "spec.source.prometheusUrl" : "spec.alert.webhook";
+      assertThat(client.v1().events().inNamespace(NS).list().getItems()).as(policy)
+          .filteredOn(e -> policy.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType()) && e.getMessage().contains(field))
+          .hasSize(1);
+    }
+  }
+
   /** A clock the test moves. */
   static final class MutableClock extends Clock {
     private volatile Instant now;

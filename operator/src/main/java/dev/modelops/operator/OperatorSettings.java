@@ -2,13 +2,21 @@ package dev.modelops.operator;
 
 /**
  * The operator's own settings (environment variables), not defaults of any resource: which
- * images run trials and models, and where trial bundles are written.
+ * images run trials and models, where trial bundles are written, and which DriftPolicy URLs it
+ * may call.
  *
  * @param trainerImage MODELOPS_TRAINER_IMAGE, the image of trial Jobs when spec.trainer.image is empty
  * @param serverImage MODELOPS_SERVER_IMAGE, the model-server image
  * @param artifactsClaim MODELOPS_ARTIFACTS_CLAIM, the PVC trial bundles are written to
+ * @param allowLinkLocalUrls MODELOPS_ALLOW_LINK_LOCAL_URLS, whether a DriftPolicy that says spec.allowLinkLocal may
+ *     have its Prometheus and webhook URLs on link-local or cloud metadata addresses
  */
-public record OperatorSettings(String trainerImage, String serverImage, String artifactsClaim) {
+public record OperatorSettings(String trainerImage, String serverImage, String artifactsClaim, boolean allowLinkLocalUrls) {
+  /** Images and claim; link-local URLs refused. */
+  public OperatorSettings(String trainerImage, String serverImage, String artifactsClaim) {
+    this(trainerImage, serverImage, artifactsClaim, false);
+  }
+
   /** The non-root user (and group) of the project's images; trial and server Pods run as it. */
   public static final long IMAGE_UID = 65532L;
 
@@ -20,7 +28,16 @@ public record OperatorSettings(String trainerImage, String serverImage, String a
     return new OperatorSettings(
         env("MODELOPS_TRAINER_IMAGE", defaultImage("trainer-job")),
         env("MODELOPS_SERVER_IMAGE", defaultImage("model-server")),
-        env("MODELOPS_ARTIFACTS_CLAIM", "modelops-artifacts"));
+        env("MODELOPS_ARTIFACTS_CLAIM", "modelops-artifacts"),
+        flag("MODELOPS_ALLOW_LINK_LOCAL_URLS", env("MODELOPS_ALLOW_LINK_LOCAL_URLS", "false")));
+  }
+
+  private static boolean flag(String name, String value) {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(name + " is '" + value + "': give true or false");
+    };
   }
 
   /** The image {@code ./mvnw package -Pimages} builds for a module, e.g. modelops/model-server:0.1.0. */
