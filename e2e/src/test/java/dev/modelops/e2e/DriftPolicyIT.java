@@ -91,9 +91,11 @@ class DriftPolicyIT {
   static void start() throws Exception {
     bundle = ModelServerProcess.trainChurn(tmp);
     rows = ModelServerProcess.churnRecords(bundle);
-    // Two replicas of one version, each with a window of the 500 most recent predictions.
+    // Two replicas of one version, each with a window of the 500 most recent predictions; b serves
+    // drift and metrics on an admin port of their own (as with the chart's networkPolicy.enabled),
+    // a on its one port (as servers an older operator started): both are read and scraped.
     a = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
-    b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
+    b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500", "MODEL_ADMIN_PORT", Integer.toString(ModelServerProcess.freePort())));
     client = kube.client();
 
     // The template Experiment, the served version and its two ready pods (no kubelet runs here:
@@ -105,13 +107,17 @@ class DriftPolicyIT {
     mv.getMetadata().setNamespace(NS);
     client.resource(mv).create();
     for (ModelServerProcess s : List.of(a, b)) {
-      servingPod("churn-v1-" + s.port, 1, s.port);
+      servingPod("churn-v1-" + s.port, 1, s.port, s.adminPort);
     }
   }
 
   static void servingPod(String name, int version, int port) {
+    servingPod(name, version, port, 0);
+  }
+
+  static void servingPod(String name, int version, int port, int adminPort) {
     Cluster.runPod(client, NS, name, Map.of("modelops.dev/model", "churn", "modelops.dev/version", Integer.toString(version)), "model-server",
-        "server:test", port);
+        "server:test", port, adminPort);
   }
 
   @AfterAll
@@ -258,7 +264,7 @@ class DriftPolicyIT {
   @Order(3)
   void prometheusGivesTheSameVerdictFromTheScrapedSeries() throws Exception {
     requirePrometheus();
-    try (PrometheusProcess prometheus = PrometheusProcess.start(tmp, List.of(a.port, b.port))) {
+    try (PrometheusProcess prometheus = PrometheusProcess.start(tmp, List.of(a.metricsPort(), b.metricsPort()))) {
       DriftPolicy policy = prometheusPolicy("churn-drift-prom", prometheus.url);
       ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
       Observation direct = new ModelServerSource(client, http).observe(policy, mv);
@@ -288,8 +294,8 @@ class DriftPolicyIT {
     try (ModelServerProcess c = ModelServerProcess.start(bundle, other, Map.of("MODEL_DRIFT_WINDOW", "500"))) {
       c.predict(rows.subList(0, 300));
       Map<Integer, Map<String, String>> targets = new java.util.LinkedHashMap<>();
-      targets.put(a.port, Map.of("namespace", NS));
-      targets.put(b.port, Map.of("namespace", NS));
+      targets.put(a.metricsPort(), Map.of("namespace", NS));
+      targets.put(b.metricsPort(), Map.of("namespace", NS));
       targets.put(c.port, Map.of("namespace", "other-team"));
       try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-ns")), targets)) {
         DriftPolicy policy = prometheusPolicy("churn-drift-prom-ns", prometheus.url);
@@ -343,7 +349,7 @@ class DriftPolicyIT {
     }
     double accuracy = (double) right / given;
 
-    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-feedback")), List.of(a.port, b.port))) {
+    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-feedback")), List.of(a.metricsPort(), b.metricsPort()))) {
       DriftPolicy policy = prometheusPolicy("churn-drift-prom-feedback", prometheus.url);
       ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
       Observation direct = new ModelServerSource(client, http).observe(policy, mv);

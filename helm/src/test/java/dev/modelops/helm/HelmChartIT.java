@@ -105,8 +105,9 @@ class HelmChartIT {
 
     List<JsonNode> all = documents(helm("template", "modelops", "modelops", "--namespace", "modelops-system",
         "--set", "metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,artifacts.create=true,replicaCount=2",
+        "--set", "networkPolicy.enabled=true",
         "--set", "watchNamespaces={team-a,team-b}"));
-    assertThat(all).extracting(d -> d.path("kind").asText()).contains("ServiceMonitor", "PrometheusRule", "PersistentVolumeClaim");
+    assertThat(all).extracting(d -> d.path("kind").asText()).contains("ServiceMonitor", "PrometheusRule", "PersistentVolumeClaim", "NetworkPolicy");
     JsonNode container = kind(all, "Deployment").path("spec").path("template").path("spec").path("containers").get(0);
     assertThat(container.path("env").findValuesAsText("value")).contains("team-a,team-b", "modelops-system");
     assertThat(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
@@ -119,7 +120,9 @@ class HelmChartIT {
         client.load(Files.newInputStream(crd)).serverSideApply();
       }
     }
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("modelops-system").endMetadata().build()).create();
+    for (String ns : List.of("modelops-system", "team-a", "team-b")) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
     for (JsonNode doc : all) {
       String kind = doc.path("kind").asText();
       if (kind.equals("ServiceMonitor") || kind.equals("PrometheusRule")) {
@@ -134,5 +137,87 @@ class HelmChartIT {
     assertThat(client.apiextensions().v1().customResourceDefinitions().list().getItems()).hasSize(3);
     GenericKubernetesResource role = client.genericKubernetesResources("rbac.authorization.k8s.io/v1", "ClusterRole").withName("modelops").get();
     assertThat(role).isNotNull();
+    assertThat(client.network().v1().networkPolicies().inNamespace("team-b").withName("modelops-model-servers").get()).isNotNull();
+  }
+
+  @Test
+  void networkPoliciesKeepDriftAndMetricsToTheOperatorAndPrometheusAndTheApiServerAcceptsThem() throws Exception {
+    List<JsonNode> docs = documents(helm("template", "netpol", "modelops", "--namespace", "netpol-system",
+        "--set", "networkPolicy.enabled=true", "--set", "networkPolicy.modelServerNamespaces={shop}"));
+    JsonNode deployment = kind(docs, "Deployment");
+    JsonNode operatorPods = deployment.path("spec").path("selector").path("matchLabels");
+    assertThat(deployment.path("spec").path("template").path("spec").path("containers").get(0).path("env").toString())
+        .as("the operator gives model servers their admin port").contains("{\"name\":\"MODELOPS_SERVER_ADMIN_PORT\",\"value\":\"8081\"}");
+    List<JsonNode> policies = docs.stream().filter(d -> d.path("kind").asText().equals("NetworkPolicy")).toList();
+    assertThat(policies).extracting(p -> p.path("metadata").path("namespace").asText()).containsExactlyInAnyOrder("netpol-system", "shop");
+    JsonNode prometheus = YAML.readTree("[{namespaceSelector: {}, podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}}]");
+
+    // The operator: its probe and metrics port, from Prometheus only.
+    JsonNode operator = policies.stream().filter(p -> p.path("metadata").path("namespace").asText().equals("netpol-system")).findFirst().orElseThrow();
+    assertThat(operator.path("spec").path("podSelector").path("matchLabels")).isEqualTo(operatorPods);
+    assertThat(operator.path("spec").path("policyTypes")).isEqualTo(YAML.readTree("[Ingress]"));
+    assertThat(operator.path("spec").path("ingress")).hasSize(1);
+    assertThat(operator.path("spec").path("ingress").get(0).path("ports")).isEqualTo(YAML.readTree("[{port: 8081, protocol: TCP}]"));
+    assertThat(operator.path("spec").path("ingress").get(0).path("from")).isEqualTo(prometheus);
+
+    // Model servers: selected by the labels the operator gives them (operator's Labels.of("model-server", ...),
+    // pinned from that side by ServingDecisionTest); inference from their namespace, drift and metrics from
+    // the operator's Pods and Prometheus.
+    JsonNode servers = policies.stream().filter(p -> p.path("metadata").path("namespace").asText().equals("shop")).findFirst().orElseThrow();
+    assertThat(servers.path("spec").path("podSelector").path("matchLabels")).isEqualTo(YAML.readTree(
+        "{app.kubernetes.io/name: modelops, app.kubernetes.io/component: model-server, app.kubernetes.io/managed-by: modelops-operator}"));
+    JsonNode ingress = servers.path("spec").path("ingress");
+    assertThat(ingress).hasSize(2);
+    assertThat(ingress.get(0).path("ports")).isEqualTo(YAML.readTree("[{port: 8080, protocol: TCP}]"));
+    assertThat(ingress.get(0).path("from")).isEqualTo(YAML.readTree("[{podSelector: {}}]"));
+    assertThat(ingress.get(1).path("ports")).isEqualTo(YAML.readTree("[{port: 8081, protocol: TCP}]"));
+    assertThat(ingress.get(1).path("from")).hasSize(2);
+    assertThat(ingress.get(1).path("from").get(0).path("namespaceSelector").path("matchLabels").path("kubernetes.io/metadata.name").asText())
+        .isEqualTo("netpol-system");
+    assertThat(ingress.get(1).path("from").get(0).path("podSelector").path("matchLabels")).isEqualTo(operatorPods);
+    assertThat(ingress.get(1).path("from").get(1)).isEqualTo(prometheus.get(0));
+
+    // Chosen peers replace the defaults; with no peer for the operator it admits nothing (a rule
+    // without peers would admit everyone).
+    List<JsonNode> custom = documents(helm("template", "netpol", "modelops", "--namespace", "netpol-system",
+        "--set", "networkPolicy.enabled=true,networkPolicy.prometheus=null,networkPolicy.modelServerAdminPort=9091",
+        "--set", "watchNamespaces={shop}",
+        "--set-json", "networkPolicy.inferenceFrom=[{\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"ingress\"}}}]"));
+    List<JsonNode> customPolicies = custom.stream().filter(d -> d.path("kind").asText().equals("NetworkPolicy")).toList();
+    JsonNode closed = customPolicies.stream().filter(p -> p.path("metadata").path("name").asText().equals("netpol-modelops")).findFirst().orElseThrow();
+    assertThat(closed.path("spec").path("ingress").isArray() && closed.path("spec").path("ingress").isEmpty()).as(closed.toString()).isTrue();
+    JsonNode shop = customPolicies.stream().filter(p -> p.path("metadata").path("namespace").asText().equals("shop")).findFirst().orElseThrow();
+    assertThat(shop.path("spec").path("ingress").get(0).path("from").toString()).contains("ingress").doesNotContain("\"podSelector\":{}");
+    assertThat(shop.path("spec").path("ingress").get(1).path("ports").get(0).path("port").asInt()).isEqualTo(9091);
+    assertThat(shop.path("spec").path("ingress").get(1).path("from")).as("the operator alone").hasSize(1);
+
+    // Without it, model servers keep one port.
+    JsonNode off = kind(documents(helm("template", "netpol", "modelops", "--namespace", "netpol-system")), "Deployment");
+    assertThat(off.path("spec").path("template").path("spec").path("containers").get(0).path("env").toString())
+        .contains("{\"name\":\"MODELOPS_SERVER_ADMIN_PORT\",\"value\":\"0\"}");
+
+    // The real API server accepts them as rendered (its NetworkPolicy validation).
+    for (String ns : List.of("netpol-system", "shop")) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+    for (JsonNode policy : java.util.stream.Stream.concat(policies.stream(), customPolicies.stream()).toList()) {
+      assertThat(client.load(new ByteArrayInputStream(YAML.writeValueAsBytes(policy))).serverSideApply()).hasSize(1);
+    }
+    assertThat(client.network().v1().networkPolicies().inNamespace("shop").withName("netpol-modelops-model-servers").get()
+        .getSpec().getIngress().get(1).getPorts().get(0).getPort().getIntVal()).as("the second render, applied over the first").isEqualTo(9091);
+  }
+
+  @Test
+  void networkPoliciesWithoutTheNamespacesOfTheModelServersOrWithInferencesPortAreRefusedSayingWhatToSet() throws Exception {
+    List<String> command = new ArrayList<>(List.of(HELM.toString(), "template", "modelops", "modelops", "--set", "networkPolicy.enabled=true"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isNotZero();
+    assertThat(out).contains("networkPolicy.enabled", "networkPolicy.modelServerNamespaces", "watchNamespaces");
+    command.addAll(List.of("--set", "watchNamespaces={shop},networkPolicy.modelServerAdminPort=8080"));
+    p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isNotZero();
+    assertThat(out).contains("networkPolicy.modelServerAdminPort is 8080", "1024 to 65535 other than 8080");
   }
 }

@@ -9,6 +9,8 @@ import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.PodSecurity;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -28,7 +30,7 @@ import java.util.Map;
 
 /** The desired Deployment and Services of served versions. */
 public final class ServingObjects {
-  static final int PORT = 8080;
+  static final int PORT = OperatorSettings.SERVER_PORT;
   /** The env var the model server reads its feedback token from (model.feedback-token). */
   static final String FEEDBACK_TOKEN_ENV = "MODEL_FEEDBACK_TOKEN";
   /**
@@ -49,6 +51,8 @@ public final class ServingObjects {
   }
 
   static final String SERVER_COMPONENT = "model-server";
+  /** The name of the model server's container port for drift and metrics, when it has one (ModelServerSource reads it). */
+  public static final String ADMIN_PORT_NAME = "admin";
 
   static Map<String, String> labels(ModelVersion mv) {
     Map<String, String> l = Labels.of(SERVER_COMPONENT, mv.getSpec().getModel(), mv.getMetadata().getName());
@@ -80,6 +84,12 @@ public final class ServingObjects {
     ResourceRequirements resources = Resources.requirements(serving.getResources());
     Map<String, String> labels = labels(mv);
     List<EnvVar> lockdown = new ArrayList<>();
+    List<ContainerPort> adminPort = new ArrayList<>();
+    if (settings.serverAdminPort() > 0) {
+      // Drift and metrics on their own port, which a NetworkPolicy opens to the operator and Prometheus only.
+      adminPort.add(new ContainerPortBuilder().withName(ADMIN_PORT_NAME).withContainerPort(settings.serverAdminPort()).build());
+      lockdown.add(new EnvVar("MODEL_ADMIN_PORT", Integer.toString(settings.serverAdminPort()), null));
+    }
     if (serving.getFeedbackAuth() != null) {
       // The kubelet reads the Secret; the operator never does (and needs no right to).
       ModelVersionSpec.SecretKeyRef ref = serving.getFeedbackAuth().getSecretRef();
@@ -102,6 +112,7 @@ public final class ServingObjects {
             .withName("model-server")
             .withImage(serving.getImage() == null || serving.getImage().isBlank() ? settings.serverImage() : serving.getImage())
             .addNewPort().withName("http").withContainerPort(PORT).endPort()
+            .addAllToPorts(adminPort)
             .addNewEnv().withName("MODEL_BUNDLE").withValue(uri).endEnv()
             .addNewEnv().withName("MODEL_VERSION").withValue(Integer.toString(spec.getVersion())).endEnv()
             .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow())).endEnv()
