@@ -107,7 +107,8 @@ class HelmChartIT {
         "--set", "metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,artifacts.create=true,replicaCount=2",
         "--set", "networkPolicy.enabled=true",
         "--set", "watchNamespaces={team-a,team-b}"));
-    assertThat(all).extracting(d -> d.path("kind").asText()).contains("ServiceMonitor", "PrometheusRule", "PersistentVolumeClaim", "NetworkPolicy");
+    assertThat(all).extracting(d -> d.path("kind").asText()).contains("ServiceMonitor", "PrometheusRule", "PersistentVolumeClaim",
+        "NetworkPolicy", "Role", "RoleBinding").doesNotContain("ClusterRole", "ClusterRoleBinding");
     JsonNode container = kind(all, "Deployment").path("spec").path("template").path("spec").path("containers").get(0);
     assertThat(container.path("env").findValuesAsText("value")).contains("team-a,team-b", "modelops-system");
     assertThat(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
@@ -135,9 +136,74 @@ class HelmChartIT {
     assertThat(d.getSpec().getReplicas()).isEqualTo(2);
     assertThat(d.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("modelops");
     assertThat(client.apiextensions().v1().customResourceDefinitions().list().getItems()).hasSize(3);
-    GenericKubernetesResource role = client.genericKubernetesResources("rbac.authorization.k8s.io/v1", "ClusterRole").withName("modelops").get();
+    GenericKubernetesResource role = client.genericKubernetesResources("rbac.authorization.k8s.io/v1", "Role").inNamespace("team-a").withName("modelops").get();
     assertThat(role).isNotNull();
     assertThat(client.network().v1().networkPolicies().inNamespace("team-b").withName("modelops-model-servers").get()).isNotNull();
+  }
+
+  /** group/resource:verb for every rule of a list of RBAC rules. */
+  static java.util.SortedSet<String> grants(JsonNode rules) {
+    java.util.SortedSet<String> out = new java.util.TreeSet<>();
+    for (JsonNode rule : rules) {
+      for (JsonNode group : rule.path("apiGroups")) {
+        for (JsonNode resource : rule.path("resources")) {
+          for (JsonNode verb : rule.path("verbs")) {
+            out.add(group.asText() + "/" + resource.asText() + ":" + verb.asText());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether the API server's authorizer lets the ServiceAccount do {@code grant} (group/resource[/sub]:verb) in a namespace ("" cluster-wide). */
+  static boolean allowed(String serviceAccount, String grant, String namespace) {
+    String[] groupRest = grant.split("/", 2);
+    String[] resourceVerb = groupRest[1].split(":");
+    String[] resource = resourceVerb[0].split("/");
+    var review = new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder().withNewSpec()
+        .withUser("system:serviceaccount:" + serviceAccount).withGroups("system:serviceaccounts", "system:authenticated")
+        .withNewResourceAttributes().withGroup(groupRest[0]).withResource(resource[0]).withSubresource(resource.length > 1 ? resource[1] : null)
+        .withVerb(resourceVerb[1]).withNamespace(namespace).endResourceAttributes().endSpec().build();
+    return client.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
+  }
+
+  @Test
+  void withWatchNamespacesTheOperatorHasItsRulesThereAndNoRightAnywhereElse() throws Exception {
+    List<JsonNode> docs = documents(helm("template", "scoped", "modelops", "--namespace", "scoped-system", "--set", "watchNamespaces={team-c,team-d}"));
+    java.util.SortedSet<String> file = grants(YAML.readTree(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml").toFile()).path("rules"));
+    java.util.SortedSet<String> leases = new java.util.TreeSet<>(file.stream().filter(g -> g.startsWith("coordination.k8s.io/leases:")).toList());
+    java.util.SortedSet<String> watched = new java.util.TreeSet<>(file);
+    watched.removeAll(leases);
+    assertThat(leases).isNotEmpty();
+    // Every rule of the file, split: the watched kinds in each watched namespace, the Lease in the release namespace.
+    for (JsonNode doc : docs) {
+      String kind = doc.path("kind").asText();
+      String ns = doc.path("metadata").path("namespace").asText();
+      if (kind.equals("Role")) {
+        assertThat(grants(doc.path("rules"))).as("Role in %s", ns).isEqualTo(ns.equals("scoped-system") ? leases : watched);
+      }
+    }
+    assertThat(docs).filteredOn(d -> d.path("kind").asText().equals("Role")).extracting(d -> d.path("metadata").path("namespace").asText())
+        .containsExactlyInAnyOrder("team-c", "team-d", "scoped-system");
+
+    // On a real API server, as its authorizer decides for the operator's ServiceAccount.
+    for (String ns : List.of("scoped-system", "team-c", "team-d", "team-e")) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+    for (JsonNode doc : docs) {
+      client.load(new ByteArrayInputStream(YAML.writeValueAsBytes(doc))).serverSideApply();
+    }
+    String sa = "scoped-system:scoped-modelops";
+    for (String grant : watched) {
+      assertThat(allowed(sa, grant, "team-c") && allowed(sa, grant, "team-d")).as("%s in the watched namespaces", grant).isTrue();
+      assertThat(allowed(sa, grant, "team-e")).as("%s in a namespace it does not watch", grant).isFalse();
+      assertThat(allowed(sa, grant, "")).as("%s cluster-wide", grant).isFalse();
+    }
+    for (String grant : leases) {
+      assertThat(allowed(sa, grant, "scoped-system")).as("%s in the release namespace", grant).isTrue();
+      assertThat(allowed(sa, grant, "team-c")).as("%s elsewhere", grant).isFalse();
+    }
   }
 
   @Test
