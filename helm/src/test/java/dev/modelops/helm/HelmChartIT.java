@@ -227,21 +227,19 @@ class HelmChartIT {
     assertThat(operator.path("spec").path("ingress").get(0).path("from")).isEqualTo(prometheus);
 
     // Model servers: selected by the labels the operator gives them (operator's Labels.of("model-server", ...),
-    // pinned from that side by ServingDecisionTest); inference from their namespace, drift and metrics from
-    // the operator's Pods and Prometheus.
+    // pinned from that side by ServingDecisionTest); inference from their namespace (and the operator), drift
+    // and metrics from the operator's Pods and Prometheus only.
     JsonNode servers = policies.stream().filter(p -> p.path("metadata").path("namespace").asText().equals("shop")).findFirst().orElseThrow();
     assertThat(servers.path("spec").path("podSelector").path("matchLabels")).isEqualTo(YAML.readTree(
         "{app.kubernetes.io/name: modelops, app.kubernetes.io/component: model-server, app.kubernetes.io/managed-by: modelops-operator}"));
     JsonNode ingress = servers.path("spec").path("ingress");
     assertThat(ingress).hasSize(2);
     assertThat(ingress.get(0).path("ports")).isEqualTo(YAML.readTree("[{port: 8080, protocol: TCP}]"));
-    assertThat(ingress.get(0).path("from")).isEqualTo(YAML.readTree("[{podSelector: {}}]"));
+    JsonNode operatorPeer = YAML.createObjectNode().<com.fasterxml.jackson.databind.node.ObjectNode>set("namespaceSelector",
+        YAML.readTree("{matchLabels: {kubernetes.io/metadata.name: netpol-system}}")).set("podSelector", YAML.createObjectNode().set("matchLabels", operatorPods));
+    assertThat(ingress.get(0).path("from")).isEqualTo(YAML.createArrayNode().add(YAML.readTree("{podSelector: {}}")).add(operatorPeer));
     assertThat(ingress.get(1).path("ports")).isEqualTo(YAML.readTree("[{port: 8081, protocol: TCP}]"));
-    assertThat(ingress.get(1).path("from")).hasSize(2);
-    assertThat(ingress.get(1).path("from").get(0).path("namespaceSelector").path("matchLabels").path("kubernetes.io/metadata.name").asText())
-        .isEqualTo("netpol-system");
-    assertThat(ingress.get(1).path("from").get(0).path("podSelector").path("matchLabels")).isEqualTo(operatorPods);
-    assertThat(ingress.get(1).path("from").get(1)).isEqualTo(prometheus.get(0));
+    assertThat(ingress.get(1).path("from")).isEqualTo(YAML.createArrayNode().add(operatorPeer).add(prometheus.get(0)));
 
     // Chosen peers replace the defaults; with no peer for the operator it admits nothing (a rule
     // without peers would admit everyone).
