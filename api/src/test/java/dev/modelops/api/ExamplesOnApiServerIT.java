@@ -210,6 +210,38 @@ class ExamplesOnApiServerIT {
   }
 
   @Test
+  void linkLocalUrlsAreRefusedUnlessThePolicyAllowsThemAndOrdinaryHostsNever() throws Exception {
+    String policy =
+        """
+        apiVersion: modelops.dev/v1alpha1
+        kind: DriftPolicy
+        metadata: {name: urls, namespace: default}
+        spec:
+          model: churn
+          checks: [{metric: predictionDrift, alert: 0.5}]
+          source: {type: prometheus, prometheusUrl: "PROMETHEUS"}
+          alert: {webhook: "WEBHOOK"}
+        """;
+    // Loopback (what the tests' own receivers listen on), cluster names, and link-local text
+    // anywhere but the host are ordinary addresses.
+    for (String url : List.of("http://127.0.0.1:9090", "http://[::1]:9090", "http://prometheus.monitoring.svc:9090",
+        "http://hooks.example.com/?next=169.254.169.254", "http://169.254.169.254@hooks.example.com/", "https://169.254.169.254.example.com/")) {
+      Result r = dryRun(policy.replace("PROMETHEUS", url).replace("WEBHOOK", url));
+      assertThat(r.code).as("%s: %s", url, r.output).isZero();
+    }
+    for (String url : List.of("http://169.254.169.254", "http://100.100.100.200/latest/meta-data", "http://[fd00:ec2::254]/",
+        "http://metadata.google.internal./", "http://[FE80::1]:9090", "http://[::ffff:a9fe:a9fe]/")) {
+      Result r = dryRun(policy.replace("PROMETHEUS", "http://127.0.0.1:9090").replace("WEBHOOK", url));
+      assertThat(r.code).as(url).isNotZero();
+      assertThat(r.output).contains("spec.alert.webhook", "webhook " + url + " is a link-local or cloud metadata address");
+      assertThat(errors(r.output)).as(r.output).isEqualTo(1);
+      // The policy's opt-in lifts the rule (the operator decides again, with its own setting).
+      Result allowed = dryRun(policy.replace("PROMETHEUS", url).replace("WEBHOOK", url).replace("model: churn", "model: churn\n  allowLinkLocal: true"));
+      assertThat(allowed.code).as("%s: %s", url, allowed.output).isZero();
+    }
+  }
+
+  @Test
   void defaultsAreAppliedBeforeTheRules() throws Exception {
     // objective.goal defaults to maximize, which a log_loss objective must not have.
     String experiment = SMALLEST_EXPERIMENT.replace("{metric: accuracy}", "{metric: log_loss}");

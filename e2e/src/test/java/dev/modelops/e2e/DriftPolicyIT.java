@@ -94,9 +94,11 @@ class DriftPolicyIT {
   static void start() throws Exception {
     bundle = ModelServerProcess.trainChurn(tmp);
     rows = ModelServerProcess.churnRecords(bundle);
-    // Two replicas of one version, each with a window of the 500 most recent predictions.
+    // Two replicas of one version, each with a window of the 500 most recent predictions; b serves
+    // drift and metrics on an admin port of their own (as with the chart's networkPolicy.enabled),
+    // a on its one port (as servers an older operator started): both are read and scraped.
     a = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
-    b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500"));
+    b = ModelServerProcess.start(bundle, tmp, Map.of("MODEL_DRIFT_WINDOW", "500", "MODEL_ADMIN_PORT", Integer.toString(ModelServerProcess.freePort())));
     client = kube.client();
 
     // The template Experiment, the served version and its two ready pods (no kubelet runs here:
@@ -108,13 +110,17 @@ class DriftPolicyIT {
     mv.getMetadata().setNamespace(NS);
     client.resource(mv).create();
     for (ModelServerProcess s : List.of(a, b)) {
-      servingPod("churn-v1-" + s.port, 1, s.port);
+      servingPod("churn-v1-" + s.port, 1, s.port, s.adminPort);
     }
   }
 
   static void servingPod(String name, int version, int port) {
+    servingPod(name, version, port, 0);
+  }
+
+  static void servingPod(String name, int version, int port, int adminPort) {
     Cluster.runPod(client, NS, name, Map.of("modelops.dev/model", "churn", "modelops.dev/version", Integer.toString(version)), "model-server",
-        "server:test", port);
+        "server:test", port, adminPort);
   }
 
   @AfterAll
@@ -261,7 +267,7 @@ class DriftPolicyIT {
   @Order(3)
   void prometheusGivesTheSameVerdictFromTheScrapedSeries() throws Exception {
     requirePrometheus();
-    try (PrometheusProcess prometheus = PrometheusProcess.start(tmp, List.of(a.port, b.port))) {
+    try (PrometheusProcess prometheus = PrometheusProcess.start(tmp, List.of(a.metricsPort(), b.metricsPort()))) {
       DriftPolicy policy = prometheusPolicy("churn-drift-prom", prometheus.url);
       ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
       Observation direct = new ModelServerSource(client, http).observe(policy, mv);
@@ -291,8 +297,8 @@ class DriftPolicyIT {
     try (ModelServerProcess c = ModelServerProcess.start(bundle, other, Map.of("MODEL_DRIFT_WINDOW", "500"))) {
       c.predict(rows.subList(0, 300));
       Map<Integer, Map<String, String>> targets = new java.util.LinkedHashMap<>();
-      targets.put(a.port, Map.of("namespace", NS));
-      targets.put(b.port, Map.of("namespace", NS));
+      targets.put(a.metricsPort(), Map.of("namespace", NS));
+      targets.put(b.metricsPort(), Map.of("namespace", NS));
       targets.put(c.port, Map.of("namespace", "other-team"));
       try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-ns")), targets)) {
         DriftPolicy policy = prometheusPolicy("churn-drift-prom-ns", prometheus.url);
@@ -346,7 +352,7 @@ class DriftPolicyIT {
     }
     double accuracy = (double) right / given;
 
-    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-feedback")), List.of(a.port, b.port))) {
+    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-feedback")), List.of(a.metricsPort(), b.metricsPort()))) {
       DriftPolicy policy = prometheusPolicy("churn-drift-prom-feedback", prometheus.url);
       ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
       Observation direct = new ModelServerSource(client, http).observe(policy, mv);
@@ -532,6 +538,41 @@ class DriftPolicyIT {
       }
     }
     throw new AssertionError("no contract feature in the drift report of the server on port " + s.port);
+  }
+
+  @Test
+  @Order(7)
+  void linkLocalUrlsAreNotCalledAndTheStatusAndOneWarningEventSayWhy() throws Exception {
+    // Past the API server's rule (the policy opts in), stopped by the operator, which does not allow such URLs.
+    applyExamplePolicy("churn-imds", spec -> {
+      spec.setAllowLinkLocal(true);
+      spec.getSource().setType(DriftPolicySpec.SourceType.PROMETHEUS);
+      spec.getSource().setPrometheusUrl("http://169.254.169.254:9090");
+    });
+    // A notation the API server's rule does not know: 2852039166 is 169.254.169.254.
+    applyExamplePolicy("churn-decimal-hook", spec -> {
+      DriftPolicySpec.Alert alert = new DriftPolicySpec.Alert();
+      alert.setWebhook("http://2852039166/latest/meta-data/");
+      spec.setAlert(alert);
+    });
+    DriftPolicy imds = reconcile("churn-imds");
+    assertThat(imds.getStatus().getMessage()).contains("spec.source.prometheusUrl http://169.254.169.254:9090 leads to 169.254.169.254",
+        "spec.allowLinkLocal is true, but this operator does not allow such URLs");
+    assertThat(imds.getStatus().getConditions()).anyMatch(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus())
+        && "SourceUnavailable".equals(c.getReason()));
+    DriftPolicy hook = client.resources(DriftPolicy.class).inNamespace(NS).withName("churn-decimal-hook")
+        .waitUntilCondition(p -> p.getStatus() != null && p.getStatus().getMessage() != null, 30, TimeUnit.SECONDS);
+    assertThat(hook.getStatus().getMessage()).contains("spec.alert.webhook http://2852039166/latest/meta-data/ leads to 169.254.169.254");
+    // Evaluated again later: still refused, no second Event, and never a failed reconcile.
+    clock.advance(Duration.ofMinutes(10));
+    imds = reconcile("churn-imds");
+    assertThat(imds.getStatus().getConditions()).noneMatch(c -> "ReconcileError".equals(c.getReason()));
+    for (String policy : List.of("churn-imds", "churn-decimal-hook")) {
+      String field = policy.equals("churn-imds") ? "spec.source.prometheusUrl" : "spec.alert.webhook";
+      assertThat(client.v1().events().inNamespace(NS).list().getItems()).as(policy)
+          .filteredOn(e -> policy.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType()) && e.getMessage().contains(field))
+          .hasSize(1);
+    }
   }
 
   /** A clock the test moves. */

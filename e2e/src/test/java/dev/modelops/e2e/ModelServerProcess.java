@@ -26,14 +26,28 @@ import org.apache.commons.csv.CSVFormat;
 final class ModelServerProcess implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   final int port;
+  /** The port of drift and /prometheus when MODEL_ADMIN_PORT was given, else 0 (they are on {@link #port}). */
+  final int adminPort;
   private final Process process;
   private final Path out;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private ModelServerProcess(int port, Process process, Path out) {
+  private ModelServerProcess(int port, int adminPort, Process process, Path out) {
     this.port = port;
+    this.adminPort = adminPort;
     this.process = process;
     this.out = out;
+  }
+
+  /** Where Prometheus scrapes this server. */
+  int metricsPort() {
+    return adminPort != 0 ? adminPort : port;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   /**
@@ -84,16 +98,13 @@ final class ModelServerProcess implements AutoCloseable {
 
   /** Starts a server on a bundle given by path or URI (pvc:// resolves under MODELOPS_PVC_ROOT from {@code env}). */
   static ModelServerProcess start(String bundle, Path dir, Map<String, String> env) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     Path out = dir.resolve("server-" + port + ".out");
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",
         "../model-server/target/model-server.jar").redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().putAll(Map.of("MODEL_BUNDLE", bundle, "MICRONAUT_SERVER_PORT", Integer.toString(port)));
     pb.environment().putAll(env);
-    ModelServerProcess server = new ModelServerProcess(port, pb.start(), out);
+    ModelServerProcess server = new ModelServerProcess(port, Integer.parseInt(env.getOrDefault("MODEL_ADMIN_PORT", "0")), pb.start(), out);
     long deadline = System.currentTimeMillis() + 90_000;
     while (true) {
       try {

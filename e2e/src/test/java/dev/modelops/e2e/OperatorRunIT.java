@@ -27,7 +27,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -82,12 +82,15 @@ class OperatorRunIT {
     KubeApiServer.claim(client, "loop", "data"); // the examples' data (examples/cluster/storage.yaml)
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("modelops").endMetadata().build()).create();
     // The operator runs as its ServiceAccount with exactly the rules the chart grants: a
-    // missing permission makes the loop below fail.
+    // missing permission makes the loop below fail. Granted only in the namespace it watches and
+    // the one of its Lease, as the chart does with watchNamespaces: nothing cluster-wide is needed.
     client.serviceAccounts().inNamespace("modelops").resource(new ServiceAccountBuilder().withNewMetadata().withName("modelops-operator").endMetadata().build()).create();
     client.load(Files.newInputStream(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml"))).serverSideApply();
-    client.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName("modelops-operator").endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "modelops-operator")
-        .addNewSubject().withKind("ServiceAccount").withName("modelops-operator").withNamespace("modelops").endSubject().build()).create();
+    for (String ns : List.of("loop", "modelops")) {
+      client.rbac().roleBindings().inNamespace(ns).resource(new RoleBindingBuilder().withNewMetadata().withName("modelops-operator").endMetadata()
+          .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "modelops-operator")
+          .addNewSubject().withKind("ServiceAccount").withName("modelops-operator").withNamespace("modelops").endSubject().build()).create();
+    }
     Config asOperator = Config.fromKubeconfig(server.getKubeConfigYaml());
     asOperator.setImpersonateUsername("system:serviceaccount:modelops:modelops-operator");
     asOperator.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:modelops", "system:authenticated");

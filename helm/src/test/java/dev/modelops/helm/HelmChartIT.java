@@ -105,8 +105,10 @@ class HelmChartIT {
 
     List<JsonNode> all = documents(helm("template", "modelops", "modelops", "--namespace", "modelops-system",
         "--set", "metrics.serviceMonitor.enabled=true,metrics.prometheusRule.enabled=true,artifacts.create=true,replicaCount=2",
+        "--set", "networkPolicy.enabled=true",
         "--set", "watchNamespaces={team-a,team-b}"));
-    assertThat(all).extracting(d -> d.path("kind").asText()).contains("ServiceMonitor", "PrometheusRule", "PersistentVolumeClaim");
+    assertThat(all).extracting(d -> d.path("kind").asText()).contains("ServiceMonitor", "PrometheusRule", "PersistentVolumeClaim",
+        "NetworkPolicy", "Role", "RoleBinding").doesNotContain("ClusterRole", "ClusterRoleBinding");
     JsonNode container = kind(all, "Deployment").path("spec").path("template").path("spec").path("containers").get(0);
     assertThat(container.path("env").findValuesAsText("value")).contains("team-a,team-b", "modelops-system");
     assertThat(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
@@ -119,7 +121,9 @@ class HelmChartIT {
         client.load(Files.newInputStream(crd)).serverSideApply();
       }
     }
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("modelops-system").endMetadata().build()).create();
+    for (String ns : List.of("modelops-system", "team-a", "team-b")) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
     for (JsonNode doc : all) {
       String kind = doc.path("kind").asText();
       if (kind.equals("ServiceMonitor") || kind.equals("PrometheusRule")) {
@@ -132,7 +136,152 @@ class HelmChartIT {
     assertThat(d.getSpec().getReplicas()).isEqualTo(2);
     assertThat(d.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("modelops");
     assertThat(client.apiextensions().v1().customResourceDefinitions().list().getItems()).hasSize(3);
-    GenericKubernetesResource role = client.genericKubernetesResources("rbac.authorization.k8s.io/v1", "ClusterRole").withName("modelops").get();
+    GenericKubernetesResource role = client.genericKubernetesResources("rbac.authorization.k8s.io/v1", "Role").inNamespace("team-a").withName("modelops").get();
     assertThat(role).isNotNull();
+    assertThat(client.network().v1().networkPolicies().inNamespace("team-b").withName("modelops-model-servers").get()).isNotNull();
+  }
+
+  /** group/resource:verb for every rule of a list of RBAC rules. */
+  static java.util.SortedSet<String> grants(JsonNode rules) {
+    java.util.SortedSet<String> out = new java.util.TreeSet<>();
+    for (JsonNode rule : rules) {
+      for (JsonNode group : rule.path("apiGroups")) {
+        for (JsonNode resource : rule.path("resources")) {
+          for (JsonNode verb : rule.path("verbs")) {
+            out.add(group.asText() + "/" + resource.asText() + ":" + verb.asText());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether the API server's authorizer lets the ServiceAccount do {@code grant} (group/resource[/sub]:verb) in a namespace ("" cluster-wide). */
+  static boolean allowed(String serviceAccount, String grant, String namespace) {
+    String[] groupRest = grant.split("/", 2);
+    String[] resourceVerb = groupRest[1].split(":");
+    String[] resource = resourceVerb[0].split("/");
+    var review = new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder().withNewSpec()
+        .withUser("system:serviceaccount:" + serviceAccount).withGroups("system:serviceaccounts", "system:authenticated")
+        .withNewResourceAttributes().withGroup(groupRest[0]).withResource(resource[0]).withSubresource(resource.length > 1 ? resource[1] : null)
+        .withVerb(resourceVerb[1]).withNamespace(namespace).endResourceAttributes().endSpec().build();
+    return client.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
+  }
+
+  @Test
+  void withWatchNamespacesTheOperatorHasItsRulesThereAndNoRightAnywhereElse() throws Exception {
+    List<JsonNode> docs = documents(helm("template", "scoped", "modelops", "--namespace", "scoped-system", "--set", "watchNamespaces={team-c,team-d}"));
+    java.util.SortedSet<String> file = grants(YAML.readTree(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml").toFile()).path("rules"));
+    java.util.SortedSet<String> leases = new java.util.TreeSet<>(file.stream().filter(g -> g.startsWith("coordination.k8s.io/leases:")).toList());
+    java.util.SortedSet<String> watched = new java.util.TreeSet<>(file);
+    watched.removeAll(leases);
+    assertThat(leases).isNotEmpty();
+    // Every rule of the file, split: the watched kinds in each watched namespace, the Lease in the release namespace.
+    for (JsonNode doc : docs) {
+      String kind = doc.path("kind").asText();
+      String ns = doc.path("metadata").path("namespace").asText();
+      if (kind.equals("Role")) {
+        assertThat(grants(doc.path("rules"))).as("Role in %s", ns).isEqualTo(ns.equals("scoped-system") ? leases : watched);
+      }
+    }
+    assertThat(docs).filteredOn(d -> d.path("kind").asText().equals("Role")).extracting(d -> d.path("metadata").path("namespace").asText())
+        .containsExactlyInAnyOrder("team-c", "team-d", "scoped-system");
+
+    // On a real API server, as its authorizer decides for the operator's ServiceAccount.
+    for (String ns : List.of("scoped-system", "team-c", "team-d", "team-e")) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+    for (JsonNode doc : docs) {
+      client.load(new ByteArrayInputStream(YAML.writeValueAsBytes(doc))).serverSideApply();
+    }
+    String sa = "scoped-system:scoped-modelops";
+    for (String grant : watched) {
+      assertThat(allowed(sa, grant, "team-c") && allowed(sa, grant, "team-d")).as("%s in the watched namespaces", grant).isTrue();
+      assertThat(allowed(sa, grant, "team-e")).as("%s in a namespace it does not watch", grant).isFalse();
+      assertThat(allowed(sa, grant, "")).as("%s cluster-wide", grant).isFalse();
+    }
+    for (String grant : leases) {
+      assertThat(allowed(sa, grant, "scoped-system")).as("%s in the release namespace", grant).isTrue();
+      assertThat(allowed(sa, grant, "team-c")).as("%s elsewhere", grant).isFalse();
+    }
+  }
+
+  @Test
+  void networkPoliciesKeepDriftAndMetricsToTheOperatorAndPrometheusAndTheApiServerAcceptsThem() throws Exception {
+    List<JsonNode> docs = documents(helm("template", "netpol", "modelops", "--namespace", "netpol-system",
+        "--set", "networkPolicy.enabled=true", "--set", "networkPolicy.modelServerNamespaces={shop}"));
+    JsonNode deployment = kind(docs, "Deployment");
+    JsonNode operatorPods = deployment.path("spec").path("selector").path("matchLabels");
+    assertThat(deployment.path("spec").path("template").path("spec").path("containers").get(0).path("env").toString())
+        .as("the operator gives model servers their admin port").contains("{\"name\":\"MODELOPS_SERVER_ADMIN_PORT\",\"value\":\"8081\"}");
+    List<JsonNode> policies = docs.stream().filter(d -> d.path("kind").asText().equals("NetworkPolicy")).toList();
+    assertThat(policies).extracting(p -> p.path("metadata").path("namespace").asText()).containsExactlyInAnyOrder("netpol-system", "shop");
+    JsonNode prometheus = YAML.readTree("[{namespaceSelector: {}, podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}}]");
+
+    // The operator: its probe and metrics port, from Prometheus only.
+    JsonNode operator = policies.stream().filter(p -> p.path("metadata").path("namespace").asText().equals("netpol-system")).findFirst().orElseThrow();
+    assertThat(operator.path("spec").path("podSelector").path("matchLabels")).isEqualTo(operatorPods);
+    assertThat(operator.path("spec").path("policyTypes")).isEqualTo(YAML.readTree("[Ingress]"));
+    assertThat(operator.path("spec").path("ingress")).hasSize(1);
+    assertThat(operator.path("spec").path("ingress").get(0).path("ports")).isEqualTo(YAML.readTree("[{port: 8081, protocol: TCP}]"));
+    assertThat(operator.path("spec").path("ingress").get(0).path("from")).isEqualTo(prometheus);
+
+    // Model servers: selected by the labels the operator gives them (operator's Labels.of("model-server", ...),
+    // pinned from that side by ServingDecisionTest); inference from their namespace (and the operator), drift
+    // and metrics from the operator's Pods and Prometheus only.
+    JsonNode servers = policies.stream().filter(p -> p.path("metadata").path("namespace").asText().equals("shop")).findFirst().orElseThrow();
+    assertThat(servers.path("spec").path("podSelector").path("matchLabels")).isEqualTo(YAML.readTree(
+        "{app.kubernetes.io/name: modelops, app.kubernetes.io/component: model-server, app.kubernetes.io/managed-by: modelops-operator}"));
+    JsonNode ingress = servers.path("spec").path("ingress");
+    assertThat(ingress).hasSize(2);
+    assertThat(ingress.get(0).path("ports")).isEqualTo(YAML.readTree("[{port: 8080, protocol: TCP}]"));
+    JsonNode operatorPeer = YAML.createObjectNode().<com.fasterxml.jackson.databind.node.ObjectNode>set("namespaceSelector",
+        YAML.readTree("{matchLabels: {kubernetes.io/metadata.name: netpol-system}}")).set("podSelector", YAML.createObjectNode().set("matchLabels", operatorPods));
+    assertThat(ingress.get(0).path("from")).isEqualTo(YAML.createArrayNode().add(YAML.readTree("{podSelector: {}}")).add(operatorPeer));
+    assertThat(ingress.get(1).path("ports")).isEqualTo(YAML.readTree("[{port: 8081, protocol: TCP}]"));
+    assertThat(ingress.get(1).path("from")).isEqualTo(YAML.createArrayNode().add(operatorPeer).add(prometheus.get(0)));
+
+    // Chosen peers replace the defaults; with no peer for the operator it admits nothing (a rule
+    // without peers would admit everyone).
+    List<JsonNode> custom = documents(helm("template", "netpol", "modelops", "--namespace", "netpol-system",
+        "--set", "networkPolicy.enabled=true,networkPolicy.prometheus=null,networkPolicy.modelServerAdminPort=9091",
+        "--set", "watchNamespaces={shop}",
+        "--set-json", "networkPolicy.inferenceFrom=[{\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":\"ingress\"}}}]"));
+    List<JsonNode> customPolicies = custom.stream().filter(d -> d.path("kind").asText().equals("NetworkPolicy")).toList();
+    JsonNode closed = customPolicies.stream().filter(p -> p.path("metadata").path("name").asText().equals("netpol-modelops")).findFirst().orElseThrow();
+    assertThat(closed.path("spec").path("ingress").isArray() && closed.path("spec").path("ingress").isEmpty()).as(closed.toString()).isTrue();
+    JsonNode shop = customPolicies.stream().filter(p -> p.path("metadata").path("namespace").asText().equals("shop")).findFirst().orElseThrow();
+    assertThat(shop.path("spec").path("ingress").get(0).path("from").toString()).contains("ingress").doesNotContain("\"podSelector\":{}");
+    assertThat(shop.path("spec").path("ingress").get(1).path("ports").get(0).path("port").asInt()).isEqualTo(9091);
+    assertThat(shop.path("spec").path("ingress").get(1).path("from")).as("the operator alone").hasSize(1);
+
+    // Without it, model servers keep one port.
+    JsonNode off = kind(documents(helm("template", "netpol", "modelops", "--namespace", "netpol-system")), "Deployment");
+    assertThat(off.path("spec").path("template").path("spec").path("containers").get(0).path("env").toString())
+        .contains("{\"name\":\"MODELOPS_SERVER_ADMIN_PORT\",\"value\":\"0\"}");
+
+    // The real API server accepts them as rendered (its NetworkPolicy validation).
+    for (String ns : List.of("netpol-system", "shop")) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+    for (JsonNode policy : java.util.stream.Stream.concat(policies.stream(), customPolicies.stream()).toList()) {
+      assertThat(client.load(new ByteArrayInputStream(YAML.writeValueAsBytes(policy))).serverSideApply()).hasSize(1);
+    }
+    assertThat(client.network().v1().networkPolicies().inNamespace("shop").withName("netpol-modelops-model-servers").get()
+        .getSpec().getIngress().get(1).getPorts().get(0).getPort().getIntVal()).as("the second render, applied over the first").isEqualTo(9091);
+  }
+
+  @Test
+  void networkPoliciesWithoutTheNamespacesOfTheModelServersOrWithInferencesPortAreRefusedSayingWhatToSet() throws Exception {
+    List<String> command = new ArrayList<>(List.of(HELM.toString(), "template", "modelops", "modelops", "--set", "networkPolicy.enabled=true"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isNotZero();
+    assertThat(out).contains("networkPolicy.enabled", "networkPolicy.modelServerNamespaces", "watchNamespaces");
+    command.addAll(List.of("--set", "watchNamespaces={shop},networkPolicy.modelServerAdminPort=8080"));
+    p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isNotZero();
+    assertThat(out).contains("networkPolicy.modelServerAdminPort is 8080", "1024 to 65535 other than 8080");
   }
 }

@@ -1,8 +1,10 @@
 package dev.modelops.server;
 
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,7 +32,10 @@ public class ApiException extends RuntimeException {
     return response(status, field, getMessage());
   }
 
-  /** The one shape of every error answer: {@code {"error": ..., "field": ..., "status": N}}, the field left out when null. */
+  /**
+   * The one shape of every error answer: {@code {"error": ..., "field": ..., "status": N}}, the field left out when null.
+   * A 401 also says which scheme it wants (WWW-Authenticate, RFC 6750).
+   */
   public static HttpResponse<Map<String, Object>> response(HttpStatus status, String field, String message) {
     Map<String, Object> b = new LinkedHashMap<>();
     b.put("error", message);
@@ -38,6 +43,7 @@ public class ApiException extends RuntimeException {
       b.put("field", field);
     }
     b.put("status", status.getCode());
-    return HttpResponse.<Map<String, Object>>status(status).contentType(MediaType.APPLICATION_JSON_TYPE).body(b);
+    MutableHttpResponse<Map<String, Object>> r = HttpResponse.<Map<String, Object>>status(status).contentType(MediaType.APPLICATION_JSON_TYPE).body(b);
+    return status == HttpStatus.UNAUTHORIZED ? r.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"modelops\"") : r;
   }
 }

@@ -1,6 +1,7 @@
 package dev.modelops.operator;
 
 import dev.modelops.operator.drift.DriftPolicyReconciler;
+import dev.modelops.operator.drift.LinkLocalUrls;
 import dev.modelops.operator.drift.PolicyMetrics;
 import dev.modelops.operator.drift.Webhooks;
 import dev.modelops.operator.experiment.ExperimentReconciler;
@@ -95,7 +96,7 @@ public final class OperatorMain {
     });
     Webhooks webhooks = new Webhooks(http, 6, Duration.ofSeconds(1));
     PolicyMetrics policyMetrics = new PolicyMetrics(registry);
-    operator.register(new DriftPolicyReconciler(http, webhooks, policyMetrics, clock), o -> {
+    operator.register(new DriftPolicyReconciler(http, webhooks, policyMetrics, clock, new LinkLocalUrls(settings.allowLinkLocalUrls())), o -> {
           if (!namespaces.isEmpty()) {
             o.settingNamespaces(namespaces);
           }

@@ -2,13 +2,35 @@ package dev.modelops.operator;
 
 /**
  * The operator's own settings (environment variables), not defaults of any resource: which
- * images run trials and models, and where trial bundles are written.
+ * images run trials and models, where trial bundles are written, and how locked down model
+ * servers and DriftPolicy URLs are.
  *
  * @param trainerImage MODELOPS_TRAINER_IMAGE, the image of trial Jobs when spec.trainer.image is empty
  * @param serverImage MODELOPS_SERVER_IMAGE, the model-server image
  * @param artifactsClaim MODELOPS_ARTIFACTS_CLAIM, the PVC trial bundles are written to
+ * @param serverAdminPort MODELOPS_SERVER_ADMIN_PORT, the port (named admin) model servers serve drift and metrics on
+ *     instead of their inference port, so a NetworkPolicy can tell the two apart; 0: one port for everything
+ * @param allowLinkLocalUrls MODELOPS_ALLOW_LINK_LOCAL_URLS, whether a DriftPolicy that says spec.allowLinkLocal may
+ *     have its Prometheus and webhook URLs on link-local or cloud metadata addresses
  */
-public record OperatorSettings(String trainerImage, String serverImage, String artifactsClaim) {
+public record OperatorSettings(String trainerImage, String serverImage, String artifactsClaim, int serverAdminPort,
+    boolean allowLinkLocalUrls) {
+  /** The port model servers answer inference on (and, without an admin port, everything else). */
+  public static final int SERVER_PORT = 8080;
+
+  /** Images and claim; model servers on one port, link-local URLs refused. */
+  public OperatorSettings(String trainerImage, String serverImage, String artifactsClaim) {
+    this(trainerImage, serverImage, artifactsClaim, 0, false);
+  }
+
+  public OperatorSettings {
+    if (serverAdminPort != 0 && (serverAdminPort < 1024 || serverAdminPort > 65535 || serverAdminPort == SERVER_PORT)) {
+      // Below 1024 a server without capabilities cannot bind; 8080 is inference's own.
+      throw new IllegalArgumentException("MODELOPS_SERVER_ADMIN_PORT is " + serverAdminPort
+          + ": give a port from 1024 to 65535 other than " + SERVER_PORT + ", or 0 to serve everything on " + SERVER_PORT);
+    }
+  }
+
   /** The non-root user (and group) of the project's images; trial and server Pods run as it. */
   public static final long IMAGE_UID = 65532L;
 
@@ -20,7 +42,25 @@ public record OperatorSettings(String trainerImage, String serverImage, String a
     return new OperatorSettings(
         env("MODELOPS_TRAINER_IMAGE", defaultImage("trainer-job")),
         env("MODELOPS_SERVER_IMAGE", defaultImage("model-server")),
-        env("MODELOPS_ARTIFACTS_CLAIM", "modelops-artifacts"));
+        env("MODELOPS_ARTIFACTS_CLAIM", "modelops-artifacts"),
+        port(env("MODELOPS_SERVER_ADMIN_PORT", "0")),
+        flag("MODELOPS_ALLOW_LINK_LOCAL_URLS", env("MODELOPS_ALLOW_LINK_LOCAL_URLS", "false")));
+  }
+
+  private static int port(String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("MODELOPS_SERVER_ADMIN_PORT is '" + value + "': give a port number (e.g. 8081), or 0 for none");
+    }
+  }
+
+  private static boolean flag(String name, String value) {
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(name + " is '" + value + "': give true or false");
+    };
   }
 
   /** The image {@code ./mvnw package -Pimages} builds for a module, e.g. modelops/model-server:0.1.0. */

@@ -54,7 +54,13 @@ public final class Cluster {
 
   /** Creates a running, ready Pod at 127.0.0.1 with its http port, as a kubelet would report it. */
   public static Pod runPod(KubernetesClient client, String ns, String name, Map<String, String> labels, String container, String image, int port) {
-    Pod pod = ClusterObjects.servingPod(name, labels, container, image, port);
+    return runPod(client, ns, name, labels, container, image, port, 0);
+  }
+
+  /** The same, with a second port named admin (drift and metrics) unless {@code adminPort} is 0. */
+  public static Pod runPod(KubernetesClient client, String ns, String name, Map<String, String> labels, String container, String image, int port,
+      int adminPort) {
+    Pod pod = ClusterObjects.servingPod(name, labels, container, image, port, adminPort);
     var status = pod.getStatus();
     Pod created = client.pods().inNamespace(ns).resource(pod).create();
     created.setStatus(status);

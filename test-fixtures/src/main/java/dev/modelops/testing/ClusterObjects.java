@@ -93,8 +93,18 @@ public final class ClusterObjects {
 
   /** A running, ready Pod at 127.0.0.1 (where the test's process listens), its port named http. */
   public static Pod servingPod(String name, Map<String, String> labels, String container, String image, int port) {
+    return servingPod(name, labels, container, image, port, 0);
+  }
+
+  /** The same, with a second port named admin (drift and metrics) unless {@code adminPort} is 0. */
+  public static Pod servingPod(String name, Map<String, String> labels, String container, String image, int port, int adminPort) {
+    var ports = new java.util.ArrayList<io.fabric8.kubernetes.api.model.ContainerPort>();
+    ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withName("http").withContainerPort(port).build());
+    if (adminPort != 0) {
+      ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withName("admin").withContainerPort(adminPort).build());
+    }
     Pod pod = new PodBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
-        .withNewSpec().addNewContainer().withName(container).withImage(image).addNewPort().withName("http").withContainerPort(port).endPort()
+        .withNewSpec().addNewContainer().withName(container).withImage(image).withPorts(ports)
         .endContainer().endSpec().build();
     pod.setStatus(running());
     return pod;

@@ -30,7 +30,28 @@ import lombok.Data;
     value = "!has(self.interval) || self.interval.matches('[1-9]')",
     message = "interval must be more than 0, e.g. 5m",
     fieldPath = ".interval")
+// The operator calls these URLs from inside the cluster: pointed at a node's metadata service they
+// would fetch its cloud credentials. The same check runs again in the operator on the resolved
+// addresses, where a name or another notation of the address is caught too.
+@ValidationRule(
+    value = "(has(self.allowLinkLocal) && self.allowLinkLocal) || !has(self.source) || !has(self.source.prometheusUrl)"
+        + " || !self.source.prometheusUrl.matches('" + Patterns.LINK_LOCAL_URL + "')",
+    messageExpression = "'prometheusUrl ' + self.source.prometheusUrl + ' " + DriftPolicySpec.LINK_LOCAL_MESSAGE + "'",
+    fieldPath = ".source.prometheusUrl")
+@ValidationRule(
+    value = "(has(self.allowLinkLocal) && self.allowLinkLocal) || !has(self.alert) || !has(self.alert.webhook)"
+        + " || !self.alert.webhook.matches('" + Patterns.LINK_LOCAL_URL + "')",
+    messageExpression = "'webhook ' + self.alert.webhook + ' " + DriftPolicySpec.LINK_LOCAL_MESSAGE + "'",
+    fieldPath = ".alert.webhook")
 public class DriftPolicySpec {
+  /** Why a link-local URL is refused and what to do; no apostrophes: it stands in a CEL string. */
+  static final String LINK_LOCAL_MESSAGE =
+      "is a link-local or cloud metadata address (169.254.0.0/16, fe80::/10, metadata.google.internal,"
+          + " 100.100.100.200, fd00:ec2::254), where the operator would reach the node metadata service and"
+          + " its credentials: give the address of the receiver itself, or set spec.allowLinkLocal: true if"
+          + " you mean it (the operator must allow it too: MODELOPS_ALLOW_LINK_LOCAL_URLS)";
+
+
   /** The check metrics whose values are fractions between 0 and 1 (a CEL list literal). */
   static final String FRACTION_METRICS =
       "['driftedFeatureShare', 'missingValueShare', 'textOutOfVocabulary', 'liveAccuracy']";
@@ -70,6 +91,12 @@ public class DriftPolicySpec {
 
   @JsonPropertyDescription("Who hears of warn and alert bands besides Kubernetes Events.")
   private Alert alert;
+
+  @JsonPropertyDescription(
+      "Allow source.prometheusUrl and alert.webhook to be link-local or cloud metadata addresses"
+          + " (169.254.0.0/16, fe80::/10, metadata.google.internal, ...), which are refused otherwise."
+          + " The operator honours it only when its own setting allows such URLs too.")
+  private Boolean allowLinkLocal;
 
   /** One check: a metric with bands. */
   @Data
@@ -178,6 +205,7 @@ public class DriftPolicySpec {
     private SourceType type;
 
     @Pattern(Patterns.HTTP_URL)
+    @Size(max = 2048)
     @JsonPropertyDescription("The Prometheus base URL, e.g. http://prometheus.monitoring:9090.")
     private String prometheusUrl;
   }
@@ -215,6 +243,7 @@ public class DriftPolicySpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Alert {
     @Pattern(Patterns.HTTP_URL)
+    @Size(max = 2048)
     @JsonPropertyDescription(
         "A URL that receives a JSON POST on Warning and Alerting; retried with backoff.")
     private String webhook;

@@ -112,6 +112,40 @@ public class ModelVersionSpec {
     @Default("10000")
     @JsonPropertyDescription("Drift is computed over this many most recent predictions per replica.")
     private Integer driftWindow;
+
+    @JsonPropertyDescription(
+        "Require a bearer token on POST /v1/feedback. Feedback labels move live accuracy, which can"
+            + " retrain or alert; with this set, only clients that send 'Authorization: Bearer <token>'"
+            + " may give them. Empty: feedback is open to whoever reaches the server.")
+    private FeedbackAuth feedbackAuth;
+  }
+
+  /** Who may send feedback labels. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class FeedbackAuth {
+    @Required
+    @JsonPropertyDescription(
+        "The Secret (in this namespace) and key holding the token; the model server gets it as an"
+            + " environment variable from the Secret, the operator never reads it.")
+    private SecretKeyRef secretRef;
+  }
+
+  /** One key of a Secret in the resource's namespace. */
+  @Data
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SecretKeyRef {
+    @Required
+    @Pattern(Patterns.OBJECT_NAME)
+    @Size(min = 1, max = 253)
+    @JsonPropertyDescription("The Secret's name.")
+    private String name;
+
+    @Required
+    @Pattern(Patterns.SECRET_KEY)
+    @Size(min = 1, max = 253)
+    @JsonPropertyDescription("The key in the Secret's data.")
+    private String key;
   }
 
   /** Artifact formats. */

@@ -16,8 +16,10 @@ import java.util.Map;
  * GET /v1/drift/counts: the raw window counts in the reference bins, plus the feedback counts,
  * which the operator sums over every replica before computing the same report.
  * GET /v1/drift/reference: the bundle's reference profile those bins belong to.
+ * With {@code model.admin-port} set, these answer only on that port (beside /prometheus), so that a
+ * NetworkPolicy can let the operator and Prometheus read them while clients reach inference alone.
  */
-@Controller("/v1/drift")
+@Controller(value = "/v1/drift", port = "${model.admin-port:}")
 public class DriftController {
   private final LoadedModel model;
   private final DriftTracker drift;

@@ -11,10 +11,12 @@ import dev.modelops.server.limits.RowLimit;
 import dev.modelops.server.model.LoadedModel;
 import dev.modelops.server.scoring.Predictions;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Produces;
 import java.util.ArrayList;
@@ -30,13 +32,16 @@ public class PredictController {
   private final FeedbackTracker feedback;
   private final BodySizeLimit limit;
   private final RowLimit rowLimit;
+  private final FeedbackToken token;
 
-  public PredictController(LoadedModel model, Predictions predictions, FeedbackTracker feedback, BodySizeLimit limit, RowLimit rowLimit) {
+  public PredictController(LoadedModel model, Predictions predictions, FeedbackTracker feedback, BodySizeLimit limit, RowLimit rowLimit,
+      FeedbackToken token) {
     this.model = model;
     this.predictions = predictions;
     this.feedback = feedback;
     this.limit = limit;
     this.rowLimit = rowLimit;
+    this.token = token;
   }
 
   @Post("/predict")
@@ -52,12 +57,14 @@ public class PredictController {
 
   /**
    * True labels for earlier predictions ({@link FeedbackLabels}). Answers how many were joined
-   * and which ids were unknown (or too old).
+   * and which ids were unknown (or too old). With a feedback token configured ({@link FeedbackToken}),
+   * a request without it is a 401 before its body is looked at.
    */
   @Post("/feedback")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Map<String, Object> feedback(@Body @Nullable byte[] body) {
+  public Map<String, Object> feedback(@Header(HttpHeaders.AUTHORIZATION) @Nullable String authorization, @Body @Nullable byte[] body) {
+    token.check(authorization);
     limit.check(body == null ? 0 : body.length);
     JsonNode root = Json.parse(body);
     List<String> unknown = new ArrayList<>();

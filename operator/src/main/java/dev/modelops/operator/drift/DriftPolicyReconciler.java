@@ -41,13 +41,21 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
   private final PolicyMetrics metrics;
   private final PolicyActions actions;
   private final Clock clock;
+  private final LinkLocalUrls urls;
   private PolicyObserver observer;
 
+  /** A reconciler that never calls link-local or cloud metadata URLs. */
   public DriftPolicyReconciler(HttpClient http, Webhooks webhooks, PolicyMetrics metrics, Clock clock) {
+    this(http, webhooks, metrics, clock, new LinkLocalUrls(false));
+  }
+
+  /** A reconciler that checks Prometheus and webhook URLs with {@code urls} before calling them. */
+  public DriftPolicyReconciler(HttpClient http, Webhooks webhooks, PolicyMetrics metrics, Clock clock, LinkLocalUrls urls) {
     this.http = http;
     this.metrics = metrics;
     this.actions = new PolicyActions(metrics, webhooks);
     this.clock = clock;
+    this.urls = urls;
   }
 
   /** A deleted policy's metrics go with it (the finalizer exists for this alone). */
@@ -97,7 +105,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
     retrains.addIndexer(PolicyObserver.BY_POLICY,
         e -> List.of(PolicyObserver.key(e.getMetadata().getNamespace(), e.getMetadata().getLabels().get(Labels.DRIFT_POLICY))));
     ModelServerSource servers = new ModelServerSource(context.getClient(), http);
-    observer = new PolicyObserver(versions, retrains, servers, new PrometheusSource(http, servers::reference));
+    observer = new PolicyObserver(versions, retrains, servers, new PrometheusSource(http, servers::reference), urls);
     return List.of(versions, retrains);
   }
 }

@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads the drift counts of every ready pod of the watched version (GET /v1/drift/counts on the
- * container port named http) and adds them up, so the verdict never depends on which replica
+ * container port named admin when the server has one, else the one named http; never with a
+ * feedback token: drift reads need none) and adds them up, so the verdict never depends on which replica
  * answered; the reference profile comes from GET /v1/drift/reference once per version.
  */
 public final class ModelServerSource implements DriftSource {
@@ -126,8 +127,14 @@ public final class ModelServerSource implements DriftSource {
         && pod.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
+  /** The port drift is read on: the container port named admin (drift and metrics apart from inference), else http. */
   static int port(Pod pod) {
-    return pod.getSpec().getContainers().stream().flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.empty() : c.getPorts().stream())
-        .filter(p -> "http".equals(p.getName())).map(ContainerPort::getContainerPort).findFirst().orElse(DEFAULT_PORT);
+    List<ContainerPort> ports = pod.getSpec().getContainers().stream()
+        .flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.empty() : c.getPorts().stream()).toList();
+    return named(ports, ServingObjects.ADMIN_PORT_NAME).or(() -> named(ports, "http")).orElse(DEFAULT_PORT);
+  }
+
+  private static java.util.Optional<Integer> named(List<ContainerPort> ports, String name) {
+    return ports.stream().filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort).findFirst();
   }
 }

@@ -35,6 +35,7 @@ public final class PolicyDecision {
   static final String SOURCE_UNAVAILABLE = "SourceUnavailable";
   static final String INVALID_CHECK = "InvalidCheck";
   static final String TEMPLATE_INVALID = "RetrainTemplateInvalid";
+  static final String WEBHOOK_REFUSED = "WebhookRefused";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -127,6 +128,12 @@ public final class PolicyDecision {
       message = message + ": " + PolicyEvaluation.reasons(outcomes, worst);
     }
     invalidChecks(outcomes);
+    if (observed.webhookRefused() != null) {
+      ready = false;
+      conditionReason = WEBHOOK_REFUSED;
+      message = message + "; " + observed.webhookRefused();
+      warnOnce(WEBHOOK_REFUSED, observed.webhookRefused());
+    }
     Duration next = interval();
     if (sourceProblem != null) {
       ready = false;
@@ -198,7 +205,7 @@ public final class PolicyDecision {
       case Healthy -> announce(Announcement.normal("Healthy", message));
       default -> { }
     }
-    String webhook = spec.getAlert() != null ? spec.getAlert().getWebhook() : null;
+    String webhook = spec.getAlert() != null && observed.webhookRefused() == null ? spec.getAlert().getWebhook() : null;
     if (webhook != null && (state == State.Warning || state == State.Alerting)) {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("policy", policy.getMetadata().getName());
@@ -222,10 +229,15 @@ public final class PolicyDecision {
     return new Outcome(status, List.copyOf(actions), checks, next);
   }
 
-  /** A Warning Event, unless the Ready condition already gave this reason (the problem persists). */
+  /**
+   * A Warning Event, unless the last status already reported this problem (the problem persists):
+   * its Ready condition gave this reason, or its message held this text (the condition holds one
+   * reason when two problems last).
+   */
   private void warnOnce(String reason, String text) {
     Condition c = Conditions.find(previous.getConditions(), Conditions.READY);
-    if (c == null || !reason.equals(c.getReason())) {
+    boolean reported = (c != null && reason.equals(c.getReason())) || (previous.getMessage() != null && previous.getMessage().contains(text));
+    if (!reported) {
       announce(Announcement.warning(reason, text));
     }
   }

@@ -15,7 +15,9 @@ import java.util.Optional;
  * The observe step for a DriftPolicy: the model's versions from the ModelVersion informer's
  * index, the policy's retraining Experiments from the Experiment informer's index, the retrain
  * template (one read by name: templates carry no label an informer could select), and the
- * watched version's measurement through the policy's source.
+ * watched version's measurement through the policy's source. The Prometheus and webhook URLs are
+ * checked first ({@link LinkLocalUrls}): a refused Prometheus URL is not queried (the source
+ * problem says why), a refused webhook is reported in the observation and never called.
  */
 final class PolicyObserver {
   /** The index of ModelVersions (and of policies in the primary cache) by namespace and model. */
@@ -27,13 +29,15 @@ final class PolicyObserver {
   private final InformerEventSource<Experiment, DriftPolicy> retrains;
   private final DriftSource modelServer;
   private final DriftSource prometheus;
+  private final LinkLocalUrls urls;
 
   PolicyObserver(InformerEventSource<ModelVersion, DriftPolicy> versions, InformerEventSource<Experiment, DriftPolicy> retrains,
-      DriftSource modelServer, DriftSource prometheus) {
+      DriftSource modelServer, DriftSource prometheus, LinkLocalUrls urls) {
     this.versions = versions;
     this.retrains = retrains;
     this.modelServer = modelServer;
     this.prometheus = prometheus;
+    this.urls = urls;
   }
 
   static String key(String namespace, String name) {
@@ -50,12 +54,19 @@ final class PolicyObserver {
     if (watched.isEmpty()) {
       return new PolicyObservation(null, null, null, started, template, null);
     }
+    boolean allowLinkLocal = Boolean.TRUE.equals(spec.getAllowLinkLocal());
+    String webhook = spec.getAlert() != null ? spec.getAlert().getWebhook() : null;
+    String webhookRefused = webhook == null ? null : urls.refusal("spec.alert.webhook", webhook, allowLinkLocal);
     boolean viaPrometheus = spec.getSource().getType() == DriftPolicySpec.SourceType.PROMETHEUS;
+    String prometheusRefused = viaPrometheus ? urls.refusal("spec.source.prometheusUrl", spec.getSource().getPrometheusUrl(), allowLinkLocal) : null;
+    if (prometheusRefused != null) {
+      return new PolicyObservation(watched.get(), null, prometheusRefused, started, template, null, webhookRefused);
+    }
     try {
       Observation measured = (viaPrometheus ? prometheus : modelServer).observe(policy, watched.get());
-      return new PolicyObservation(watched.get(), measured, null, started, template, null);
+      return new PolicyObservation(watched.get(), measured, null, started, template, null, webhookRefused);
     } catch (DriftSource.SourceException e) {
-      return new PolicyObservation(watched.get(), null, e.getMessage(), started, template, null);
+      return new PolicyObservation(watched.get(), null, e.getMessage(), started, template, null, webhookRefused);
     }
   }
 

@@ -9,6 +9,10 @@ import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.PodSecurity;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Service;
@@ -26,7 +30,9 @@ import java.util.Map;
 
 /** The desired Deployment and Services of served versions. */
 public final class ServingObjects {
-  static final int PORT = 8080;
+  static final int PORT = OperatorSettings.SERVER_PORT;
+  /** The env var the model server reads its feedback token from (model.feedback-token). */
+  static final String FEEDBACK_TOKEN_ENV = "MODEL_FEEDBACK_TOKEN";
   /**
    * How long a rollout may go without progress before the Deployment says
    * ProgressDeadlineExceeded and the version is Failed: loading and warming up a bundle takes
@@ -45,6 +51,8 @@ public final class ServingObjects {
   }
 
   static final String SERVER_COMPONENT = "model-server";
+  /** The name of the model server's container port for drift and metrics, when it has one (ModelServerSource reads it). */
+  public static final String ADMIN_PORT_NAME = "admin";
 
   static Map<String, String> labels(ModelVersion mv) {
     Map<String, String> l = Labels.of(SERVER_COMPONENT, mv.getSpec().getModel(), mv.getMetadata().getName());
@@ -75,6 +83,19 @@ public final class ServingObjects {
     });
     ResourceRequirements resources = Resources.requirements(serving.getResources());
     Map<String, String> labels = labels(mv);
+    List<EnvVar> lockdown = new ArrayList<>();
+    List<ContainerPort> adminPort = new ArrayList<>();
+    if (settings.serverAdminPort() > 0) {
+      // Drift and metrics on their own port, which a NetworkPolicy opens to the operator and Prometheus only.
+      adminPort.add(new ContainerPortBuilder().withName(ADMIN_PORT_NAME).withContainerPort(settings.serverAdminPort()).build());
+      lockdown.add(new EnvVar("MODEL_ADMIN_PORT", Integer.toString(settings.serverAdminPort()), null));
+    }
+    if (serving.getFeedbackAuth() != null) {
+      // The kubelet reads the Secret; the operator never does (and needs no right to).
+      ModelVersionSpec.SecretKeyRef ref = serving.getFeedbackAuth().getSecretRef();
+      lockdown.add(new EnvVarBuilder().withName(FEEDBACK_TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef(ref.getKey(), ref.getName(), false)
+          .endValueFrom().build());
+    }
     return new DeploymentBuilder()
         .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
         .withLabels(labels).withOwnerReferences(OwnerReferences.controller(mv)).endMetadata()
@@ -91,10 +112,12 @@ public final class ServingObjects {
             .withName("model-server")
             .withImage(serving.getImage() == null || serving.getImage().isBlank() ? settings.serverImage() : serving.getImage())
             .addNewPort().withName("http").withContainerPort(PORT).endPort()
+            .addAllToPorts(adminPort)
             .addNewEnv().withName("MODEL_BUNDLE").withValue(uri).endEnv()
             .addNewEnv().withName("MODEL_VERSION").withValue(Integer.toString(spec.getVersion())).endEnv()
             .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow())).endEnv()
             .addNewEnv().withName(StorageLocation.PVC_ROOT_ENV).withValue(StorageLocation.DEFAULT_PVC_ROOT).endEnv()
+            .addAllToEnv(lockdown)
             .withNewReadinessProbe().withNewHttpGet().withPath("/v2/health/ready").withPort(new IntOrString("http")).endHttpGet()
             .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()
             .withNewLivenessProbe().withNewHttpGet().withPath("/v2/health/live").withPort(new IntOrString("http")).endHttpGet()

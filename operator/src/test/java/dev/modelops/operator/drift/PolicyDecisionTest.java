@@ -209,6 +209,41 @@ class PolicyDecisionTest {
   }
 
   @Test
+  void aRefusedWebhookIsNeverCalledAndSaysWhyInStatusAndOneWarningEvent() {
+    DriftPolicy p = policy("http://2852039166/latest/meta-data/");
+    p.getSpec().setRetrain(null);
+    String why = new LinkLocalUrls(false).refusal("spec.alert.webhook", p.getSpec().getAlert().getWebhook(), false);
+    PolicyObservation observed = new PolicyObservation(version(1, ModelVersionSpec.Stage.Production, true),
+        DriftPolicyRulesTest.observation(1000, 0.15, 0.05), null, List.of(), null, null, why);
+    PolicyDecision.Outcome o = PolicyDecision.decide(p, observed, NOW);
+    assertThat(o.status().getState()).as("the checks are still evaluated").isEqualTo(State.Warning);
+    assertThat(o.actions()).noneMatch(a -> a instanceof PolicyAction.Notify);
+    assertThat(o.status().getMessage()).contains("spec.alert.webhook http://2852039166/latest/meta-data/ leads to 169.254.169.254");
+    var ready = Conditions.find(o.status().getConditions(), Conditions.READY);
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo("WebhookRefused");
+    assertThat(o.actions()).filteredOn(a -> a instanceof PolicyAction.Announce).map(a -> ((PolicyAction.Announce) a).announcement())
+        .anySatisfy(a -> {
+          assertThat(a.warning()).isTrue();
+          assertThat(a.reason()).isEqualTo("WebhookRefused");
+          assertThat(a.message()).contains("spec.alert.webhook", "169.254.169.254");
+        });
+    assertThat(o.next()).as("evaluated on its interval as before, not in a loop").isEqualTo(Duration.ofMinutes(5));
+    after(p, o);
+    assertThat(events(PolicyDecision.decide(p, observed, NOW.plus(Duration.ofMinutes(5))))).as("announced once").doesNotContain("WebhookRefused");
+
+    // With the source unreadable too, the condition names that, and neither is announced twice.
+    DriftPolicy both = policy(p.getSpec().getAlert().getWebhook());
+    PolicyObservation blind = new PolicyObservation(observed.watched(), null, "no ready pod", List.of(), null, null, why);
+    PolicyDecision.Outcome first = PolicyDecision.decide(both, blind, NOW);
+    assertThat(events(first)).contains("SourceUnavailable", "WebhookRefused");
+    assertThat(first.status().getMessage()).contains("no ready pod", "spec.alert.webhook");
+    after(both, first);
+    assertThat(events(PolicyDecision.decide(both, blind, NOW.plus(PolicyDecision.SOURCE_RETRY))))
+        .doesNotContain("SourceUnavailable", "WebhookRefused");
+  }
+
+  @Test
   void withoutAProductionVersionTheStateIsUnknownAndTheRoutedVersionIsWatched() {
     PolicyDecision.Outcome o = PolicyDecision.decide(policy(null), new PolicyObservation(null, null, null, List.of(), null, null), NOW);
     assertThat(o.status().getState()).isEqualTo(State.Unknown);

@@ -278,6 +278,57 @@ class ServingDecisionTest {
   }
 
   @Test
+  void feedbackAuthGivesTheServerItsTokenFromTheSecretAndNothingElseChangesWithoutIt() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    reconcile(v1);
+    var open = deployment("churn-v1").getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(open.getEnv()).noneMatch(e -> e.getName().equals("MODEL_FEEDBACK_TOKEN") || e.getName().equals("MODEL_ADMIN_PORT"));
+    assertThat(open.getPorts()).extracting(p -> p.getName()).containsExactly("http");
+
+    ModelVersionSpec.SecretKeyRef ref = new ModelVersionSpec.SecretKeyRef();
+    ref.setName("churn-feedback");
+    ref.setKey("token");
+    ModelVersionSpec.FeedbackAuth auth = new ModelVersionSpec.FeedbackAuth();
+    auth.setSecretRef(ref);
+    v1.getSpec().getServing().setFeedbackAuth(auth);
+    reconcile(v1);
+    var locked = deployment("churn-v1").getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(locked.getEnv()).filteredOn(e -> e.getName().equals("MODEL_FEEDBACK_TOKEN")).singleElement().satisfies(e -> {
+      assertThat(e.getValue()).as("the token itself never passes through the operator").isNull();
+      assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("churn-feedback");
+      assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+      assertThat(e.getValueFrom().getSecretKeyRef().getOptional()).as("a missing Secret stops the Pod, never opens feedback").isFalse();
+    });
+  }
+
+  @Test
+  void anOperatorWithAnAdminPortGivesServersANamedSecondPortForDriftAndMetrics() {
+    ModelVersion v1 = create("churn", 1, ModelVersionSpec.Stage.Production);
+    OperatorSettings admin = new OperatorSettings("trainer:test", "server:test", "modelops-artifacts", 8081, false);
+    ServingDecision.Outcome o = ServingDecision.decide(v1, new ServingObservation(List.of(v1), Map.of()), admin, now);
+    Deployment d = o.actions().stream().filter(ServingAction.Apply.class::isInstance).map(a -> ((ServingAction.Apply) a).desired())
+        .filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst().orElseThrow();
+    var container = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).containsExactly("http:8080", "admin:8081");
+    assertThat(container.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("MODEL_ADMIN_PORT");
+      assertThat(e.getValue()).isEqualTo("8081");
+    });
+    assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal()).as("the kubelet probes inference's port").isEqualTo("http");
+    // The chart's NetworkPolicy selects model servers by these labels (helm/modelops/templates/networkpolicy.yaml,
+    // pinned from that side by HelmChartIT).
+    assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "modelops")
+        .containsEntry("app.kubernetes.io/component", "model-server").containsEntry("app.kubernetes.io/managed-by", "modelops-operator");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"8080", "80", "70000"})
+  void anAdminPortTheServerCannotUseIsRefusedNamingTheSettingAndWhatIsAllowed(int port) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new OperatorSettings("t", "s", "c", port, false))
+        .hasMessageContaining("MODELOPS_SERVER_ADMIN_PORT is " + port).hasMessageContaining("from 1024 to 65535 other than 8080");
+  }
+
+  @Test
   void archivingRemovesServingObjectsButKeepsTheRecord() {
     ModelVersion v = create("spam", 1, ModelVersionSpec.Stage.Staging);
     reconcile(v);
