@@ -22,9 +22,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Best", jsonPath = ".status.bestObjective", type = AdditionalPrinterColumn.Type.NUMBER)
 @AdditionalPrinterColumn(name = "Version", jsonPath = ".status.modelVersion", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+// On the whole resource (a rule's fieldPath cannot name metadata), so the API server prefixes it "<nil>".
+// (A message naming the value would cost more than the API server allows for an unbounded name.)
 @ValidationRule(value = "size(self.metadata.name) <= " + Experiment.MAX_NAME_LENGTH,
     message = "metadata.name is longer than " + Experiment.MAX_NAME_LENGTH + " characters: its trial Jobs are named <experiment>-t<index>"
-        + " (index up to 999) and a Job's name is at most 63 characters")
+        + " (index up to 999) and a Job name has at most 63 characters")
 public class Experiment extends CustomResource<ExperimentSpec, ExperimentStatus> implements Namespaced {
   /** The longest name an Experiment can run with: 63 (a Job's name) less "-t999". */
   public static final int MAX_NAME_LENGTH = 58;
