@@ -33,7 +33,7 @@ public final class TrainerMain implements Callable<Integer> {
   @Option(names = "--param", description = "One searched hyperparameter of this trial, name=value; repeatable.")
   Map<String, String> params = new LinkedHashMap<>();
 
-  @Option(names = "--output", required = true, description = "Where to write the bundle: a path, file:// or pvc://claim/path.")
+  @Option(names = "--output", required = true, description = "Where to write the bundle: a path, file://, pvc://claim/path or s3://bucket/prefix (S3 is configured by the AWS_* variables).")
   String output;
 
   @Option(names = "--export-split", description = "Also write the validation rows' 0-based data row numbers to this file, one per line (for comparing other learners on the same split).")
