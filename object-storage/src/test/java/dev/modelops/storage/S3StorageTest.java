@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -22,39 +20,19 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /** s3:// locations against a real S3 server (S3Proxy over HTTP on a loopback port). */
 class S3StorageTest {
-  static S3TestServer s3;
+  @RegisterExtension static final S3TestServer.Extension s3 = S3TestServer.forEachClass("data");
   @TempDir Path tmp;
 
-  @BeforeAll
-  static void start() throws Exception {
-    s3 = S3TestServer.start();
-    s3.createBucket("data");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    s3.close();
-  }
-
-  S3TestServer.Environment env;
-
   /** A client configured as in a Pod whose Secret holds {@code secret}; the configuration lasts until the test ends. */
-  S3Storage storage(String secret) {
-    env = s3.asClientEnvironment(secret);
+  static S3Storage storage(String secret) {
+    s3.asClientEnvironment(secret);
     return S3Storage.fromEnvironment();
-  }
-
-  @AfterEach
-  void clearEnvironment() {
-    if (env != null) {
-      env.close();
-    }
   }
 
   @Test
   void readsAnObjectItWasGiven() throws Exception {
     Path csv = Files.writeString(tmp.resolve("d.csv"), "a,b\n1,2\n");
-    s3.put("data", "sets/d.csv", csv);
+    s3.server().put("data", "sets/d.csv", csv);
     try (S3Storage storage = storage(S3TestServer.SECRET_KEY); InputStream in = storage.open(S3Uri.parse("s3://data/sets/d.csv", "uri"))) {
       assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("a,b\n1,2\n");
     }
@@ -108,7 +86,7 @@ class S3StorageTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    env = s3.asClientEnvironment(S3TestServer.SECRET_KEY);
+    s3.asClientEnvironment(S3TestServer.SECRET_KEY);
     try (S3Storage storage = new S3Storage(new S3Storage.Settings(URI.create("http://127.0.0.1:" + port), "us-east-1"))) {
       assertThatThrownBy(() -> storage.open(S3Uri.parse("s3://data/d.csv", "uri")))
           .hasMessageStartingWith("cannot read s3://data/d.csv: ")

@@ -7,6 +7,10 @@ import java.util.Properties;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -98,5 +102,61 @@ public final class S3TestServer implements AutoCloseable {
   public void close() throws Exception {
     proxy.stop();
     context.close();
+  }
+
+  /**
+   * A server for a test class, with its buckets made:
+   * {@code @RegisterExtension static final S3TestServer.Extension s3 = S3TestServer.forEachClass("data");}.
+   * The client configuration a test sets with {@link #asClientEnvironment} is cleared after it.
+   */
+  public static Extension forEachClass(String... buckets) {
+    return new Extension(buckets);
+  }
+
+  /** Starts the server before the class's tests, stops it after them. */
+  public static final class Extension implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
+    private final String[] buckets;
+    private S3TestServer server;
+    private Environment environment;
+
+    private Extension(String[] buckets) {
+      this.buckets = buckets;
+    }
+
+    public S3TestServer server() {
+      return server;
+    }
+
+    public URI endpoint() {
+      return server.endpoint();
+    }
+
+    /** Points this JVM's S3 clients at the server with {@code secretKey}, until this test (or the caller) ends it. */
+    public Environment asClientEnvironment(String secretKey) {
+      environment = server.asClientEnvironment(secretKey);
+      return environment;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+      server = start();
+      for (String bucket : buckets) {
+        server.createBucket(bucket);
+      }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+      if (environment != null) {
+        environment.close();
+        environment = null;
+      }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+      afterEach(context);
+      server.close();
+    }
   }
 }

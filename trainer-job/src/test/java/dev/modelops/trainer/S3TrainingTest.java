@@ -15,37 +15,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Datasets read from and bundles written to a real S3 server (S3Proxy over HTTP on a loopback port). */
 class S3TrainingTest {
   static final String DATA = "s3://data/churn/telco-churn.csv";
-  static S3TestServer s3;
+  @RegisterExtension static final S3TestServer.Extension s3 = S3TestServer.forEachClass("data", "models");
   @TempDir Path tmp;
-  S3TestServer.Environment env;
 
   @BeforeAll
-  static void start() throws Exception {
-    s3 = S3TestServer.start();
-    s3.createBucket("data");
-    s3.createBucket("models");
-    s3.put("data", "churn/telco-churn.csv", Fixtures.DATA.resolve("telco-churn.csv"));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    s3.close();
-  }
-
-  @AfterEach
-  void clearEnvironment() {
-    if (env != null) {
-      env.close();
-    }
+  static void putTheData() {
+    s3.server().put("data", "churn/telco-churn.csv", Fixtures.DATA.resolve("telco-churn.csv"));
   }
 
   static JsonNode lastLine(String stdout) throws Exception {
@@ -80,7 +63,7 @@ class S3TrainingTest {
         new PrintStream(sink), new PrintStream(sink))).as(sink.toString()).isZero();
 
     Path fetched;
-    env = s3.asClientEnvironment(S3TestServer.SECRET_KEY);
+    s3.asClientEnvironment(S3TestServer.SECRET_KEY);
     try (S3Storage storage = S3Storage.fromEnvironment()) {
       fetched = storage.downloadFolder(S3Uri.parse("s3://models/churn/t0", "test"), tmp.resolve("fetched"));
     }
@@ -98,7 +81,7 @@ class S3TrainingTest {
   String stderr;
 
   int run(String secret, String... args) {
-    env = s3.asClientEnvironment(secret);
+    s3.asClientEnvironment(secret);
     Fixtures.Run run = Fixtures.run(args);
     stdout = run.stdout();
     stderr = run.stderr();
