@@ -50,6 +50,11 @@ public final class TrainerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // The trainer's own messages are its result line and "error:" lines; libraries (the AWS SDK)
+    // say only warnings and errors, on stderr. Set here, not in a properties file, so that the
+    // trainer on another program's classpath (a test) leaves that program's logging alone.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    System.setProperty("org.slf4j.simpleLogger.logFile", System.getProperty("org.slf4j.simpleLogger.logFile", "System.err"));
     System.exit(run(args, System.out, System.err));
   }
 
