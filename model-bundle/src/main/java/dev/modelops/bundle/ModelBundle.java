@@ -23,6 +23,8 @@ import java.util.List;
 public final class ModelBundle {
   /** The bundle format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
+  /** The manifest's file name; written last, so a folder with a manifest is a complete bundle. */
+  public static final String MANIFEST = "manifest.json";
   /** The manifest algorithm of a bring-your-own ONNX model. */
   public static final String ONNX = "onnx";
 
@@ -50,7 +52,7 @@ public final class ModelBundle {
     if (!Files.isDirectory(dir)) {
       throw new BundleException("model bundle " + dir + " does not exist or is not a directory");
     }
-    Manifest manifest = readJson(dir, "manifest.json", Manifest.class);
+    Manifest manifest = readJson(dir, MANIFEST, Manifest.class);
     if (manifest.formatVersion() != FORMAT_VERSION) {
       throw new BundleException(
           "model bundle " + dir + " has format version " + manifest.formatVersion()
@@ -126,7 +128,7 @@ public final class ModelBundle {
       JSON.writeValue(dir.resolve(files.pipeline()).toFile(), pipeline);
       JSON.writeValue(dir.resolve(files.profile()).toFile(), profile);
       // The manifest goes last: a directory with a manifest is a complete bundle.
-      JSON.writeValue(dir.resolve("manifest.json").toFile(), manifest);
+      JSON.writeValue(dir.resolve(MANIFEST).toFile(), manifest);
     } catch (IOException e) {
       throw new BundleException("cannot write the model bundle to " + dir + ": " + e.getMessage(), e);
     }

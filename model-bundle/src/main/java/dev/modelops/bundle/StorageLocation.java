@@ -5,9 +5,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The one home of the storage URIs of modelops (docs/architecture.md): a plain path (relative
- * ones against a base folder), {@code file://}, {@code http(s)://} (reading only) and
- * {@code pvc://claim/path}, which the operator mounts at {@code ${MODELOPS_PVC_ROOT:-/mnt/modelops}/claim/path}.
+ * The one home of the local storage URIs of modelops (docs/architecture.md): a plain path
+ * (relative ones against a base folder), {@code file://}, {@code http(s)://} (datasets, reading
+ * only) and {@code pvc://claim/path}, which the operator mounts at
+ * {@code ${MODELOPS_PVC_ROOT:-/mnt/modelops}/claim/path}. {@code s3://bucket/key} locations are
+ * read and written over the network by the object-storage module (trainer and model server),
+ * never resolved here.
  */
 public final class StorageLocation {
   /** The scheme of a location on a PersistentVolumeClaim. */
@@ -77,7 +80,7 @@ public final class StorageLocation {
       return pvcRoot.resolve(rest.substring(0, slash)).resolve(rest.substring(slash + 1));
     }
     if (uri.contains("://")) {
-      throw new IllegalArgumentException("'" + uri + "' has an unsupported scheme; use a path, file:// or pvc://<claim>/<path>");
+      throw new IllegalArgumentException("'" + uri + "' has an unsupported scheme; use a path, file://, pvc://<claim>/<path> or s3://<bucket>/<key>");
     }
     Path p = Path.of(uri);
     return p.isAbsolute() || base == null ? p : base.resolve(p).normalize();

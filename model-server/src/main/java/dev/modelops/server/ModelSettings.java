@@ -11,7 +11,7 @@ import jakarta.validation.constraints.NotBlank;
  * MODEL_VERSION, MODEL_DRIFT_WINDOW, ...). Checked at start: a bad value stops the server with a
  * message naming the setting.
  *
- * @param bundle the bundle to serve: a path, file:// or pvc://claim/path
+ * @param bundle the bundle to serve: a path, file://, pvc://claim/path or s3://bucket/prefix (fetched into /tmp at start)
  * @param version the version number this server reports (the ModelVersion's spec.version)
  * @param driftWindow drift is computed over this many most recent predictions
  * @param driftEnabled whether predictions are counted for drift at all

@@ -33,7 +33,7 @@ public final class TrainerMain implements Callable<Integer> {
   @Option(names = "--param", description = "One searched hyperparameter of this trial, name=value; repeatable.")
   Map<String, String> params = new LinkedHashMap<>();
 
-  @Option(names = "--output", required = true, description = "Where to write the bundle: a path, file:// or pvc://claim/path.")
+  @Option(names = "--output", required = true, description = "Where to write the bundle: a path, file://, pvc://claim/path or s3://bucket/prefix (S3 is configured by the AWS_* variables).")
   String output;
 
   @Option(names = "--export-split", description = "Also write the validation rows' 0-based data row numbers to this file, one per line (for comparing other learners on the same split).")
@@ -50,6 +50,11 @@ public final class TrainerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // The trainer's own messages are its result line and "error:" lines; libraries (the AWS SDK)
+    // say only warnings and errors, on stderr. Set here, not in a properties file, so that the
+    // trainer on another program's classpath (a test) leaves that program's logging alone.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    System.setProperty("org.slf4j.simpleLogger.logFile", System.getProperty("org.slf4j.simpleLogger.logFile", "System.err"));
     System.exit(run(args, System.out, System.err));
   }
 

@@ -10,6 +10,7 @@ import dev.modelops.bundle.PipelineFitter;
 import dev.modelops.bundle.ProfileBuilder;
 import dev.modelops.bundle.RawTable;
 import dev.modelops.bundle.ReferenceProfile;
+import dev.modelops.storage.S3Uri;
 import dev.modelops.trainer.TrainerInputException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,7 @@ final class Trial {
       Map<String, Double> metrics,
       Map<String, Long> confusion,
       String bundleUri,
+      /* The bundle folder on this machine; null when it was written to S3 (and the local copy removed). */
       Path bundleDir,
       Map<String, String> params,
       Map<String, Long> timings,
@@ -76,10 +78,18 @@ final class Trial {
 
     long t4 = System.nanoTime();
     write(spec, data, split, encoded, trained, eval, params, outDir);
+    String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
+    Path bundleDir = outDir;
+    if (S3Uri.is(output)) {
+      S3Uri target = Locations.s3(output, "--output", Reason.BadOutput);
+      Locations.upload(outDir, target);
+      deleteFolder(outDir);
+      bundleUri = target.toString();
+      bundleDir = null;
+    }
     timings.put("writeMs", ms(t4));
     timings.put("totalMs", ms(t0));
-    String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
-    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, outDir, params, timings, split.validRows(), trained.validPredictions());
+    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, bundleDir, params, timings, split.validRows(), trained.validPredictions());
   }
 
   /** The training and validation rows, both holding both classes. */
@@ -191,10 +201,22 @@ final class Trial {
     }
   }
 
-  /** Resolves and checks the output location before any training time is spent. */
+  /**
+   * Resolves and checks the output location before any training time is spent. For an s3://
+   * output: the bucket is checked, and the bundle is written to a local folder first (under
+   * java.io.tmpdir, /tmp in a trial Pod), then uploaded.
+   */
   static Path outputDir(String output, Path pvcRoot) {
     if (output.startsWith("http://") || output.startsWith("https://")) {
-      throw new TrainerInputException(Reason.BadOutput, "--output " + output + " cannot be written over HTTP; use a path, file:// or pvc://");
+      throw new TrainerInputException(Reason.BadOutput, "--output " + output + " cannot be written over HTTP; use a path, file://, pvc:// or s3://");
+    }
+    if (S3Uri.is(output)) {
+      Locations.checkOutput(Locations.s3(output, "--output", Reason.BadOutput));
+      try {
+        return Files.createTempDirectory("modelops-bundle-");
+      } catch (IOException e) {
+        throw new TrainerInputException(Reason.BadOutput, "cannot make a local folder for the bundle before it goes to " + output + ": " + e.getMessage());
+      }
     }
     Path dir = Locations.localPath(output, null, pvcRoot, "--output");
     try {
@@ -206,6 +228,16 @@ final class Trial {
           Reason.BadOutput, "cannot write to the output " + dir + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "); choose a writable --output");
     }
     return dir;
+  }
+
+  private static void deleteFolder(Path dir) {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // Only a local copy of what is already in S3: left behind in the temporary folder.
+    }
   }
 
   /** Stratified split: the same share of each class goes to validation; deterministic per seed. */

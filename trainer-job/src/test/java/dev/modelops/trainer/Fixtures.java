@@ -1,14 +1,42 @@
 package dev.modelops.trainer;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /** Experiment files for tests, pointing at the real datasets in examples/data. */
 final class Fixtures {
   static final Path DATA = Path.of("../examples/data").toAbsolutePath().normalize();
 
   private Fixtures() {}
+
+  /** What an in-process run of the trainer printed and returned. */
+  record Run(int code, String stdout, String stderr) {}
+
+  /** Runs the trainer in-process, as {@code trainer-job ARGS} would. */
+  static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = TrainerMain.run(args, new PrintStream(out, true), new PrintStream(err, true));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Runs the trainer as its own process, as a Job does, in {@code dir} with the given environment. */
+  static Process launch(Path dir, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+        TrainerMain.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
 
   static String churn(String dataUri, String extra) {
     return """

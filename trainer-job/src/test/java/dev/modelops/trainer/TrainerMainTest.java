@@ -32,12 +32,10 @@ class TrainerMainTest {
   }
 
   int run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = TrainerMain.run(args, new PrintStream(out, true), new PrintStream(err, true));
-    stdout = out.toString(StandardCharsets.UTF_8);
-    stderr = err.toString(StandardCharsets.UTF_8);
-    return code;
+    Fixtures.Run run = Fixtures.run(args);
+    stdout = run.stdout();
+    stderr = run.stderr();
+    return run.code();
   }
 
   JsonNode lastLine() throws Exception {
@@ -90,15 +88,8 @@ class TrainerMainTest {
     assertThat(tmp.resolve("bundle/manifest.json")).exists();
   }
 
-  /** Runs the trainer as its own process, as a Job does, with the given environment. */
   Process launch(Map<String, String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
-        TrainerMain.class.getName()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile());
-    pb.environment().putAll(env);
-    return pb.start();
+    return Fixtures.launch(tmp, env, args);
   }
 
   @Test

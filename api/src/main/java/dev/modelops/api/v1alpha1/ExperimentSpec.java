@@ -87,14 +87,21 @@ public class ExperimentSpec {
       value = "!has(self.features.text) || !(self.label in self.features.text)",
       message = "the label column must not also be listed in features.text",
       fieldPath = ".label")
+  @ValidationRule(value = "!has(self.s3) || self.uri.startsWith('s3://')", message = S3Access.ONLY_FOR_S3, fieldPath = ".s3")
   public static class Dataset {
     @Required
     @Pattern(Patterns.DATA_URI)
     @JsonPropertyDescription(
         "Where the data is: file:///path, pvc://<claim>/<path> (the claim is mounted into trial"
-            + " pods), http(s)://..., s3://bucket/key, or a plain path (relative paths resolve"
-            + " against the Experiment file when the trainer runs outside the cluster).")
+            + " pods), http(s)://..., s3://<bucket>/<key> (one object; see s3), or a plain path"
+            + " (relative paths resolve against the Experiment file when the trainer runs outside"
+            + " the cluster).")
     private String uri;
+
+    @JsonPropertyDescription(
+        "For an s3:// uri: the store's endpoint and region and the Secret with the key, which the"
+            + " operator gives every trial Pod.")
+    private S3Access s3;
 
     @JsonPropertyDescription("The file format. Only csv (with a header row) for now.")
     @Default("csv")

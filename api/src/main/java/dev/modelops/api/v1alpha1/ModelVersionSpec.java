@@ -66,11 +66,26 @@ public class ModelVersionSpec {
   /** A model file or bundle location. */
   @Data
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  // The model server reads a bundle folder; over HTTP there is no folder to read.
+  @ValidationRule(
+      value = "!self.uri.startsWith('http://') && !self.uri.startsWith('https://')",
+      message = "http(s):// artifacts are not supported: the model server reads a bundle folder from pvc://<claim>/<path>,"
+          + " s3://<bucket>/<prefix>, file:///path or a path; copy the bundle there",
+      fieldPath = ".uri")
+  @ValidationRule(value = "!has(self.s3) || self.uri.startsWith('s3://')", message = S3Access.ONLY_FOR_S3, fieldPath = ".s3")
   public static class Artifact {
     @Required
     @Pattern(Patterns.ARTIFACT_URI)
-    @JsonPropertyDescription("Where the artifact is: pvc://<claim>/<path>, file:///path, http(s)://..., s3://bucket/key.")
+    @JsonPropertyDescription(
+        "Where the bundle folder is: pvc://<claim>/<path> (mounted into model-server pods),"
+            + " s3://<bucket>/<prefix> (fetched by each model-server pod as it starts; see s3),"
+            + " file:///path or a path. http(s):// is not supported.")
     private String uri;
+
+    @JsonPropertyDescription(
+        "For an s3:// uri: the store's endpoint and region and the Secret with the key, which the"
+            + " operator gives every model-server pod.")
+    private S3Access s3;
 
     @Default("modelops")
     @JsonPropertyDescription(

@@ -12,7 +12,10 @@ public final class Patterns {
   public static final String DATA_URI =
       "^((file|https?)://\\S+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?/\\S+|s3://[a-z0-9][-a-z0-9.]*/\\S+|[^:\\s]+)$";
 
-  /** A model artifact location: the same schemes as data. */
+  /**
+   * A model artifact location: the same forms as data; http(s):// is then refused by a rule on
+   * the artifact, with a message saying what is supported instead.
+   */
   public static final String ARTIFACT_URI = DATA_URI;
 
   /** An http(s) URL (Prometheus, webhooks). */

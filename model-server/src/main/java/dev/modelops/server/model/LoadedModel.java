@@ -6,7 +6,13 @@ import dev.modelops.bundle.ModelBundle;
 import dev.modelops.bundle.Scorer;
 import dev.modelops.bundle.StorageLocation;
 import dev.modelops.server.ModelSettings;
+import dev.modelops.storage.S3Storage;
+import dev.modelops.storage.S3Uri;
+import dev.modelops.storage.StorageException;
 import io.micronaut.context.annotation.Context;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -56,7 +62,7 @@ public class LoadedModel {
       }
       LOG.info("serving {}model '{}' version {} from {} ({} features)", b.onnx() ? "ONNX " : "", b.manifest().model(), settings.version(),
           settings.bundle(), b.features().size());
-    } catch (BundleException | IllegalArgumentException | IllegalStateException e) {
+    } catch (BundleException | StorageException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
       p = "cannot load the model bundle " + settings.bundle() + ": " + e.getMessage();
       LOG.error("{}; the server stays not ready", p);
       b = null;
@@ -72,9 +78,24 @@ public class LoadedModel {
     this.scorers = ThreadLocal.withInitial(() -> loaded.newScorer());
   }
 
-  /** A local path for a bundle location: a path, file:// or pvc://claim/path. */
+  /**
+   * A local path for a bundle location: a path, file:// or pvc://claim/path; or, for
+   * s3://bucket/prefix, a new folder under java.io.tmpdir (/tmp in a Pod) that the bundle's
+   * objects were copied into (S3 configured by the AWS_* variables, see object-storage).
+   */
   static Path resolve(String location) {
-    return StorageLocation.local(location, null);
+    if (!S3Uri.is(location)) {
+      return StorageLocation.local(location, null);
+    }
+    S3Uri bundle = S3Uri.parse(location, "MODEL_BUNDLE");
+    try (S3Storage storage = S3Storage.fromEnvironment()) {
+      long start = System.nanoTime();
+      Path dir = storage.downloadFolder(bundle, Files.createTempDirectory("modelops-bundle-"));
+      LOG.info("fetched {} into {} in {} ms", bundle, dir, (System.nanoTime() - start) / 1_000_000);
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make a folder for it under " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+    }
   }
 
   public boolean ready() {

@@ -60,6 +60,9 @@ final class RetrainExperiment {
     ExperimentSpec spec = JSON.convertValue(template.getSpec(), ExperimentSpec.class);
     if (retrain.getDatasetUri() != null) {
       spec.getDataset().setUri(retrain.getDatasetUri());
+      if (!retrain.getDatasetUri().startsWith("s3://")) {
+        spec.getDataset().setS3(null); // the template's S3 settings are for its S3 data only
+      }
     }
     Experiment exp = new Experiment();
     String name = name(policy.getMetadata().getName(), n);

@@ -10,6 +10,7 @@ import dev.modelops.operator.OwnerReferences;
 import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.PodSecurity;
+import dev.modelops.operator.S3Environment;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -88,6 +89,7 @@ public final class TrialJobs {
             .withImagePullPolicy(trainer.getImagePullPolicy() == null ? null : trainer.getImagePullPolicy().name())
             .withArgs(args)
             .withEnv(new EnvVar("MODELOPS_EXPERIMENT", specJson(exp), null), new EnvVar(StorageLocation.PVC_ROOT_ENV, StorageLocation.DEFAULT_PVC_ROOT, null))
+            .addAllToEnv(S3Environment.of(spec.getDataset().getS3()))
             .withResources(resources)
             .withVolumeMounts(mounts)
             .withTerminationMessagePolicy("FallbackToLogsOnError")

@@ -8,6 +8,7 @@ import dev.modelops.operator.OwnerReferences;
 import dev.modelops.operator.Resources;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.PodSecurity;
+import dev.modelops.operator.S3Environment;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
@@ -118,6 +119,7 @@ public final class ServingObjects {
             .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow())).endEnv()
             .addNewEnv().withName(StorageLocation.PVC_ROOT_ENV).withValue(StorageLocation.DEFAULT_PVC_ROOT).endEnv()
             .addAllToEnv(lockdown)
+            .addAllToEnv(S3Environment.of(spec.getArtifact().getS3()))
             .withNewReadinessProbe().withNewHttpGet().withPath("/v2/health/ready").withPort(new IntOrString("http")).endHttpGet()
             .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()
             .withNewLivenessProbe().withNewHttpGet().withPath("/v2/health/live").withPort(new IntOrString("http")).endHttpGet()

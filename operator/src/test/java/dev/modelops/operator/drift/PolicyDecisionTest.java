@@ -14,6 +14,7 @@ import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
+import dev.modelops.api.v1alpha1.S3Access;
 import dev.modelops.operator.Labels;
 import java.time.Duration;
 import java.time.Instant;
@@ -284,5 +285,22 @@ class PolicyDecisionTest {
       assertThat(name).hasSizeLessThanOrEqualTo(dev.modelops.api.v1alpha1.Experiment.MAX_NAME_LENGTH).endsWith("-retrain-" + n)
           .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").isNotEqualTo(RetrainExperiment.name(other, n));
     }
+  }
+
+  /** A template reading S3 keeps its S3 settings for new data in S3, and drops them for data elsewhere (the schema refuses s3 beside pvc://). */
+  @Test
+  void aRetrainKeepsTheTemplatesS3SettingsOnlyForDataInS3() {
+    Experiment template = template("churn");
+    template.getSpec().getDataset().setUri("s3://data/churn/2025.csv");
+    template.getSpec().getDataset().setS3(new S3Access("http://minio.storage:9000", null, null));
+    DriftPolicy toS3 = policy(null);
+    toS3.getSpec().getRetrain().setDatasetUri("s3://data/churn/2026.csv");
+    ModelVersion mv = version(1, ModelVersionSpec.Stage.Production, true);
+    ExperimentSpec.Dataset inS3 = RetrainExperiment.desired(toS3, template, mv, 1, "drift").getSpec().getDataset();
+    assertThat(inS3.getUri()).isEqualTo("s3://data/churn/2026.csv");
+    assertThat(inS3.getS3().getEndpoint()).isEqualTo("http://minio.storage:9000");
+    ExperimentSpec.Dataset onClaim = RetrainExperiment.desired(policy(null), template, mv, 2, "drift").getSpec().getDataset();
+    assertThat(onClaim.getUri()).isEqualTo("pvc://churn-data/latest.csv");
+    assertThat(onClaim.getS3()).isNull();
   }
 }

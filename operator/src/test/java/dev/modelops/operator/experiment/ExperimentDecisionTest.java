@@ -8,12 +8,15 @@ import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.S3Access;
 import dev.modelops.api.v1alpha1.SchemaDefaults;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.testing.ClusterObjects;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
@@ -256,5 +259,35 @@ class ExperimentDecisionTest {
     assertThat(s.getTrials().get(1).getMessage()).contains("spec.trainer.resources.limits.memory");
     assertThat(s.getTrials().get(2).getReason()).isEqualTo("ImagePullBackOff");
     assertThat(o.actions()).contains(new ExperimentAction.StopTrial("churn-d-t2"));
+  }
+
+  /**
+   * Data in S3: each trial Pod gets the store's endpoint and region and the key from the Secret
+   * (never the key itself), and mounts no data claim; a missing Secret fails the trial saying so.
+   */
+  @Test
+  void anS3DatasetGivesEachTrialTheEndpointRegionAndKeyFromTheSecret() throws Exception {
+    Experiment exp = example("churn-s3", "churn-s3");
+    exp.getSpec().getDataset().setUri("s3://data/churn/telco-churn.csv");
+    exp.getSpec().getDataset().setS3(new S3Access("http://minio.storage:9000", null, new S3Access.SecretRef("churn-data")));
+    step(exp);
+    var pod = jobs.get("churn-s3-t0").getSpec().getTemplate().getSpec();
+    Map<String, EnvVar> env = new HashMap<>();
+    pod.getContainers().get(0).getEnv().forEach(e -> env.put(e.getName(), e));
+    assertThat(env.get("AWS_ENDPOINT_URL_S3").getValue()).isEqualTo("http://minio.storage:9000");
+    assertThat(env).as("no region: the programs' default, us-east-1").doesNotContainKey("AWS_REGION");
+    assertThat(env.get("AWS_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getName()).isEqualTo("churn-data");
+    assertThat(env.get("AWS_SECRET_ACCESS_KEY").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("AWS_SECRET_ACCESS_KEY");
+    assertThat(env.get("AWS_SECRET_ACCESS_KEY").getValue()).isNull();
+    assertThat(pod.getVolumes()).as("the artifacts claim and /tmp, no data claim").extracting(Volume::getName).containsExactly("pvc-0", "tmp");
+    assertThat(pod.getVolumes().get(0).getPersistentVolumeClaim().getClaimName()).isEqualTo("modelops-artifacts");
+
+    pods.put("churn-s3-t0", List.of(new PodBuilder().withNewMetadata().withName("churn-s3-t0-x").endMetadata().withNewStatus()
+        .withContainerStatuses(new ContainerStatusBuilder().withName("trainer").withNewState().withNewWaiting().withReason("CreateContainerConfigError")
+            .withMessage("secret \"churn-data\" not found").endWaiting().endState().build()).endStatus().build()));
+    ExperimentStatus.Trial t0 = step(exp).getTrials().get(0);
+    assertThat(t0.getPhase()).isEqualTo(ExperimentStatus.TrialPhase.Failed);
+    assertThat(t0.getReason()).isEqualTo("CreateContainerConfigError");
+    assertThat(t0.getMessage()).isEqualTo("secret \"churn-data\" not found");
   }
 }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
 import dev.modelops.api.v1alpha1.ModelVersionStatus;
+import dev.modelops.api.v1alpha1.S3Access;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.testing.ClusterObjects;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -14,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import dev.modelops.api.v1alpha1.Conditions;
 import dev.modelops.operator.Announcement;
@@ -413,6 +416,35 @@ class ServingDecisionTest {
     podOf("churn-v1", "churn-v1-7f9c-aaaaa", ClusterObjects.waiting("model-server", "server:test", "ContainerCreating", null, null));
     assertFailed(reconcile(v), reason, "pod churn-v1-7f9c-zzzzz container model-server: " + reason + ": " + message);
     assertThat(services.get("churn")).as("no stable Service for a Production version that never served").isNull();
+  }
+
+  /** A bundle in S3: each server Pod gets the store's endpoint and region and the key from the Secret, and mounts no claim. */
+  @Test
+  void anS3BundleIsServedWithTheEndpointRegionAndTheKeyFromTheSecret() {
+    ModelVersion v = create("churn", 2, ModelVersionSpec.Stage.Staging);
+    v.getSpec().getArtifact().setUri("s3://models/churn/v2");
+    v.getSpec().getArtifact().setS3(new S3Access("http://minio.storage:9000", "eu-west-1", new S3Access.SecretRef("models-s3")));
+    reconcile(v);
+    var pod = deployment("churn-v2").getSpec().getTemplate().getSpec();
+    Map<String, EnvVar> env = new HashMap<>();
+    pod.getContainers().get(0).getEnv().forEach(e -> env.put(e.getName(), e));
+    assertThat(env.get("MODEL_BUNDLE").getValue()).isEqualTo("s3://models/churn/v2");
+    assertThat(env.get("AWS_ENDPOINT_URL_S3").getValue()).isEqualTo("http://minio.storage:9000");
+    assertThat(env.get("AWS_REGION").getValue()).isEqualTo("eu-west-1");
+    for (String key : List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")) {
+      assertThat(env.get(key).getValue()).as("the key is never copied into the Deployment").isNull();
+      assertThat(env.get(key).getValueFrom().getSecretKeyRef().getName()).isEqualTo("models-s3");
+      assertThat(env.get(key).getValueFrom().getSecretKeyRef().getKey()).isEqualTo(key);
+    }
+    assertThat(env.get("AWS_SESSION_TOKEN").getValueFrom().getSecretKeyRef().getOptional()).as("only for temporary keys").isTrue();
+    assertThat(env.get("AWS_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getOptional()).isNull();
+    assertThat(pod.getVolumes()).as("the bundle is fetched into /tmp, no claim").extracting(Volume::getName).containsExactly("tmp");
+
+    // A bundle on a claim gets no AWS variables.
+    ModelVersion onClaim = create("churn", 3, ModelVersionSpec.Stage.Staging);
+    reconcile(onClaim);
+    assertThat(deployment("churn-v3").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .extracting(EnvVar::getName).noneMatch(n -> n.startsWith("AWS_"));
   }
 
   @Test
