@@ -179,6 +179,7 @@ class NodeLoopIT {
     assertThat(predict(service, everyone.subList(200, 300))).hasSize(100);
     assertThat(result.path("requests").asLong()).as("requests sent during the promotion").isGreaterThan(100);
     assertThat(result.path("failures").asLong()).as("requests that failed during the promotion: %s", result.path("failureKinds")).isZero();
+    assertThat(result.path("refusedConnections").asLong()).as("connections refused during the promotion").isZero();
 
     // The policy follows v2; on the new population (everyone) it is healthy, and it retrained once.
     policy(s -> "churn-v2".equals(s.getModelVersion()), 60);
@@ -237,6 +238,7 @@ class NodeLoopIT {
     assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "5");
     assertThat(result.path("requests").asLong()).as("requests sent during the promotions").isGreaterThan(100);
     assertThat(result.path("failures").asLong()).as("requests that failed during the promotions: %s", result.path("failureKinds")).isZero();
+    assertThat(result.path("refusedConnections").asLong()).as("connections refused during the promotions").isZero();
     // Each version took the traffic once: no double switch, also across the operator's restart.
     for (int version = 3; version <= 5; version++) {
       String name = "churn-v" + version;
@@ -263,8 +265,9 @@ class NodeLoopIT {
 
   /**
    * One of churn-v5's two model-server processes is killed (SIGKILL) while a client sends requests
-   * through the Service: measured and reported (the requests in flight on it, and those kube-proxy
-   * sends it until the kubelet reports it not ready, fail); the Service answers again afterwards.
+   * through the Service: the request in flight on it is lost; the connections kube-proxy still
+   * sends to it until the kubelet reports it not ready are refused, never sent, and tried again by
+   * the client (counted and reported); the Service answers again afterwards.
    */
   void killAServerUnderLoad() throws Exception {
     Path stop = tmp.resolve("stop-kill");
@@ -282,11 +285,14 @@ class NodeLoopIT {
     Files.writeString(stop, "done");
     assertThat(load.waitFor(60, TimeUnit.SECONDS)).as("the load client stopped").isTrue();
     JsonNode result = JSON.readTree(load.getInputStream().readAllBytes());
-    figure("one of two server Pods killed (SIGKILL) under load: requests / failed", result.path("requests").asLong() + " / "
-        + result.path("failures").asLong() + " " + result.path("failureKinds"));
+    figure("one of two server Pods killed (SIGKILL) under load: requests / failed / refused connections tried again",
+        result.path("requests").asLong() + " / " + result.path("failures").asLong() + " " + result.path("failureKinds") + " / "
+            + result.path("refusedConnections").asLong());
     figure("one of two server Pods killed under load: p50 / p99 / max (ms)", result.path("p50Millis").asDouble() + " / "
         + result.path("p99Millis").asDouble() + " / " + result.path("maxMillis").asDouble());
     assertThat(predict(service, List.of(JSON.convertValue(JSON.readTree(loadRecords.toFile()).get(0), Map.class)))).hasSize(1);
+    // One client, one request at a time: at most the one in flight on the killed server is lost.
+    assertThat(result.path("failures").asLong()).as("requests lost when a server was killed: %s", result.path("failureKinds")).isLessThanOrEqualTo(1);
   }
 
   /** The churn data as clients send it: the Experiment's features, numbers as numbers, blanks as null. */

@@ -202,4 +202,45 @@ class OperatorOnApiServerIT {
       operator.stop();
     }
   }
+
+  @Test
+  void aVersionThatCrashLoopsSoonAfterItsPromotionIsRolledBackAndThePreviousOneTakesTheTrafficBack() {
+    Operator operator = startOperator("serve");
+    try {
+      createVersion("fraudx", 1);
+      awaitStatus("fraudx-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      makeReady("fraudx-v1");
+      awaitStatus("fraudx-v1", s -> Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      createVersion("fraudx", 2);
+      awaitStatus("fraudx-v2", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      makeReady("fraudx-v2");
+      awaitStatus("fraudx-v2", s -> Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      awaitStatus("fraudx-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Superseded);
+
+      // Minutes after its promotion, v2's server crash-loops and no replica is ready.
+      Deployment d2 = client.apps().deployments().inNamespace("serve").withName("fraudx-v2").get();
+      Cluster.makeReady(client, d2, 0);
+      Cluster.waitingPod(client, client.apps().deployments().inNamespace("serve").withName("fraudx-v2").get(), "fraudx-v2-6c7d-rrrrr",
+          "CrashLoopBackOff", "back-off 20s restarting failed container=model-server pod=fraudx-v2-6c7d-rrrrr", 137);
+      ModelVersionStatus rolledBack = awaitStatus("fraudx-v2", s -> s.getPhase() == ModelVersionStatus.Phase.Failed);
+      assertThat(rolledBack.getReceivesProductionTraffic()).isFalse();
+      // Whichever it saw first: no replica ready, or the crash loop.
+      assertThat(rolledBack.getMessage()).contains("rolled back", "fraudx-v1").containsAnyOf("no replica ready", "CrashLoopBackOff");
+      assertThat(rolledBack.getConditions()).anySatisfy(c -> assertThat(c.getReason()).isEqualTo("RolledBack"));
+      assertThat(client.v1().events().inNamespace("serve").list().getItems())
+          .filteredOn(e -> "fraudx-v2".equals(e.getInvolvedObject().getName()) && "RolledBack".equals(e.getReason()))
+          .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+      assertThat(registry.get("modelops_modelversion_failures").tag("modelversion", "fraudx-v2").tag("reason", "RolledBack").counter().count())
+          .isEqualTo(1.0);
+
+      // v1 is scaled up again and, once ready, takes the traffic back; v2 is never routed again.
+      client.apps().deployments().inNamespace("serve").withName("fraudx-v1")
+          .waitUntilCondition(d -> d.getSpec().getReplicas() > 0, 60, TimeUnit.SECONDS);
+      makeReady("fraudx-v1");
+      awaitStatus("fraudx-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Serving && Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      assertThat(client.services().inNamespace("serve").withName("fraudx").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "1");
+    } finally {
+      operator.stop();
+    }
+  }
 }

@@ -24,6 +24,15 @@ import java.util.Map;
  *   predict URL RECORDS.json                 POST /v1/predict in requests of 100; prints the answers
  *   load URL RECORDS.json STOP-FILE SECONDS  POST one record after another until STOP-FILE exists
  *                                            (at most SECONDS); prints requests, failures, latencies
+ *                                            and refused connections
+ * </pre>
+ *
+ * <p>The load client does what common HTTP clients and meshes do with a refused connection: it
+ * tries again (at most 20 times, 50 ms apart), since the request was never sent. Refused
+ * connections are counted apart ("refusedConnections"); a request counts as failed only if it got
+ * no answer after being sent, or an answer other than 200, or was refused every time.
+ *
+ * <pre>
  * </pre>
  */
 public final class ServiceClient {
@@ -67,19 +76,31 @@ public final class ServiceClient {
     List<Long> micros = new ArrayList<>();
     Map<String, Integer> failures = new LinkedHashMap<>();
     int failed = 0;
+    int refused = 0;
     long started = System.nanoTime();
     for (int i = 0; !Files.exists(stop) && System.nanoTime() < end; i++) {
       ArrayNode one = JSON.createArrayNode().add(records.get(i % records.size()));
       long t0 = System.nanoTime();
-      try {
-        HttpResponse<String> r = http.send(post(predict, one), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          HttpResponse<String> r = http.send(post(predict, one), HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() != 200) {
+            failed++;
+            failures.merge("HTTP " + r.statusCode(), 1, Integer::sum);
+          }
+        } catch (java.net.ConnectException e) {
+          refused++;
+          if (attempt < 20) {
+            Thread.sleep(50);
+            continue;
+          }
           failed++;
-          failures.merge("HTTP " + r.statusCode(), 1, Integer::sum);
+          failures.merge("refused 20 times: " + e.getMessage(), 1, Integer::sum);
+        } catch (java.io.IOException e) {
+          failed++;
+          failures.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
         }
-      } catch (java.io.IOException e) {
-        failed++;
-        failures.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
+        break;
       }
       micros.add((System.nanoTime() - t0) / 1000);
     }
@@ -88,6 +109,7 @@ public final class ServiceClient {
     out.put("requests", sorted.length);
     out.put("failures", failed);
     out.put("failureKinds", failures);
+    out.put("refusedConnections", refused);
     out.put("seconds", (System.nanoTime() - started) / 1e9);
     out.put("p50Millis", percentile(sorted, 0.50) / 1000.0);
     out.put("p99Millis", percentile(sorted, 0.99) / 1000.0);
