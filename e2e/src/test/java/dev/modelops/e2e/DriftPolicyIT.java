@@ -498,14 +498,14 @@ class DriftPolicyIT {
     ObjectMapper json = new ObjectMapper().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     DriftCounts summed = null;
     for (ModelServerProcess s : List.of(a, b)) {
-      DriftCounts counts = json.readValue(s.get("/v1/drift/counts").body(), DriftCounts.class);
+      DriftCounts counts = json.readValue(s.getAdmin("/v1/drift/counts").body(), DriftCounts.class);
       summed = summed == null ? counts : summed.plus(counts);
     }
-    ReferenceProfile reference = json.readValue(a.get("/v1/drift/reference").body(), ReferenceProfile.class);
+    ReferenceProfile reference = json.readValue(a.getAdmin("/v1/drift/reference").body(), ReferenceProfile.class);
     DriftReport expected = DriftReport.of(reference, summed, DriftReport.Thresholds.defaults());
     assertThat(expected.samples()).isEqualTo(1000);
 
-    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-exact")), List.of(a.port, b.port))) {
+    try (PrometheusProcess prometheus = PrometheusProcess.start(Files.createDirectories(tmp.resolve("prom-exact")), List.of(a.metricsPort(), b.metricsPort()))) {
       DriftPolicy policy = prometheusPolicy("churn-drift-prom-exact", prometheus.url);
       ModelVersion mv = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").get();
       Observation viaPrometheus = scraped(policy, mv, o -> o.samples() == 1000);
@@ -532,7 +532,7 @@ class DriftPolicyIT {
 
   /** The contract feature's drift score in a replica's own report (GET /v1/drift). */
   static double ownContractScore(ModelServerProcess s) throws Exception {
-    for (JsonNode f : new ObjectMapper().readTree(s.get("/v1/drift").body()).path("report").path("features")) {
+    for (JsonNode f : new ObjectMapper().readTree(s.getAdmin("/v1/drift").body()).path("report").path("features")) {
       if ("contract".equals(f.path("name").asText())) {
         return f.path("score").asDouble();
       }

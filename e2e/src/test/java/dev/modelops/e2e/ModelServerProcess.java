@@ -126,6 +126,11 @@ final class ModelServerProcess implements AutoCloseable {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A GET of the drift and metrics endpoints, on the admin port when the server has one. */
+  HttpResponse<String> getAdmin(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Scores records in requests of 100; fails on anything but 200. */
   void predict(List<Map<String, Object>> records) throws Exception {
     answers(records);
