@@ -299,7 +299,7 @@ send() { # predict|drift|version ARGS...
   local pid
   pid=$(podman inspect -f '{{.State.Pid}}' "$NODE" 2>/dev/null)
   nsenter --net="/proc/$pid/ns/net" python3 - "$@" <<'PY'
-import csv, json, sys, urllib.request
+import csv, json, sys, time, urllib.error, urllib.request
 
 cmd, ip = sys.argv[1], sys.argv[2]
 base = "http://%s:8080" % ip
@@ -307,8 +307,16 @@ base = "http://%s:8080" % ip
 def call(path, body=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(base + path, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)
+    # A Service's first endpoints reach kube-proxy a moment after the Service: a refused
+    # connection (the request was never sent) is tried again for up to 5 s.
+    for attempt in range(100):
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return json.load(r)
+        except urllib.error.URLError as e:
+            if not isinstance(e.reason, ConnectionRefusedError) or attempt == 99:
+                raise
+            time.sleep(0.05)
 
 meta = call("/v2/models/churn")
 numeric = {i["name"]: i["datatype"] == "FP64" for i in meta["inputs"]}

@@ -52,7 +52,7 @@ public final class ServiceClient {
           for (int j = i; j < Math.min(i + 100, records.size()); j++) {
             chunk.add(records.get(j));
           }
-          HttpResponse<String> r = http.send(post(predict, chunk), HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> r = sendRetryingRefused(http, post(predict, chunk));
           if (r.statusCode() != 200) {
             System.err.println("POST " + predict + " answered " + r.statusCode() + ": " + r.body());
             System.exit(1);
@@ -63,6 +63,23 @@ public final class ServiceClient {
       }
       case "load" -> load(http, predict, records, Path.of(args[3]), Long.parseLong(args[4]));
       default -> throw new IllegalArgumentException("unknown mode " + args[0] + "; use predict or load");
+    }
+  }
+
+  /**
+   * Sends, trying a refused connection again (the request was never sent) for up to 5 s: a
+   * Service's first endpoints reach kube-proxy a moment after the Service itself.
+   */
+  private static HttpResponse<String> sendRetryingRefused(HttpClient http, HttpRequest request) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+      } catch (java.net.ConnectException e) {
+        if (attempt >= 100) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
     }
   }
 
