@@ -122,8 +122,11 @@ class NodeLoopIT {
     until("a trial Pod is Running", 120, () -> client.pods().inNamespace(NS).withLabel("modelops.dev/experiment", "churn-baseline").list().getItems()
         .stream().anyMatch(p -> "Running".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase())), 50);
     figure("Experiment applied to first trial Pod Running", seconds(applied));
-    ModelVersion v1 = version("churn-v1", ModelVersionStatus.Phase.Serving, 480);
-    figure("Experiment applied to churn-v1 Serving (2 trials, 2 replicas ready)", seconds(applied));
+    version("churn-v1", ModelVersionStatus.Phase.Serving, 480);
+    // Serving with its first ready replica; the stable Service follows once both are ready.
+    ModelVersion v1 = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v1").waitUntilCondition(
+        m -> m.getStatus() != null && Boolean.TRUE.equals(m.getStatus().getReceivesProductionTraffic()), 120, TimeUnit.SECONDS);
+    figure("Experiment applied to churn-v1 receiving the Service's traffic (2 trials, 2 replicas ready)", seconds(applied));
     assertThat(v1.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
     Experiment done = client.resources(Experiment.class).inNamespace(NS).withName("churn-baseline").get();
     assertThat(done.getStatus().getTrials()).allSatisfy(trial -> assertThat(trial.getPhase()).isEqualTo(ExperimentStatus.TrialPhase.Succeeded));
