@@ -28,7 +28,7 @@ import java.util.Map;
  * </pre>
  *
  * <p>The load client does what common HTTP clients and meshes do with a refused connection: it
- * tries again (at most 20 times, 50 ms apart), since the request was never sent. Refused
+ * tries again (for up to 5 s, 50 ms apart), since the request was never sent. Refused
  * connections are counted apart ("refusedConnections"); a request counts as failed only if it got
  * no answer after being sent, or an answer other than 200, or was refused every time.
  *
@@ -107,12 +107,12 @@ public final class ServiceClient {
           }
         } catch (java.net.ConnectException e) {
           refused++;
-          if (attempt < 20) {
+          if (attempt < 100) {
             Thread.sleep(50);
             continue;
           }
           failed++;
-          failures.merge("refused 20 times: " + e.getMessage(), 1, Integer::sum);
+          failures.merge("refused for 5 s: " + e.getMessage(), 1, Integer::sum);
         } catch (java.io.IOException e) {
           failed++;
           failures.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1, Integer::sum);
