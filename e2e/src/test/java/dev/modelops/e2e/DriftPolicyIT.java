@@ -237,7 +237,7 @@ class DriftPolicyIT {
       assertThat(r.getReason()).contains("featureDrift[contract]", "drifted: ", "contract");
     });
     String evaluatedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-    assertThat(client.v1().events().inNamespace(NS).list().getItems())
+    assertThat(Cluster.eventsOnce(client, NS, e -> "RetrainStarted".equals(e.getReason()) && "churn-drift".equals(e.getInvolvedObject().getName())))
         .anyMatch(e -> "RetrainStarted".equals(e.getReason()) && e.getMessage().contains("contract") && "churn-drift".equals(e.getInvolvedObject().getName())
             && evaluatedAt.equals(e.getLastTimestamp())); // stamped by the operator's clock, which the test moved
 
@@ -569,7 +569,7 @@ class DriftPolicyIT {
     assertThat(imds.getStatus().getConditions()).noneMatch(c -> "ReconcileError".equals(c.getReason()));
     for (String policy : List.of("churn-imds", "churn-decimal-hook")) {
       String field = policy.equals("churn-imds") ? "spec.source.prometheusUrl" : "spec.alert.webhook";
-      assertThat(client.v1().events().inNamespace(NS).list().getItems()).as(policy)
+      assertThat(Cluster.eventsOnce(client, NS, e -> policy.equals(e.getInvolvedObject().getName()) && e.getMessage().contains(field))).as(policy)
           .filteredOn(e -> policy.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType()) && e.getMessage().contains(field))
           .hasSize(1);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelops.api.v1alpha1.DriftPolicy;
+import dev.modelops.testing.Cluster;
 import dev.modelops.api.v1alpha1.DriftPolicyStatus;
 import dev.modelops.api.v1alpha1.Experiment;
 import dev.modelops.api.v1alpha1.ExperimentSpec;
@@ -245,7 +246,8 @@ class NodeLoopIT {
     // Each version took the traffic once: no double switch, also across the operator's restart.
     for (int version = 3; version <= 5; version++) {
       String name = "churn-v" + version;
-      assertThat(client.v1().events().inNamespace(NS).list().getItems()).as("Promoted events of " + name)
+      assertThat(Cluster.eventsOnce(client, NS, e -> name.equals(e.getInvolvedObject().getName()) && "Promoted".equals(e.getReason())))
+          .as("Promoted events of " + name)
           .filteredOn(e -> name.equals(e.getInvolvedObject().getName()) && "Promoted".equals(e.getReason())).hasSize(1);
     }
     killAServerUnderLoad();

@@ -12,6 +12,7 @@ import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.Labels;
 import dev.modelops.operator.OperatorSettings;
 import dev.modelops.operator.OperatorMain;
+import dev.modelops.operator.StatusRecorder;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Set;
@@ -21,6 +22,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import dev.modelops.testing.Cluster;
 import dev.modelops.testing.KubeExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,8 +184,8 @@ class OperatorOnApiServerIT {
         assertThat(c.getStatus()).isEqualTo("False");
         assertThat(c.getReason()).isEqualTo("CrashLoopBackOff");
       });
-      // The Event is emitted before the status that records it is written.
-      assertThat(client.v1().events().inNamespace("serve").list().getItems())
+      // The Event follows the status that records it.
+      assertThat(Cluster.eventsOnce(client, "serve", e -> "loan-v2".equals(e.getInvolvedObject().getName()) && "CrashLoopBackOff".equals(e.getReason())))
           .filteredOn(e -> "loan-v2".equals(e.getInvolvedObject().getName()) && "CrashLoopBackOff".equals(e.getReason()))
           .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
       // ... and counted, once, for alert rules.
@@ -227,7 +230,7 @@ class OperatorOnApiServerIT {
       // Whichever it saw first: no replica ready, or the crash loop.
       assertThat(rolledBack.getMessage()).contains("rolled back", "fraudx-v1").containsAnyOf("no replica ready", "CrashLoopBackOff");
       assertThat(rolledBack.getConditions()).anySatisfy(c -> assertThat(c.getReason()).isEqualTo("RolledBack"));
-      assertThat(client.v1().events().inNamespace("serve").list().getItems())
+      assertThat(Cluster.eventsOnce(client, "serve", e -> "fraudx-v2".equals(e.getInvolvedObject().getName()) && "RolledBack".equals(e.getReason())))
           .filteredOn(e -> "fraudx-v2".equals(e.getInvolvedObject().getName()) && "RolledBack".equals(e.getReason()))
           .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
       assertThat(registry.get("modelops_modelversion_failures").tag("modelversion", "fraudx-v2").tag("reason", "RolledBack").counter().count())
@@ -242,5 +245,52 @@ class OperatorOnApiServerIT {
     } finally {
       operator.stop();
     }
+  }
+
+  @Test
+  void aPromotionIsAnnouncedOnceEvenWhenEventsArriveInABurst() {
+    Operator operator = startOperator("serve");
+    try {
+      createVersion("burst", 1);
+      awaitStatus("burst-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      makeReady("burst-v1");
+      awaitStatus("burst-v1", s -> Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      createVersion("burst", 2);
+      awaitStatus("burst-v2", s -> s.getPhase() == ModelVersionStatus.Phase.Deploying);
+      // v2 becomes ready, and its Deployment changes many times while the operator promotes it (a
+      // label: an annotation would bump the Deployment's generation and make it not ready again):
+      // every change wakes a reconcile of burst-v2 right after the one that promoted it.
+      makeReady("burst-v2");
+      for (int i = 0; i < 40; i++) {
+        client.apps().deployments().inNamespace("serve").withName("burst-v2").patch(PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"labels\":{\"test-touch\":\"" + i + "\"}}}");
+      }
+      awaitStatus("burst-v2", s -> Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+      awaitStatus("burst-v1", s -> s.getPhase() == ModelVersionStatus.Phase.Superseded);
+      assertThat(Cluster.eventsOnce(client, "serve", e -> "burst-v2".equals(e.getInvolvedObject().getName()) && "Promoted".equals(e.getReason())))
+          .filteredOn(e -> "burst-v2".equals(e.getInvolvedObject().getName()) && "Promoted".equals(e.getReason())).hasSize(1);
+      assertThat(registry.get("modelops_modelversion_promotions").tag("modelversion", "burst-v2").counter().count()).isEqualTo(1.0);
+      assertThat(Cluster.eventsOnce(client, "serve", e -> "burst-v1".equals(e.getInvolvedObject().getName()) && "Superseded".equals(e.getReason())))
+          .filteredOn(e -> "burst-v1".equals(e.getInvolvedObject().getName()) && "Superseded".equals(e.getReason())).hasSize(1);
+    } finally {
+      operator.stop();
+    }
+  }
+
+  @Test
+  void aStatusDecidedFromAStaleCopyIsNotRecorded() {
+    ModelVersion read = createVersion("stale", 1);
+    ModelVersionStatus first = new ModelVersionStatus();
+    first.setPhase(ModelVersionStatus.Phase.Serving);
+    first.setReceivesProductionTraffic(true);
+    assertThat(StatusRecorder.writeIfUnchanged(client, "modelops-test", read, first)).as("written from the current copy").isPresent();
+    // A second decision made from the same, now stale, copy (it has not seen the first status).
+    ModelVersionStatus second = new ModelVersionStatus();
+    second.setPhase(ModelVersionStatus.Phase.Deploying);
+    second.setReceivesProductionTraffic(false);
+    assertThat(StatusRecorder.writeIfUnchanged(client, "modelops-test", read, second)).as("refused: decided from a stale copy").isEmpty();
+    ModelVersionStatus stored = client.resources(ModelVersion.class).inNamespace("serve").withName("stale-v1").get().getStatus();
+    assertThat(stored.getPhase()).isEqualTo(ModelVersionStatus.Phase.Serving);
+    assertThat(stored.getReceivesProductionTraffic()).isTrue();
   }
 }

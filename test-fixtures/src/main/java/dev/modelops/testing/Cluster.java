@@ -5,8 +5,12 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.api.model.Event;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * What a cluster's controllers and kubelet would do, done by a test on a bare API server (no
@@ -65,5 +69,26 @@ public final class Cluster {
     Pod created = client.pods().inNamespace(ns).resource(pod).create();
     created.setStatus(status);
     return client.pods().inNamespace(ns).resource(created).updateStatus();
+  }
+
+  /**
+   * The namespace's Events once one of them matches {@code first}: the operator announces a
+   * decision right after it records its status, so a test that saw the status waits for the
+   * Event (at most 30 s) instead of reading them at once.
+   */
+  public static List<Event> eventsOnce(KubernetesClient client, String ns, Predicate<Event> first) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
+      if (events.stream().anyMatch(first) || System.nanoTime() > deadline) {
+        return events;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return events;
+      }
+    }
   }
 }

@@ -13,7 +13,6 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -37,6 +36,8 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "driftpolicy")
 public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<DriftPolicy> {
+  /** How soon a decision made from a stale copy (its status write refused) is made again. */
+  static final Duration DECIDE_AGAIN = Duration.ofMillis(500);
   private final HttpClient http;
   private final PolicyMetrics metrics;
   private final PolicyActions actions;
@@ -74,14 +75,18 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
     }
     PolicyObservation observed = observer.observe(policy, context.getClient());
     PolicyDecision.Outcome outcome = PolicyDecision.decide(policy, observed, now);
-    String refused = actions.run(policy, outcome, context.getClient(), now);
+    String refused = actions.act(policy, outcome, context.getClient());
     if (refused != null) {
       outcome = PolicyDecision.decide(policy, observed.refused(refused), now);
-      actions.run(policy, outcome, context.getClient(), now);
+      actions.act(policy, outcome, context.getClient());
     }
-    // Written and cached at once: a wake-up right after (the retrain just created) must see this
-    // status, its due time and its retrain history, not the cache's older copy.
-    PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(policy, StatusRecorder.patch(policy, outcome.status()), context);
+    // Recorded on condition that policy is what the decision saw, and cached at once: a wake-up
+    // right after (the retrain just created) must see this status, its due time and its retrain
+    // history, not the cache's older copy. Then announced: Events and webhook calls go out once.
+    if (StatusRecorder.record(policy, outcome.status(), context).isEmpty()) {
+      return UpdateControl.<DriftPolicy>noUpdate().rescheduleAfter(DECIDE_AGAIN);
+    }
+    actions.announce(policy, outcome, context.getClient(), now);
     return UpdateControl.<DriftPolicy>noUpdate().rescheduleAfter(outcome.next());
   }
 

@@ -23,18 +23,30 @@ final class PolicyActions {
   }
 
   /**
-   * Carries out the actions in order, Events stamped {@code now}. Returns the API server's refusal of the retraining
-   * Experiment (then nothing else was done: decide again knowing it), or null.
+   * Carries out the actions that change the cluster (the retraining Experiment). Returns the API
+   * server's refusal of the retraining Experiment (decide again knowing it), or null.
    */
-  String run(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client, Instant now) {
-    String ns = policy.getMetadata().getNamespace();
-    String name = policy.getMetadata().getName();
+  String act(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client) {
     for (PolicyAction action : outcome.actions()) {
       if (action instanceof PolicyAction.StartRetrain s) {
         String refused = create(s.experiment(), client);
         if (refused != null) {
           return RetrainExperiment.refusal(policy, refused);
         }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Tells what the decision found, once its status is recorded: Events stamped {@code now}, the
+   * webhook, the metrics.
+   */
+  void announce(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client, Instant now) {
+    String ns = policy.getMetadata().getNamespace();
+    String name = policy.getMetadata().getName();
+    for (PolicyAction action : outcome.actions()) {
+      if (action instanceof PolicyAction.StartRetrain) {
         metrics.retrain(ns, name);
       } else if (action instanceof PolicyAction.Announce a) {
         a.announcement().emit(client, policy, now);
@@ -44,7 +56,6 @@ final class PolicyActions {
     }
     outcome.checks().forEach(o -> metrics.check(ns, name, o.check().getMetric().name(), o.check().getFeature(), o.value()));
     metrics.state(ns, name, outcome.status().getState());
-    return null;
   }
 
   /** Creates the Experiment; the server's message when it refuses it as invalid, else null. */

@@ -34,6 +34,11 @@ import java.util.Set;
 public class ExperimentReconciler implements Reconciler<Experiment> {
   /** The label the Job controller puts on a Job's Pods. */
   static final String JOB_NAME = "job-name";
+  /**
+   * How soon an Experiment decides again when its decision may not be recorded: made from a stale
+   * copy, or the version name it registers was just taken by another Experiment of the model.
+   */
+  static final java.time.Duration DECIDE_AGAIN = java.time.Duration.ofMillis(500);
   private final OperatorSettings settings;
   private final Clock clock;
   private final ExperimentActions actions;
@@ -50,8 +55,17 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
     ExperimentObservation observed = observer.observe(exp, context);
     Instant now = clock.instant();
     ExperimentDecision.Outcome outcome = ExperimentDecision.decide(exp, observed, now);
-    actions.run(exp, outcome.actions(), context.getClient(), now);
-    UpdateControl<Experiment> control = UpdateControl.patchStatus(StatusRecorder.patch(exp, outcome.status()));
+    List<ExperimentAction> news = outcome.actions().stream().filter(a -> a instanceof ExperimentAction.Announce).toList();
+    if (!actions.run(exp, outcome.actions().stream().filter(a -> !news.contains(a)).toList(), context.getClient(), now)) {
+      return UpdateControl.<Experiment>noUpdate().rescheduleAfter(DECIDE_AGAIN);
+    }
+    // Recorded on condition that exp is what the decision saw (a Job or Pod event right after must
+    // see this status, not the informer's older copy); then announced.
+    if (StatusRecorder.record(exp, outcome.status(), context).isEmpty()) {
+      return UpdateControl.<Experiment>noUpdate().rescheduleAfter(DECIDE_AGAIN);
+    }
+    actions.run(exp, news, context.getClient(), now);
+    UpdateControl<Experiment> control = UpdateControl.noUpdate();
     return outcome.finished() ? control : control.rescheduleAfter(outcome.recheck());
   }
 

@@ -41,6 +41,8 @@ import java.util.Set;
 @ControllerConfiguration(name = "modelversion")
 public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   static final Duration RECHECK = Duration.ofSeconds(20);
+  /** How soon a decision made from a stale copy (its status write refused) is made again. */
+  static final Duration DECIDE_AGAIN = Duration.ofMillis(200);
   static final String BY_MODEL = "model";
   static final String BY_VERSION = "version";
   static final String FIELD_MANAGER = "modelops-operator";
@@ -65,8 +67,14 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
     Instant now = clock.instant();
     ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context, now), settings, now);
-    act(mv, outcome.actions(), context.getClient(), now, metrics);
-    UpdateControl<ModelVersion> control = UpdateControl.patchStatus(StatusRecorder.patch(mv, outcome.status()));
+    List<ServingAction> news = outcome.actions().stream().filter(a -> a instanceof ServingAction.Announce).toList();
+    act(mv, outcome.actions().stream().filter(a -> !news.contains(a)).toList(), context.getClient(), now, metrics);
+    // Recorded on condition that mv is what the decision saw; then announced (a promotion once).
+    if (StatusRecorder.record(mv, outcome.status(), context).isEmpty()) {
+      return UpdateControl.<ModelVersion>noUpdate().rescheduleAfter(DECIDE_AGAIN);
+    }
+    act(mv, news, context.getClient(), now, metrics);
+    UpdateControl<ModelVersion> control = UpdateControl.noUpdate();
     boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
     if (outcome.settled() && !production) {
       return control;
@@ -106,8 +114,9 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
       } else if (action instanceof ServingAction.Release r) {
         release(mv, r, client);
       } else if (action instanceof ServingAction.Announce a) {
-        a.announcement().emit(client, mv, now);
+        // Counted first: whoever sees the Event sees the metric already.
         metrics.record(mv, a.announcement());
+        a.announcement().emit(client, mv, now);
       }
     }
   }
@@ -121,7 +130,9 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         Map.of("op", "test", "path", OWNERS, "value", r.before()),
         r.kept().isEmpty() ? Map.of("op", "remove", "path", OWNERS) : Map.of("op", "replace", "path", OWNERS, "value", r.kept()));
     // On the object itself: by name, the client would read it first, which the operator has no right to.
-    client.resource(mv).patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(ops));
+    ModelVersion released = client.resource(mv).patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(ops));
+    // The status written next is conditional on this version of the object.
+    mv.getMetadata().setResourceVersion(released.getMetadata().getResourceVersion());
   }
 
   @Override
