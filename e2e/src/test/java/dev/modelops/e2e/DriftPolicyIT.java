@@ -27,6 +27,10 @@ import dev.modelops.operator.drift.PolicyMetrics;
 import dev.modelops.operator.drift.PrometheusSource;
 import dev.modelops.operator.drift.Webhooks;
 import dev.modelops.testing.Cluster;
+import java.net.http.HttpResponse;
+import dev.modelops.testing.ClusterObjects;
+import dev.modelops.operator.serving.ServingObservation;
+import dev.modelops.operator.serving.ServerAnswers;
 import dev.modelops.testing.KubeExtension;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -573,6 +577,26 @@ class DriftPolicyIT {
           .filteredOn(e -> policy.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType()) && e.getMessage().contains(field))
           .hasSize(1);
     }
+  }
+
+  @Test
+  @Order(8)
+  void theOperatorSumsTheServersAnswersReadOnEachOnesAdminPortForARollback() throws Exception {
+    a.predict(rows.subList(0, 7));
+    b.predict(rows.subList(0, 5));
+    long expected = 0;
+    for (ModelServerProcess s : List.of(a, b)) {
+      HttpResponse<String> stats = s.getAdmin("/v1/stats");
+      assertThat(stats.statusCode()).isEqualTo(200);
+      expected += new ObjectMapper().readTree(stats.body()).path("requests").asLong();
+    }
+    assertThat(b.get("/v1/stats").statusCode()).as("b keeps its statistics off the inference port").isEqualTo(404);
+    List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(
+        ClusterObjects.servingPod("churn-v1-a", Map.of(), "model-server", "server:test", a.port, a.adminPort),
+        ClusterObjects.servingPod("churn-v1-b", Map.of(), "model-server", "server:test", b.port, b.adminPort));
+    ServingObservation.Answers answers = new ServerAnswers(http).of(pods).orElseThrow();
+    assertThat(answers.requests()).as("both servers read, each on its port").isEqualTo(expected).isGreaterThanOrEqualTo(12);
+    assertThat(answers.serverErrors()).isZero();
   }
 
   /** A clock the test moves. */

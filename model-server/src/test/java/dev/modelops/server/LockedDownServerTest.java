@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A server as the operator runs it locked down, over real HTTP: with model.admin-port, drift and
- * metrics answer only on that port and inference only on the other (so a NetworkPolicy can keep
+ * A server as the operator runs it locked down, over real HTTP: with model.admin-port, drift,
+ * answer statistics and metrics answer only on that port and inference only on the other (so a NetworkPolicy can keep
  * clients to inference); with model.feedback-token, feedback needs the bearer token.
  */
 class LockedDownServerTest {
@@ -77,7 +77,7 @@ class LockedDownServerTest {
   void driftAndMetricsAnswerOnlyOnTheAdminPortAndInferenceOnlyOnTheOther() throws Exception {
     assertThat(post(inference + "/v1/predict", JSON.writeValueAsString(rows.get(0))).statusCode()).isEqualTo(200);
     assertThat(get(inference + "/v2/health/ready").statusCode()).as("the kubelet's probes stay on the inference port").isEqualTo(200);
-    for (String path : List.of("/v1/drift", "/v1/drift/counts", "/v1/drift/reference", "/prometheus")) {
+    for (String path : List.of("/v1/drift", "/v1/drift/counts", "/v1/drift/reference", "/v1/stats", "/prometheus")) {
       HttpResponse<String> there = get(admin + path);
       assertThat(there.statusCode()).as("%s on the admin port: %s", path, there.body()).isEqualTo(200);
       HttpResponse<String> notHere = get(inference + path);
@@ -86,6 +86,8 @@ class LockedDownServerTest {
     }
     assertThat(JSON.readTree(get(admin + "/v1/drift/counts").body()).path("samples").asLong()).as("the prediction above").isGreaterThanOrEqualTo(1);
     assertThat(get(admin + "/prometheus").body()).contains("model_served{");
+    assertThat(JSON.readTree(get(admin + "/v1/stats").body()).path("requests").asLong()).as("the answers the operator reads for a rollback")
+        .isGreaterThanOrEqualTo(1);
     HttpResponse<String> predictOnAdmin = post(admin + "/v1/predict", JSON.writeValueAsString(rows.get(0)));
     assertThat(predictOnAdmin.statusCode()).as("no inference on the admin port").isEqualTo(404);
     assertThat(get(admin + "/v2/health/ready").statusCode()).isEqualTo(404);

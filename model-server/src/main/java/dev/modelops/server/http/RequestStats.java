@@ -15,10 +15,11 @@ import java.util.concurrent.atomic.LongAdder;
  * The answers this server gave to its clients since it started, and how many were server errors
  * (5xx): {@code GET /v1/stats}. The operator reads it from every ready Pod of a version in the
  * first minutes after its promotion and rolls the version back when too large a share of its
- * answers are server errors. The server's own endpoints (health, lifecycle, drift, metrics,
+ * answers are server errors. With {@code model.admin-port} set it answers only there, beside drift
+ * and metrics (clients of inference have no need of it). The server's own endpoints (health, lifecycle, drift, metrics,
  * these stats) are not counted.
  */
-@Controller("/v1/stats")
+@Controller(value = "/v1/stats", port = "${model.admin-port:}")
 public class RequestStats {
   private final LoadedModel model;
   private final LongAdder answers = new LongAdder();

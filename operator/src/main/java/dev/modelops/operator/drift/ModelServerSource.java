@@ -9,7 +9,6 @@ import dev.modelops.bundle.ReferenceProfile;
 import dev.modelops.bundle.drift.DriftCounts;
 import dev.modelops.bundle.drift.DriftReport;
 import dev.modelops.operator.serving.ServingObjects;
-import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -30,7 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * answered; the reference profile comes from GET /v1/drift/reference once per version.
  */
 public final class ModelServerSource implements DriftSource {
-  static final int DEFAULT_PORT = 8080;
   private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final KubernetesClient client;
@@ -129,12 +127,8 @@ public final class ModelServerSource implements DriftSource {
 
   /** The port drift is read on: the container port named admin (drift and metrics apart from inference), else http. */
   static int port(Pod pod) {
-    List<ContainerPort> ports = pod.getSpec().getContainers().stream()
-        .flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.empty() : c.getPorts().stream()).toList();
-    return named(ports, ServingObjects.ADMIN_PORT_NAME).or(() -> named(ports, "http")).orElse(DEFAULT_PORT);
+    return ServingObjects.adminPort(pod);
   }
 
-  private static java.util.Optional<Integer> named(List<ContainerPort> ports, String name) {
-    return ports.stream().filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort).findFirst();
-  }
+
 }

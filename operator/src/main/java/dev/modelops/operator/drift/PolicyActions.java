@@ -23,39 +23,37 @@ final class PolicyActions {
   }
 
   /**
-   * Carries out the actions that change the cluster (the retraining Experiment). Returns the API
-   * server's refusal of the retraining Experiment (decide again knowing it), or null.
+   * Carries out the actions that change the cluster (the retraining Experiment) and publishes the
+   * metrics (check values, state, retrains started): what a scrape shows is never behind the
+   * status. Returns the API server's refusal of the retraining Experiment (decide again knowing
+   * it; nothing else was done), or null.
    */
   String act(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client) {
+    String ns = policy.getMetadata().getNamespace();
+    String name = policy.getMetadata().getName();
     for (PolicyAction action : outcome.actions()) {
       if (action instanceof PolicyAction.StartRetrain s) {
         String refused = create(s.experiment(), client);
         if (refused != null) {
           return RetrainExperiment.refusal(policy, refused);
         }
+        metrics.retrain(ns, name);
       }
     }
+    outcome.checks().forEach(o -> metrics.check(ns, name, o.check().getMetric().name(), o.check().getFeature(), o.value()));
+    metrics.state(ns, name, outcome.status().getState());
     return null;
   }
 
-  /**
-   * Tells what the decision found, once its status is recorded: Events stamped {@code now}, the
-   * webhook, the metrics.
-   */
+  /** Tells what the decision found, once its status is recorded: Events stamped {@code now}, the webhook. */
   void announce(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client, Instant now) {
-    String ns = policy.getMetadata().getNamespace();
-    String name = policy.getMetadata().getName();
     for (PolicyAction action : outcome.actions()) {
-      if (action instanceof PolicyAction.StartRetrain) {
-        metrics.retrain(ns, name);
-      } else if (action instanceof PolicyAction.Announce a) {
+      if (action instanceof PolicyAction.Announce a) {
         a.announcement().emit(client, policy, now);
       } else if (action instanceof PolicyAction.Notify n) {
         webhooks.post(n.url(), n.json());
       }
     }
-    outcome.checks().forEach(o -> metrics.check(ns, name, o.check().getMetric().name(), o.check().getFeature(), o.value()));
-    metrics.state(ns, name, outcome.status().getState());
   }
 
   /** Creates the Experiment; the server's message when it refuses it as invalid, else null. */

@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * Reads {@code GET /v1/stats} from every ready model-server Pod of a version (by Pod IP, on the
- * container port named http) and sums the answers. A Pod that does not answer is left out; with
+ * container port named admin when it has one, else http) and sums the answers. A Pod that does not answer is left out; with
  * none answering there is no reading, and so no rollback on error share.
  */
 public final class ServerAnswers {
@@ -34,7 +34,7 @@ public final class ServerAnswers {
         continue;
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + p.getStatus().getPodIP() + ":" + ServingObjects.PORT + "/v1/stats"))
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + p.getStatus().getPodIP() + ":" + ServingObjects.adminPort(p) + "/v1/stats"))
             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           JsonNode n = JSON.readTree(r.body());

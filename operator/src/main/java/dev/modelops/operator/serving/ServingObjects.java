@@ -11,6 +11,7 @@ import dev.modelops.operator.PodSecurity;
 import dev.modelops.operator.S3Environment;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -163,5 +164,19 @@ public final class ServingObjects {
         .withNewSpec().withSelector(selector(model, routedVersion))
         .addNewPort().withName("http").withPort(PORT).withTargetPort(new IntOrString("http")).endPort().endSpec()
         .build();
+  }
+
+  /**
+   * The port a server Pod answers the operator on (drift, answer statistics, metrics): its container
+   * port named admin when it has one (as with MODELOPS_SERVER_ADMIN_PORT), else the one named http.
+   */
+  public static int adminPort(Pod pod) {
+    List<ContainerPort> ports = pod.getSpec().getContainers().stream()
+        .flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.empty() : c.getPorts().stream()).toList();
+    return named(ports, ADMIN_PORT_NAME).or(() -> named(ports, "http")).orElse(PORT);
+  }
+
+  private static java.util.Optional<Integer> named(List<ContainerPort> ports, String name) {
+    return ports.stream().filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort).findFirst();
   }
 }
