@@ -207,6 +207,17 @@ class HelmChartIT {
   }
 
   @Test
+  void anMlflowTrackingUriReachesTheOperatorOnlyWhenGiven() throws Exception {
+    JsonNode with = kind(documents(helm("template", "mlf", "modelops", "--namespace", "mlf-system",
+        "--set", "mlflow.trackingUri=http://mlflow.mlflow.svc:5000")), "Deployment");
+    assertThat(with.path("spec").path("template").path("spec").path("containers").get(0).path("env").toString())
+        .contains("{\"name\":\"MODELOPS_MLFLOW_TRACKING_URI\",\"value\":\"http://mlflow.mlflow.svc:5000\"}");
+    JsonNode without = kind(documents(helm("template", "mlf", "modelops", "--namespace", "mlf-system")), "Deployment");
+    assertThat(without.path("spec").path("template").path("spec").path("containers").get(0).path("env").toString())
+        .doesNotContain("MODELOPS_MLFLOW_TRACKING_URI");
+  }
+
+  @Test
   void networkPoliciesKeepDriftAndMetricsToTheOperatorAndPrometheusAndTheApiServerAcceptsThem() throws Exception {
     List<JsonNode> docs = documents(helm("template", "netpol", "modelops", "--namespace", "netpol-system",
         "--set", "networkPolicy.enabled=true", "--set", "networkPolicy.modelServerNamespaces={shop}"));

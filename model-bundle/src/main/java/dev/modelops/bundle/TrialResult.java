@@ -57,6 +57,12 @@ public record TrialResult(
     return new TrialResult(Status.Failed, null, null, null, null, null, null, null, reason, shorten(message, 3000));
   }
 
+  /** This result with a note (a successful trial's is informational, e.g. that it was not tracked). */
+  public TrialResult withMessage(String note) {
+    return new TrialResult(status, objective, metrics, confusion, bundleUri, params, paramsOmitted, timings, reason,
+        note == null ? message : shorten(note, 1000));
+  }
+
   /** Whether the trial succeeded. */
   public boolean ok() {
     return status == Status.Succeeded;

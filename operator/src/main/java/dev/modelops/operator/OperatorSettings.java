@@ -12,18 +12,40 @@ package dev.modelops.operator;
  *     instead of their inference port, so a NetworkPolicy can tell the two apart; 0: one port for everything
  * @param allowLinkLocalUrls MODELOPS_ALLOW_LINK_LOCAL_URLS, whether a DriftPolicy that says spec.allowLinkLocal may
  *     have its Prometheus and webhook URLs on link-local or cloud metadata addresses
+ * @param mlflowTrackingUri MODELOPS_MLFLOW_TRACKING_URI, an MLflow tracking server: trials are logged to it as runs
+ *     and registered versions as versions of its registered models; empty: no MLflow
  */
 public record OperatorSettings(String trainerImage, String serverImage, String artifactsClaim, int serverAdminPort,
-    boolean allowLinkLocalUrls) {
+    boolean allowLinkLocalUrls, String mlflowTrackingUri) {
   /** The port model servers answer inference on (and, without an admin port, everything else). */
   public static final int SERVER_PORT = 8080;
 
   /** Images and claim; model servers on one port, link-local URLs refused. */
   public OperatorSettings(String trainerImage, String serverImage, String artifactsClaim) {
-    this(trainerImage, serverImage, artifactsClaim, 0, false);
+    this(trainerImage, serverImage, artifactsClaim, 0, false, "");
+  }
+
+  /** Without MLflow. */
+  public OperatorSettings(String trainerImage, String serverImage, String artifactsClaim, int serverAdminPort, boolean allowLinkLocalUrls) {
+    this(trainerImage, serverImage, artifactsClaim, serverAdminPort, allowLinkLocalUrls, "");
+  }
+
+  /** These settings with MLflow at {@code trackingUri}. */
+  public OperatorSettings withMlflow(String trackingUri) {
+    return new OperatorSettings(trainerImage, serverImage, artifactsClaim, serverAdminPort, allowLinkLocalUrls, trackingUri);
+  }
+
+  /** Whether an MLflow tracking server is configured. */
+  public boolean mlflow() {
+    return !mlflowTrackingUri.isEmpty();
   }
 
   public OperatorSettings {
+    mlflowTrackingUri = mlflowTrackingUri == null ? "" : mlflowTrackingUri.trim();
+    if (!mlflowTrackingUri.isEmpty() && !mlflowTrackingUri.matches("https?://\\S+")) {
+      throw new IllegalArgumentException("MODELOPS_MLFLOW_TRACKING_URI is '" + mlflowTrackingUri
+          + "': give the tracking server's http(s) URL (e.g. http://mlflow.mlflow.svc:5000), or leave it empty for no MLflow");
+    }
     if (serverAdminPort != 0 && (serverAdminPort < 1024 || serverAdminPort > 65535 || serverAdminPort == SERVER_PORT)) {
       // Below 1024 a server without capabilities cannot bind; 8080 is inference's own.
       throw new IllegalArgumentException("MODELOPS_SERVER_ADMIN_PORT is " + serverAdminPort
@@ -44,7 +66,8 @@ public record OperatorSettings(String trainerImage, String serverImage, String a
         env("MODELOPS_SERVER_IMAGE", defaultImage("model-server")),
         env("MODELOPS_ARTIFACTS_CLAIM", "modelops-artifacts"),
         port(env("MODELOPS_SERVER_ADMIN_PORT", "0")),
-        flag("MODELOPS_ALLOW_LINK_LOCAL_URLS", env("MODELOPS_ALLOW_LINK_LOCAL_URLS", "false")));
+        flag("MODELOPS_ALLOW_LINK_LOCAL_URLS", env("MODELOPS_ALLOW_LINK_LOCAL_URLS", "false")),
+        env("MODELOPS_MLFLOW_TRACKING_URI", ""));
   }
 
   private static int port(String value) {

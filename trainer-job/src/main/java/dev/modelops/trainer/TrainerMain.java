@@ -42,11 +42,13 @@ public final class TrainerMain implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
   private final Path pvcRoot;
+  private final TrialTracking tracking;
 
-  TrainerMain(PrintStream out, PrintStream err, Path pvcRoot) {
+  TrainerMain(PrintStream out, PrintStream err, Path pvcRoot, Map<String, String> env) {
     this.out = out;
     this.err = err;
     this.pvcRoot = pvcRoot;
+    this.tracking = new TrialTracking(env);
   }
 
   public static void main(String[] args) {
@@ -68,7 +70,15 @@ public final class TrainerMain implements Callable<Integer> {
    * of MODELOPS_PVC_ROOT, for this run only; returns the exit code.
    */
   public static int run(String[] args, PrintStream out, PrintStream err, Path pvcRoot) {
-    CommandLine cli = new CommandLine(new TrainerMain(out, err, pvcRoot));
+    return run(args, out, err, pvcRoot, System.getenv());
+  }
+
+  /**
+   * The same, with {@code env} standing for the environment's MLFLOW_TRACKING_URI,
+   * MLFLOW_EXPERIMENT_NAME and MODELOPS_TRIAL (where the trial is logged; nowhere without the URI).
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err, Path pvcRoot, Map<String, String> env) {
+    CommandLine cli = new CommandLine(new TrainerMain(out, err, pvcRoot, env));
     cli.setOut(new java.io.PrintWriter(out, true));
     cli.setErr(new java.io.PrintWriter(err, true));
     cli.setParameterExceptionHandler((e, a) -> {
@@ -81,6 +91,7 @@ public final class TrainerMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    long start = System.currentTimeMillis();
     try {
       ExperimentSpec spec;
       Path dir;
@@ -103,10 +114,14 @@ public final class TrainerMain implements Callable<Integer> {
         }
         Files.writeString(exportSplit, rows);
       }
-      report(TrialResult.succeeded(o.objective(), o.metrics(), o.confusion(), o.bundleUri(), o.params(), o.timings()));
+      TrialTracking.Logged logged = tracking.succeeded(o, start);
+      logged.problem().ifPresent(p -> err.println("warning: " + p));
+      report(TrialResult.succeeded(o.objective(), o.metrics(), o.confusion(), o.bundleUri(), o.params(), o.timings())
+          .withMessage(logged.problem().orElse(null)));
       return 0;
     } catch (TrainerInputException e) {
       err.println("error: " + e.getMessage());
+      tracking.failed(params, e.reason().name(), e.getMessage(), start).problem().ifPresent(p -> err.println("warning: " + p));
       report(TrialResult.failed(e.reason().name(), e.getMessage()));
       return EXIT_BAD_INPUT;
     } catch (java.io.IOException e) {
@@ -116,6 +131,7 @@ public final class TrainerMain implements Callable<Integer> {
     } catch (RuntimeException | OutOfMemoryError e) {
       String message = e.getClass().getSimpleName() + ": " + ExperimentLoader.firstLine(e.getMessage());
       err.println("error: " + message);
+      tracking.failed(params, "TrainerError", message, start).problem().ifPresent(p -> err.println("warning: " + p));
       report(TrialResult.failed("TrainerError", message));
       return EXIT_ERROR;
     }

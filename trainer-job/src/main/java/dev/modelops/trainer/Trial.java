@@ -42,7 +42,10 @@ final class Trial {
       Map<String, String> params,
       Map<String, Long> timings,
       int[] validationRows,
-      double[] validationPredictions) {}
+      double[] validationPredictions,
+      /* The data's SHA-256 and the bundle's manifest.json, for tracking. */
+      String dataSha256,
+      byte[] manifest) {}
 
   private Trial() {}
 
@@ -78,6 +81,7 @@ final class Trial {
 
     long t4 = System.nanoTime();
     write(spec, data, split, encoded, trained, eval, params, outDir);
+    byte[] manifest = readManifest(outDir);
     String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
     Path bundleDir = outDir;
     if (S3Uri.is(output)) {
@@ -89,7 +93,16 @@ final class Trial {
     }
     timings.put("writeMs", ms(t4));
     timings.put("totalMs", ms(t0));
-    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, bundleDir, params, timings, split.validRows(), trained.validPredictions());
+    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, bundleDir, params, timings, split.validRows(), trained.validPredictions(),
+        data.sha256(), manifest);
+  }
+
+  private static byte[] readManifest(Path outDir) {
+    try {
+      return java.nio.file.Files.readAllBytes(outDir.resolve(dev.modelops.bundle.ModelBundle.MANIFEST));
+    } catch (IOException e) {
+      throw new TrainerInputException(Reason.BadOutput, "cannot read back the bundle's manifest in " + outDir + ": " + e.getMessage());
+    }
   }
 
   /** The training and validation rows, both holding both classes. */

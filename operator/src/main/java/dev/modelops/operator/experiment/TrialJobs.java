@@ -90,6 +90,7 @@ public final class TrialJobs {
             .withArgs(args)
             .withEnv(new EnvVar("MODELOPS_EXPERIMENT", specJson(exp), null), new EnvVar(StorageLocation.PVC_ROOT_ENV, StorageLocation.DEFAULT_PVC_ROOT, null))
             .addAllToEnv(S3Environment.of(spec.getDataset().getS3()))
+            .addAllToEnv(tracking(exp, name, settings))
             .withResources(resources)
             .withVolumeMounts(mounts)
             .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -114,5 +115,18 @@ public final class TrialJobs {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * With MLflow configured: where the trainer logs the trial as a run (the MLflow experiment is
+   * {@code <namespace>/<experiment>}, the run is named after the trial).
+   */
+  static List<EnvVar> tracking(Experiment exp, String trial, OperatorSettings settings) {
+    if (!settings.mlflow()) {
+      return List.of();
+    }
+    return List.of(new EnvVar("MLFLOW_TRACKING_URI", settings.mlflowTrackingUri(), null),
+        new EnvVar("MLFLOW_EXPERIMENT_NAME", exp.getMetadata().getNamespace() + "/" + exp.getMetadata().getName(), null),
+        new EnvVar("MODELOPS_TRIAL", trial, null));
   }
 }

@@ -52,6 +52,7 @@ final class TrialObserver {
         t.setMetrics(metrics);
         t.setObjective(metrics.get(metric));
         t.setBundleUri(result.bundleUri());
+        t.setMessage(result.message()); // e.g. that MLflow could not be reached: the trial stands
       } else {
         fail(t, "NoResult", "the trainer exited 0 but left no result in its termination message");
       }

@@ -55,12 +55,15 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
 
   private final ServingMetrics metrics;
   private final ServerAnswers answers;
+  /** The MLflow registry kept in step, when the operator is given one. */
+  private final java.util.Optional<MlflowRegistry> registry;
 
   public ModelVersionReconciler(OperatorSettings settings, Clock clock, ServingMetrics metrics, ServerAnswers answers) {
     this.settings = settings;
     this.clock = clock;
     this.metrics = metrics;
     this.answers = answers;
+    this.registry = MlflowRegistry.of(settings.mlflowTrackingUri());
   }
 
   @Override
@@ -69,6 +72,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context, now), settings, now);
     List<ServingAction> news = outcome.actions().stream().filter(a -> a instanceof ServingAction.Announce).toList();
     act(mv, outcome.actions().stream().filter(a -> !news.contains(a)).toList(), context.getClient(), now, metrics);
+    boolean retryTracking = registry.map(r -> r.sync(mv, outcome.status(), now)).orElse(false);
     // Recorded on condition that mv is what the decision saw; then announced (a promotion once).
     if (StatusRecorder.record(mv, outcome.status(), context).isEmpty()) {
       return UpdateControl.<ModelVersion>noUpdate().rescheduleAfter(DECIDE_AGAIN);
@@ -76,10 +80,13 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     act(mv, news, context.getClient(), now, metrics);
     UpdateControl<ModelVersion> control = UpdateControl.noUpdate();
     boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
-    if (outcome.settled() && !production) {
+    if (outcome.settled() && !production && !retryTracking) {
       return control;
     }
     Duration recheck = outcome.recheck().filter(d -> d.compareTo(RECHECK) < 0).orElse(RECHECK);
+    if (retryTracking && recheck.compareTo(MlflowRegistry.RETRY) > 0) {
+      recheck = MlflowRegistry.RETRY;
+    }
     return control.rescheduleAfter(recheck.plusMillis(100));
   }
 
