@@ -25,6 +25,13 @@ public record DriftReport(
     double driftedFeatureShare,
     List<String> drifted) {
 
+  /**
+   * A text term is compared on its own only when a window's tokens are expected to hold it at least
+   * this many times (its reference share times the window's in-vocabulary tokens); rarer terms
+   * are compared together.
+   */
+  public static final double MIN_EXPECTED_TERM_COUNT = 5;
+
   /** Thresholds above which a feature counts as drifted. */
   public record Thresholds(double numericPsi, double categoricalJensenShannon, double textJensenShannon) {
     /** PSI 0.2 and Jensen-Shannon 0.1, the usual rule-of-thumb "significant change" levels. */
@@ -70,7 +77,11 @@ public record DriftReport(
       DriftCounts.TextCounts c = live.text().get(p.name());
       long inVocabulary = Arrays.stream(c.terms()).sum();
       long tokens = inVocabulary + c.outOfVocabulary();
-      double js = DriftStatistics.jensenShannon(p.termProportions(), DriftStatistics.proportions(c.terms()));
+      // Over the terms this window can measure: each term expected at least MIN_EXPECTED_TERM_COUNT
+      // times among its tokens, the rest in one bin. Over the whole vocabulary (thousands of terms,
+      // most expected far less than once), a window of ordinary traffic reads as drifted.
+      DriftStatistics.Folded f = DriftStatistics.foldSparse(p.termProportions(), c.terms(), MIN_EXPECTED_TERM_COUNT);
+      double js = DriftStatistics.jensenShannon(f.reference(), DriftStatistics.proportions(f.live()));
       double oov = tokens == 0 ? 0 : (double) c.outOfVocabulary() / tokens;
       out.add(new FeatureDrift(p.name(), "text", js, null, null, js, oov,
           live.samples() == 0 ? 0 : (double) c.missing() / live.samples(), js > t.textJensenShannon()));

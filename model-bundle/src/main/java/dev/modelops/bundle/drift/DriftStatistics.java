@@ -24,6 +24,44 @@ public final class DriftStatistics {
     return p;
   }
 
+  /** Reference proportions and live counts over the same (folded) bins. */
+  public record Folded(double[] reference, long[] live) {}
+
+  /**
+   * Keeps the bins whose expected live count ({@code reference[i]} times the live total) is at least
+   * {@code minExpected} and folds all others into one last bin, on both sides; so a distance
+   * measures what a sample of this size can tell apart instead of the sampling noise of sparse
+   * bins. With no live counts, the bins are kept as they are.
+   */
+  public static Folded foldSparse(double[] reference, long[] live, double minExpected) {
+    long total = 0;
+    for (long c : live) {
+      total += c;
+    }
+    if (total == 0) {
+      return new Folded(reference, live);
+    }
+    int kept = 0;
+    for (double p : reference) {
+      if (p * total >= minExpected) {
+        kept++;
+      }
+    }
+    double[] ref = new double[kept + 1];
+    long[] cnt = new long[kept + 1];
+    int j = 0;
+    for (int i = 0; i < reference.length; i++) {
+      if (reference[i] * total >= minExpected) {
+        ref[j] = reference[i];
+        cnt[j++] = live[i];
+      } else {
+        ref[kept] += reference[i];
+        cnt[kept] += live[i];
+      }
+    }
+    return new Folded(ref, cnt);
+  }
+
   /** Population stability index: sum over bins of (q - p) ln(q / p), both smoothed by EPSILON. */
   public static double psi(double[] reference, double[] live) {
     double psi = 0;
