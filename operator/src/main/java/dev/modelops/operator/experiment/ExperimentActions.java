@@ -43,7 +43,7 @@ final class ExperimentActions {
       } else if (action instanceof ExperimentAction.Register r) {
         if (createOnce(() -> client.resource(r.version()).create())) {
           r.announcement().emit(client, exp, now);
-        } else if (!registeredBy(exp, client.resource(r.version()).get())) {
+        } else if (!registeredBy(exp, existing(client, r.version()))) {
           LOG.info("{} was registered by another Experiment a moment ago; {} numbers its version again",
               r.version().getMetadata().getName(), exp.getMetadata().getName());
           return false;
@@ -53,6 +53,15 @@ final class ExperimentActions {
       }
     }
     return true;
+  }
+
+  /**
+   * The version of that name as the API server has it now (not the cache, which had not seen it),
+   * or null: read by a list restricted to the name, as the operator may list versions but not get one.
+   */
+  private static ModelVersion existing(KubernetesClient client, ModelVersion version) {
+    return client.resources(ModelVersion.class).inNamespace(version.getMetadata().getNamespace())
+        .withField("metadata.name", version.getMetadata().getName()).list().getItems().stream().findFirst().orElse(null);
   }
 
   /** Whether {@code existing} (null: deleted since) is the version this Experiment registered. */
