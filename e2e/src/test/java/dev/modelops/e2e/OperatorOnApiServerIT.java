@@ -82,7 +82,8 @@ class OperatorOnApiServerIT {
       finish("train", "churn-baseline-t0", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.84},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t0\"}");
       finish("train", "churn-baseline-t1", false, "{\"status\":\"Failed\",\"reason\":\"BadData\",\"message\":\"no rows\"}");
       client.batch().v1().jobs().inNamespace("train").withName("churn-baseline-t2").waitUntilCondition(j -> j != null, 30, TimeUnit.SECONDS);
-      finish("train", "churn-baseline-t2", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.86},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t2\"}");
+      finish("train", "churn-baseline-t2", true, "{\"status\":\"Succeeded\",\"metrics\":{\"roc_auc\":0.86},\"bundleUri\":\"pvc://modelops-artifacts/train/churn-baseline/churn-baseline-t2\","
+          + "\"message\":\"not logged to MLflow: MLflow http://mlflow:5000/ unreachable\"}");
       client.resources(Experiment.class).inNamespace("train").withName("churn-baseline").waitUntilCondition(
           e -> e.getStatus() != null && e.getStatus().getPhase() == ExperimentStatus.Phase.Succeeded, 60, TimeUnit.SECONDS);
     } finally {
@@ -93,6 +94,8 @@ class OperatorOnApiServerIT {
     assertThat(done.getStatus().getPhase()).isEqualTo(ExperimentStatus.Phase.Succeeded);
     assertThat(done.getStatus().getBestTrial()).isEqualTo("churn-baseline-t2");
     assertThat(done.getStatus().getTrials().get(1).getReason()).isEqualTo("BadData");
+    assertThat(done.getStatus().getTrials().get(2).getMessage()).as("a successful trial's note, e.g. that MLflow was unreachable")
+        .contains("not logged to MLflow");
     assertThat(done.getStatus().getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
     ModelVersion mv = client.resources(ModelVersion.class).inNamespace("train").withName("churn-v1").get();
     assertThat(mv.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
