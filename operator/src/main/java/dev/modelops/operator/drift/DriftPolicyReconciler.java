@@ -86,7 +86,7 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
     if (StatusRecorder.record(policy, outcome.status(), context).isEmpty()) {
       return UpdateControl.<DriftPolicy>noUpdate().rescheduleAfter(DECIDE_AGAIN);
     }
-    actions.announce(policy, outcome, context.getClient(), now);
+    actions.announce(policy, outcome, observed.retrains(), context.getClient(), now);
     return UpdateControl.<DriftPolicy>noUpdate().rescheduleAfter(outcome.next());
   }
 

@@ -42,7 +42,8 @@ final class PolicyActions {
    * Tells what the decision found, once its status is recorded: Events stamped {@code now}, the
    * webhook, the metrics.
    */
-  void announce(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client, Instant now) {
+  void announce(DriftPolicy policy, PolicyDecision.Outcome outcome, java.util.List<Experiment> retrains, KubernetesClient client,
+      Instant now) {
     String ns = policy.getMetadata().getNamespace();
     String name = policy.getMetadata().getName();
     for (PolicyAction action : outcome.actions()) {
@@ -56,6 +57,9 @@ final class PolicyActions {
     }
     outcome.checks().forEach(o -> metrics.check(ns, name, o.check().getMetric().name(), o.check().getFeature(), o.value()));
     metrics.state(ns, name, outcome.status().getState());
+    String model = policy.getSpec().getModel();
+    policy.getSpec().getChecks().forEach(c -> metrics.bands(ns, name, model, c));
+    metrics.lastRetrainFailed(ns, name, model, RetrainExperiment.lastFailed(retrains));
   }
 
   /** Creates the Experiment; the server's message when it refuses it as invalid, else null. */
