@@ -101,7 +101,14 @@ class HelmChartIT {
     helm("lint", "--strict", "modelops");
     List<JsonNode> defaults = documents(helm("template", "modelops", "modelops", "--namespace", "modelops-system"));
     assertThat(defaults).extracting(d -> d.path("kind").asText())
-        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment");
+        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment", "ConfigMap");
+    // The Grafana dashboard, for the dashboard sidecar: the chart's file, labelled as the sidecar looks for.
+    JsonNode dashboard = kind(defaults, "ConfigMap");
+    assertThat(dashboard.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+    assertThat(new ObjectMapper().readTree(dashboard.path("data").path("modelops.json").asText()))
+        .isEqualTo(new ObjectMapper().readTree(Path.of("modelops/dashboards/modelops.json").toFile()));
+    assertThat(documents(helm("template", "modelops", "modelops", "--set", "grafana.dashboard.enabled=false")))
+        .extracting(d -> d.path("kind").asText()).doesNotContain("ConfigMap");
 
     // The ClusterRole is the rules file the operator's RBAC test proves necessary and sufficient.
     JsonNode rules = YAML.readTree(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml").toFile()).path("rules");
@@ -343,7 +350,7 @@ class HelmChartIT {
       schema = root.at(schema.path("$ref").asText().substring(1));
     }
     if (!schema.has("type") && !schema.has("oneOf") && !schema.has("enum")) {
-      missing.add(path + " (no type)");
+      missing.add(path.replaceAll("\\.$", "") + " (no type)");
     }
     if (value.isObject() && schema.has("properties")) {
       for (var it = value.fields(); it.hasNext(); ) {

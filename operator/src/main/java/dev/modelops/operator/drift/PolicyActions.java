@@ -48,7 +48,7 @@ final class PolicyActions {
     String name = policy.getMetadata().getName();
     for (PolicyAction action : outcome.actions()) {
       if (action instanceof PolicyAction.StartRetrain) {
-        metrics.retrain(ns, name);
+        metrics.retrain(ns, name, policy.getSpec().getModel());
       } else if (action instanceof PolicyAction.Announce a) {
         a.announcement().emit(client, policy, now);
       } else if (action instanceof PolicyAction.Notify n) {

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * others), {@code modelops_driftpolicy_check_value{namespace,policy,metric,feature}} (the last
  * value of each check; NaN without data), {@code modelops_driftpolicy_check_band{namespace,policy,model,
  * metric,feature,band}} (each numeric check's warn, retrain and alert thresholds; NaN for a band the
- * check does not set), {@code modelops_driftpolicy_retrains_total} and
+ * check does not set), {@code modelops_driftpolicy_retrains_total{namespace,policy,model}} and
  * {@code modelops_driftpolicy_last_retrain_failed{namespace,policy,model}} (1 while the newest
  * finished retraining Experiment of the policy is Failed).
  */
@@ -104,8 +104,8 @@ public final class PolicyMetrics {
     }
   }
 
-  public void retrain(String namespace, String policy) {
+  public void retrain(String namespace, String policy, String model) {
     Counter.builder("modelops_driftpolicy_retrains").description("Retraining Experiments started by a policy")
-        .tag("namespace", namespace).tag("policy", policy).register(registry).increment();
+        .tag("namespace", namespace).tag("policy", policy).tag("model", model).register(registry).increment();
   }
 }
