@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * A real Prometheus (Debian's package, /usr/bin/prometheus) on a loopback port, scraping the
- * given model servers' /prometheus endpoints every second.
+ * given model servers' /prometheus endpoints (and operators' /metrics) every second.
  */
 final class PrometheusProcess implements AutoCloseable {
   static final Path BINARY = Path.of(System.getenv().getOrDefault("PROMETHEUS_BINARY", "/usr/bin/prometheus"));
@@ -41,11 +41,26 @@ final class PrometheusProcess implements AutoCloseable {
    * discovery adds {@code namespace}); the data lives under {@code dir}.
    */
   static PrometheusProcess start(Path dir, Map<Integer, Map<String, String>> targets) throws Exception {
+    return start(dir, targets, List.of());
+  }
+
+  /**
+   * The same, scraping also operators' /metrics on {@code operators} (with honor_labels, as the
+   * chart's ServiceMonitor does: their series keep the namespace of the object they are about).
+   */
+  static PrometheusProcess start(Path dir, Map<Integer, Map<String, String>> targets, List<Integer> operators) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     Path config = dir.resolve("prometheus.yml");
+    String operatorJob = operators.isEmpty() ? "" : """
+          - job_name: modelops-metrics
+            metrics_path: /metrics
+            honor_labels: true
+            static_configs:
+              - targets: [%s]
+        """.formatted(operators.stream().map(o -> "'127.0.0.1:" + o + "'").collect(Collectors.joining(", ")));
     Files.writeString(config, """
         global:
           scrape_interval: 1s
@@ -54,10 +69,10 @@ final class PrometheusProcess implements AutoCloseable {
             metrics_path: /prometheus
             static_configs:
         %s
-        """.formatted(targets.entrySet().stream().map(t -> "      - targets: ['127.0.0.1:" + t.getKey() + "']"
+        %s""".formatted(targets.entrySet().stream().map(t -> "      - targets: ['127.0.0.1:" + t.getKey() + "']"
             + (t.getValue().isEmpty() ? "" : "\n        labels: {" + t.getValue().entrySet().stream()
                 .map(l -> l.getKey() + ": '" + l.getValue() + "'").collect(Collectors.joining(", ")) + "}"))
-            .collect(Collectors.joining("\n"))));
+            .collect(Collectors.joining("\n")), operatorJob));
     Path out = dir.resolve("prometheus.out");
     Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
         "--web.listen-address=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(out.toFile()).start();
