@@ -422,6 +422,22 @@ class DriftPolicyIT {
     }
   }
 
+  /** One check (warn from contract drift 0.1), no retrain, the webhook at {@code url} in {@code format} (null: the default). */
+  static java.util.function.Consumer<DriftPolicySpec> warnOnContract(String url, DriftPolicySpec.WebhookFormat format) {
+    return spec -> {
+      DriftPolicySpec.Check contract = new DriftPolicySpec.Check();
+      contract.setMetric(DriftPolicySpec.CheckMetric.featureDrift);
+      contract.setFeature("contract");
+      contract.setWarn(0.1);
+      spec.setChecks(List.of(contract));
+      spec.setRetrain(null);
+      DriftPolicySpec.Alert alert = new DriftPolicySpec.Alert();
+      alert.setWebhook(url);
+      alert.setFormat(format);
+      spec.setAlert(alert);
+    };
+  }
+
   @Test
   @Order(4)
   void theWebhookHearsOfWarningsWithRetriesAndNeverBlocksTheReconcile() throws Exception {
@@ -436,17 +452,7 @@ class DriftPolicyIT {
     });
     receiver.start();
     try {
-      applyExamplePolicy("churn-watch", spec -> {
-        DriftPolicySpec.Check contract = new DriftPolicySpec.Check();
-        contract.setMetric(DriftPolicySpec.CheckMetric.featureDrift);
-        contract.setFeature("contract");
-        contract.setWarn(0.1);
-        spec.setChecks(List.of(contract));
-        spec.setRetrain(null);
-        DriftPolicySpec.Alert alert = new DriftPolicySpec.Alert();
-        alert.setWebhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
-        spec.setAlert(alert);
-      });
+      applyExamplePolicy("churn-watch", warnOnContract("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", null));
       DriftPolicy p = reconcile("churn-watch");
       assertThat(p.getStatus().getState()).isEqualTo(State.Warning);
       assertThat(calls.get()).as("the reconcile returned before the webhook's retries").isLessThan(3);
@@ -456,6 +462,29 @@ class DriftPolicyIT {
       }
       assertThat(calls.get()).isEqualTo(3);
       assertThat(bodies.get(2)).contains("\"state\":\"Warning\"", "\"modelVersion\":\"churn-v1\"", "contract");
+      assertThat(p.getSpec().getAlert().getFormat()).as("the CRD's default").isEqualTo(DriftPolicySpec.WebhookFormat.JSON);
+
+      // The same warning as a Slack incoming-webhook message.
+      List<String> slack = new CopyOnWriteArrayList<>();
+      receiver.createContext("/slack", ex -> {
+        slack.add(ex.getRequestHeaders().getFirst("Content-Type") + " " + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        ex.sendResponseHeaders(200, -1);
+        ex.close();
+      });
+      applyExamplePolicy("churn-watch-slack",
+          warnOnContract("http://127.0.0.1:" + receiver.getAddress().getPort() + "/slack", DriftPolicySpec.WebhookFormat.SLACK));
+      assertThat(reconcile("churn-watch-slack").getStatus().getState()).isEqualTo(State.Warning);
+      deadline = System.currentTimeMillis() + 30_000;
+      while (slack.isEmpty() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(slack).singleElement().satisfies(b -> {
+        assertThat(b).startsWith("application/json ");
+        JsonNode message = new ObjectMapper().readTree(b.substring("application/json ".length()));
+        assertThat(message.path("text").asText()).startsWith(":warning: Model churn (churn-v1) is Warning, DriftPolicy drift/churn-watch-slack: ")
+            .contains("contract");
+        assertThat(message.path("blocks").get(0).path("text").path("text").asText()).isEqualTo("Model churn: Warning");
+      });
     } finally {
       receiver.stop(0);
     }

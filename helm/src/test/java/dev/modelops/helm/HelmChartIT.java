@@ -57,12 +57,25 @@ class HelmChartIT {
   }
 
   static String helm(String... args) throws Exception {
+    return helm(true, args);
+  }
+
+  /** Runs helm, which must fail; its output. */
+  static String helmFails(String... args) throws Exception {
+    return helm(false, args);
+  }
+
+  private static String helm(boolean succeeds, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(HELM.toString()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("helm %s:\n%s", String.join(" ", args), out).isZero();
+    if (succeeds) {
+      assertThat(p.exitValue()).as("helm %s:\n%s", String.join(" ", args), out).isZero();
+    } else {
+      assertThat(p.exitValue()).as("helm %s must fail:\n%s", String.join(" ", args), out).isNotZero();
+    }
     return out;
   }
 
@@ -88,7 +101,14 @@ class HelmChartIT {
     helm("lint", "--strict", "modelops");
     List<JsonNode> defaults = documents(helm("template", "modelops", "modelops", "--namespace", "modelops-system"));
     assertThat(defaults).extracting(d -> d.path("kind").asText())
-        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment");
+        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment", "ConfigMap");
+    // The Grafana dashboard, for the dashboard sidecar: the chart's file, labelled as the sidecar looks for.
+    JsonNode dashboard = kind(defaults, "ConfigMap");
+    assertThat(dashboard.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+    assertThat(new ObjectMapper().readTree(dashboard.path("data").path("modelops.json").asText()))
+        .isEqualTo(new ObjectMapper().readTree(Path.of("modelops/dashboards/modelops.json").toFile()));
+    assertThat(documents(helm("template", "modelops", "modelops", "--set", "grafana.dashboard.enabled=false")))
+        .extracting(d -> d.path("kind").asText()).doesNotContain("ConfigMap");
 
     // The ClusterRole is the rules file the operator's RBAC test proves necessary and sufficient.
     JsonNode rules = YAML.readTree(Path.of("../operator/src/main/resources/rbac/operator-clusterrole.yaml").toFile()).path("rules");
@@ -284,15 +304,75 @@ class HelmChartIT {
 
   @Test
   void networkPoliciesWithoutTheNamespacesOfTheModelServersOrWithInferencesPortAreRefusedSayingWhatToSet() throws Exception {
-    List<String> command = new ArrayList<>(List.of(HELM.toString(), "template", "modelops", "modelops", "--set", "networkPolicy.enabled=true"));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).isNotZero();
-    assertThat(out).contains("networkPolicy.enabled", "networkPolicy.modelServerNamespaces", "watchNamespaces");
-    command.addAll(List.of("--set", "watchNamespaces={shop},networkPolicy.modelServerAdminPort=8080"));
-    p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).isNotZero();
-    assertThat(out).contains("networkPolicy.modelServerAdminPort is 8080", "1024 to 65535 other than 8080");
+    assertThat(helmFails("template", "modelops", "modelops", "--set", "networkPolicy.enabled=true"))
+        .contains("networkPolicy.enabled", "networkPolicy.modelServerNamespaces", "watchNamespaces");
+    assertThat(helmFails("template", "modelops", "modelops", "--set", "networkPolicy.enabled=true",
+        "--set", "watchNamespaces={shop},networkPolicy.modelServerAdminPort=8080"))
+        .contains("networkPolicy.modelServerAdminPort is 8080", "1024 to 65535 other than 8080");
+  }
+
+  /**
+   * values.schema.json: a wrong type, a value outside its enum or range, a malformed duration or
+   * quantity, an unknown key are refused by helm template, lint and install, naming the value.
+   */
+  @Test
+  void wrongValuesAreRefusedByTheSchemaNamingThem(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    java.util.Map<String, String> wrong = new java.util.LinkedHashMap<>();
+    wrong.put("replicaCount=two", "replicaCount: Invalid type. Expected: integer, given: string");
+    wrong.put("image.pullPolicy=Sometimes", "image.pullPolicy must be one of the following: \"Always\", \"IfNotPresent\", \"Never\"");
+    wrong.put("replicas=2", "Additional property replicas is not allowed");
+    wrong.put("metrics.serviceMonitor.enabled=yes", "metrics.serviceMonitor.enabled: Invalid type. Expected: boolean, given: string");
+    wrong.put("metrics.prometheusRule.driftFor=ten", "metrics.prometheusRule.driftFor: Does not match pattern");
+    wrong.put("probePort=80", "probePort: Must be greater than or equal to 1024");
+    wrong.put("artifacts.accessModes={ReadWriteSometimes}", "artifacts.accessModes.0 must be one of the following");
+    wrong.put("resources.limits.memory=lots", "resources.limits.memory: Does not match pattern");
+    wrong.put("networkPolicy.inferenceFrom[0].podSelectr.app=x", "Additional property podSelectr is not allowed");
+    wrong.put("watchNamespaces={Team_A}", "watchNamespaces.0: Does not match pattern");
+    for (var w : wrong.entrySet()) {
+      assertThat(helmFails("template", "modelops", "modelops", "--set", w.getKey())).as("helm template --set %s", w.getKey())
+          .contains("values don't meet the specifications of the schema").contains(w.getValue());
+    }
+    assertThat(helmFails("lint", "modelops", "--set", "image.pullPolicy=Sometimes")).contains("image.pullPolicy must be one of the following");
+    Path kubeconfig = RealApiServer.kubeconfig(server, tmp);
+    assertThat(helmFails("install", "schema-check", "modelops", "--namespace", "default", "--kubeconfig", kubeconfig.toString(),
+        "--set", "replicaCount=two")).contains("replicaCount: Invalid type. Expected: integer, given: string");
+    assertThat(client.apps().deployments().inNamespace("default").list().getItems()).as("nothing installed").isEmpty();
+  }
+
+  /** Every value values.yaml sets has a place in the schema, and the schema knows no value that values.yaml lacks. */
+  @Test
+  void theSchemaCoversEveryValue() throws Exception {
+    JsonNode values = YAML.readTree(Path.of("modelops/values.yaml").toFile());
+    JsonNode schema = new ObjectMapper().readTree(Path.of("modelops/values.schema.json").toFile());
+    List<String> missing = new ArrayList<>();
+    uncovered("", values, schema, schema, missing);
+    assertThat(missing).as("values without a schema").isEmpty();
+    List<String> extra = new ArrayList<>();
+    schema.path("properties").fieldNames().forEachRemaining(k -> {
+      if (!k.equals("global") && !values.has(k)) {
+        extra.add(k);
+      }
+    });
+    assertThat(extra).as("schema properties that values.yaml lacks").isEmpty();
+  }
+
+  private static void uncovered(String path, JsonNode value, JsonNode schema, JsonNode root, List<String> missing) {
+    while (schema.has("$ref")) {
+      schema = root.at(schema.path("$ref").asText().substring(1));
+    }
+    if (!schema.has("type") && !schema.has("oneOf") && !schema.has("enum")) {
+      missing.add(path.replaceAll("\\.$", "") + " (no type)");
+    }
+    if (value.isObject() && schema.has("properties")) {
+      for (var it = value.fields(); it.hasNext(); ) {
+        var e = it.next();
+        JsonNode child = schema.path("properties").path(e.getKey());
+        if (child.isMissingNode()) {
+          missing.add(path + e.getKey());
+        } else {
+          uncovered(path + e.getKey() + ".", e.getValue(), child, root, missing);
+        }
+      }
+    }
   }
 }

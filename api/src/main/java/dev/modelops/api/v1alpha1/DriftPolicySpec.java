@@ -247,6 +247,22 @@ public class DriftPolicySpec {
     @JsonPropertyDescription(
         "A URL that receives a JSON POST on Warning and Alerting; retried with backoff.")
     private String webhook;
+
+    @Default("json")
+    @JsonPropertyDescription(
+        "The webhook's payload: json (the policy, namespace, model, modelVersion, state,"
+            + " previousState, message and time as fields) or slack (a Slack incoming-webhook"
+            + " message, text and blocks, which Mattermost and other Slack-compatible receivers"
+            + " accept too).")
+    private WebhookFormat format;
+  }
+
+  /** Webhook payloads. */
+  public enum WebhookFormat {
+    @JsonProperty("json")
+    JSON,
+    @JsonProperty("slack")
+    SLACK
   }
 
   /** The metrics a check can watch. */

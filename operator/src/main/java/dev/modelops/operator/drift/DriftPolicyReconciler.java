@@ -75,10 +75,10 @@ public class DriftPolicyReconciler implements Reconciler<DriftPolicy>, Cleaner<D
     }
     PolicyObservation observed = observer.observe(policy, context.getClient());
     PolicyDecision.Outcome outcome = PolicyDecision.decide(policy, observed, now);
-    String refused = actions.act(policy, outcome, context.getClient());
+    String refused = actions.act(policy, outcome, observed.retrains(), context.getClient());
     if (refused != null) {
       outcome = PolicyDecision.decide(policy, observed.refused(refused), now);
-      actions.act(policy, outcome, context.getClient());
+      actions.act(policy, outcome, observed.retrains(), context.getClient());
     }
     // Recorded on condition that policy is what the decision saw, and cached at once: a wake-up
     // right after (the retrain just created) must see this status, its due time and its retrain

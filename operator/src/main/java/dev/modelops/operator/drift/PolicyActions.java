@@ -28,7 +28,7 @@ final class PolicyActions {
    * status. Returns the API server's refusal of the retraining Experiment (decide again knowing
    * it; nothing else was done), or null.
    */
-  String act(DriftPolicy policy, PolicyDecision.Outcome outcome, KubernetesClient client) {
+  String act(DriftPolicy policy, PolicyDecision.Outcome outcome, java.util.List<Experiment> retrains, KubernetesClient client) {
     String ns = policy.getMetadata().getNamespace();
     String name = policy.getMetadata().getName();
     for (PolicyAction action : outcome.actions()) {
@@ -37,11 +37,14 @@ final class PolicyActions {
         if (refused != null) {
           return RetrainExperiment.refusal(policy, refused);
         }
-        metrics.retrain(ns, name);
+        metrics.retrain(ns, name, policy.getSpec().getModel());
       }
     }
     outcome.checks().forEach(o -> metrics.check(ns, name, o.check().getMetric().name(), o.check().getFeature(), o.value()));
     metrics.state(ns, name, outcome.status().getState());
+    String model = policy.getSpec().getModel();
+    policy.getSpec().getChecks().forEach(c -> metrics.bands(ns, name, model, c));
+    metrics.lastRetrainFailed(ns, name, model, RetrainExperiment.lastFailed(retrains));
     return null;
   }
 

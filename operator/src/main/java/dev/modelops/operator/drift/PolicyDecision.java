@@ -216,8 +216,9 @@ public final class PolicyDecision {
       body.put("previousState", before == null ? null : before.name());
       body.put("message", message);
       body.put("time", now.toString());
+      boolean slack = spec.getAlert().getFormat() == DriftPolicySpec.WebhookFormat.SLACK;
       try {
-        actions.add(new PolicyAction.Notify(webhook, JSON.writeValueAsString(body)));
+        actions.add(new PolicyAction.Notify(webhook, JSON.writeValueAsString(slack ? SlackMessage.of(body) : body)));
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }

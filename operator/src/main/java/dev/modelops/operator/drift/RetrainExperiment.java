@@ -118,6 +118,12 @@ final class RetrainExperiment {
     return Stream.concat(created, recorded).filter(Objects::nonNull).map(Instant::parse).max(Comparator.naturalOrder()).orElse(null);
   }
 
+  /** Whether the newest finished of them (by retrain number) failed. */
+  static boolean lastFailed(List<Experiment> retrains) {
+    return retrains.stream().filter(RetrainExperiment::finished).max(Comparator.comparingInt(RetrainExperiment::index))
+        .map(e -> e.getStatus().getPhase() == ExperimentStatus.Phase.Failed).orElse(false);
+  }
+
   private static boolean finished(Experiment e) {
     ExperimentStatus.Phase phase = e.getStatus() == null ? null : e.getStatus().getPhase();
     return phase == ExperimentStatus.Phase.Succeeded || phase == ExperimentStatus.Phase.Failed;

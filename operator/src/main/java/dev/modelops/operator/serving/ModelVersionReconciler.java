@@ -78,6 +78,9 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
       return UpdateControl.<ModelVersion>noUpdate().rescheduleAfter(DECIDE_AGAIN);
     }
     act(mv, news, context.getClient(), now, metrics);
+    metrics.ready(mv, outcome.status());
+    metrics.retain(context.getPrimaryCache().list().map(v -> v.getMetadata().getNamespace() + "/" + v.getMetadata().getName())
+        .collect(java.util.stream.Collectors.toSet()));
     UpdateControl<ModelVersion> control = UpdateControl.noUpdate();
     boolean production = mv.getSpec().getStage() == ModelVersionSpec.Stage.Production;
     if (outcome.settled() && !production && !retryTracking) {

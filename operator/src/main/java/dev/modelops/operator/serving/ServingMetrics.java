@@ -1,6 +1,8 @@
 package dev.modelops.operator.serving;
 
 import dev.modelops.api.v1alpha1.ModelVersion;
+import dev.modelops.api.v1alpha1.ModelVersionSpec;
+import dev.modelops.api.v1alpha1.ModelVersionStatus;
 import dev.modelops.operator.Announcement;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,10 +13,15 @@ import io.micrometer.core.instrument.MeterRegistry;
  * that went Failed (crash loop, image that cannot be pulled, bundle that cannot load, progress
  * deadline), and {@code modelops_modelversion_promotions_total{namespace,model,modelversion}} the
  * moves of a model's production traffic. Both are counted from the decision's Events, so a metric
- * and its Event never disagree.
+ * and its Event never disagree. {@code modelops_modelversion_ready{namespace,model,modelversion,stage}}
+ * is 1 while a served version (stage Staging or Production) is Serving with a ready pod, else 0; a
+ * version that is no longer served, or is gone from the operator's cache, loses its series.
  */
 public final class ServingMetrics {
   private final MeterRegistry registry;
+  private final java.util.Map<String, Ready> ready = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Ready(io.micrometer.core.instrument.Meter.Id id, java.util.concurrent.atomic.AtomicInteger value) {}
 
   public ServingMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -30,6 +37,45 @@ public final class ServingMetrics {
     } else if ("Promoted".equals(a.reason())) {
       Counter.builder("modelops_modelversion_promotions").description("Moves of a model's production traffic to a version")
           .tag("namespace", ns).tag("model", model).tag("modelversion", name).register(registry).increment();
+    }
+  }
+
+  /** Publishes whether {@code mv} serves, after its status was recorded. */
+  void ready(ModelVersion mv, ModelVersionStatus status) {
+    String key = mv.getMetadata().getNamespace() + "/" + mv.getMetadata().getName();
+    ModelVersionSpec.Stage stage = mv.getSpec().getStage();
+    if (stage != ModelVersionSpec.Stage.Staging && stage != ModelVersionSpec.Stage.Production) {
+      forget(key);
+      return;
+    }
+    Ready r = ready.compute(key, (k, old) -> {
+      if (old != null && stage.name().equals(old.id().getTag("stage"))) {
+        return old;
+      }
+      if (old != null) {
+        registry.remove(old.id());
+      }
+      java.util.concurrent.atomic.AtomicInteger value = new java.util.concurrent.atomic.AtomicInteger();
+      io.micrometer.core.instrument.Gauge g = io.micrometer.core.instrument.Gauge.builder("modelops_modelversion_ready", value, Number::doubleValue)
+          .description("1 while a served version (Staging or Production) is Serving with a ready pod")
+          .tag("namespace", mv.getMetadata().getNamespace()).tag("model", mv.getSpec().getModel())
+          .tag("modelversion", mv.getMetadata().getName()).tag("stage", stage.name()).register(registry);
+      return new Ready(g.getId(), value);
+    });
+    boolean serving = status != null && status.getPhase() == ModelVersionStatus.Phase.Serving
+        && status.getReadyReplicas() != null && status.getReadyReplicas() > 0;
+    r.value().set(serving ? 1 : 0);
+  }
+
+  /** Drops the series of versions that are no longer in {@code known} (namespace/name keys). */
+  void retain(java.util.Set<String> known) {
+    ready.keySet().stream().filter(k -> !known.contains(k)).toList().forEach(this::forget);
+  }
+
+  private void forget(String key) {
+    Ready old = ready.remove(key);
+    if (old != null) {
+      registry.remove(old.id());
     }
   }
 }

@@ -189,6 +189,28 @@ class PolicyDecisionTest {
   }
 
   @Test
+  void withFormatSlackTheWebhookGetsASlackMessageNamingModelStateAndChecks() throws Exception {
+    DriftPolicy p = policy("http://hooks.example/drift");
+    p.getSpec().setRetrain(null);
+    p.getSpec().getAlert().setFormat(DriftPolicySpec.WebhookFormat.SLACK);
+    PolicyDecision.Outcome o = PolicyDecision.decide(p, drifted(0.95, List.of(), null), NOW);
+    assertThat(o.status().getState()).isEqualTo(State.Alerting);
+    String json = o.actions().stream().filter(a -> a instanceof PolicyAction.Notify).map(a -> ((PolicyAction.Notify) a).json())
+        .findFirst().orElseThrow();
+    var message = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    assertThat(message.has("state")).as("not the json format's fields").isFalse();
+    assertThat(message.path("text").asText()).startsWith(":rotating_light: Model churn (churn-v1) is Alerting, DriftPolicy shop/churn-drift: ")
+        .contains(o.status().getMessage().replace(">", "&gt;").replace("<", "&lt;"));
+    assertThat(o.status().getMessage()).contains("contract");
+    List<String> blocks = new ArrayList<>();
+    message.path("blocks").forEach(b -> blocks.add(b.path("type").asText()));
+    assertThat(blocks).containsExactly("header", "section", "context");
+    assertThat(message.path("blocks").get(0).path("text").path("text").asText()).isEqualTo("Model churn: Alerting");
+    assertThat(message.path("blocks").get(2).path("elements").get(0).path("text").asText())
+        .isEqualTo("DriftPolicy shop/churn-drift · version churn-v1 · " + NOW);
+  }
+
+  @Test
   void warningsGoToTheWebhookOnceAndAnUnreadableSourceRetriesSooner() {
     DriftPolicy p = policy("http://hooks.example/drift");
     p.getSpec().setRetrain(null);
