@@ -268,7 +268,10 @@ public class ExperimentSpec {
   public static class Search {
     @Default("random")
     @JsonPropertyDescription(
-        "grid tries every combination (numeric ranges need a step), random samples the space.")
+        "grid tries every combination (numeric ranges need a step), random samples the space, tpe"
+            + " (Tree-structured Parzen Estimator) samples at random for max(4, 2 x parameters) trials,"
+            + " then proposes each next trial from the results of the finished ones; all are seeded by"
+            + " dataset.seed.")
     private SearchStrategy strategy;
 
     @Size(max = 64)
@@ -509,7 +512,9 @@ public class ExperimentSpec {
     @JsonProperty("grid")
     GRID,
     @JsonProperty("random")
-    RANDOM
+    RANDOM,
+    @JsonProperty("tpe")
+    TPE
   }
 
   /** Types of search parameters. */

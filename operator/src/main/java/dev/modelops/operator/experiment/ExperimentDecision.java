@@ -69,6 +69,9 @@ public final class ExperimentDecision {
     }
     Metric metric = spec.getObjective().getMetric();
     List<ExperimentStatus.Trial> trials = observeTrials(plan, observed, metric);
+    if (SearchSpace.strategy(spec) == TrialPlanner.Strategy.TPE) {
+      proposeFromResults(trials, observed, metric);
+    }
     boolean stopStarting = count(trials, TrialPhase.Failed) >= spec.getSearch().getMaxFailedTrials()
         || EarlyStopping.stop(spec.getSearch().getEarlyStopping(), trials, metric.lowerIsBetter());
     if (!stopStarting) {
@@ -99,6 +102,31 @@ public final class ExperimentDecision {
       return outcome(null);
     }
     return finish(trials.get(best.get().index()), metric, observed);
+  }
+
+  /**
+   * TPE: a started trial keeps the parameters its Job was given; after the random start-up trials,
+   * each trial not started yet gets the estimator's proposal from the trials finished so far (so a
+   * pending trial's parameters in status can change until it starts).
+   */
+  private void proposeFromResults(List<ExperimentStatus.Trial> trials, ExperimentObservation observed, Metric metric) {
+    List<TrialPlanner.Dimension> space = SearchSpace.dimensions(spec);
+    List<TreeParzen.Observation> finished = new ArrayList<>();
+    for (ExperimentStatus.Trial t : trials) {
+      var job = observed.jobs().get(t.getName());
+      if (job != null) {
+        t.setParams(TrialJobs.params(job));
+      }
+      if (t.getPhase() == TrialPhase.Succeeded && t.getObjective() != null) {
+        finished.add(new TreeParzen.Observation(t.getParams(), t.getObjective()));
+      }
+    }
+    int startup = TreeParzen.startupTrials(space.size());
+    for (ExperimentStatus.Trial t : trials) {
+      if (t.getJob() == null && t.getIndex() >= startup && !finished.isEmpty()) {
+        t.setParams(TreeParzen.propose(space, spec.getDataset().getSeed(), t.getIndex(), finished, metric.lowerIsBetter()));
+      }
+    }
   }
 
   /** Each planned trial as its Job and Pods show it; a stuck Job is stopped, a new failure announced. */

@@ -38,7 +38,11 @@ final class SearchSpace {
   }
 
   static TrialPlanner.Strategy strategy(ExperimentSpec spec) {
-    return spec.getSearch().getStrategy() == ExperimentSpec.SearchStrategy.GRID ? TrialPlanner.Strategy.GRID : TrialPlanner.Strategy.RANDOM;
+    return switch (spec.getSearch().getStrategy() == null ? ExperimentSpec.SearchStrategy.RANDOM : spec.getSearch().getStrategy()) {
+      case GRID -> TrialPlanner.Strategy.GRID;
+      case RANDOM -> TrialPlanner.Strategy.RANDOM;
+      case TPE -> TrialPlanner.Strategy.TPE;
+    };
   }
 
   private static String suggestion(String name) {

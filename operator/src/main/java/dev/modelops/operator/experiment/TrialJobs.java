@@ -40,6 +40,24 @@ public final class TrialJobs {
     return StorageLocation.pvc(settings.artifactsClaim(), exp.getMetadata().getNamespace(), exp.getMetadata().getName(), trial);
   }
 
+  /** The parameters a trial Job was started with (its {@code --param name=value} arguments), in order. */
+  static Map<String, String> params(Job job) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    var containers = job.getSpec() == null || job.getSpec().getTemplate() == null || job.getSpec().getTemplate().getSpec() == null
+        ? List.<io.fabric8.kubernetes.api.model.Container>of() : job.getSpec().getTemplate().getSpec().getContainers();
+    List<String> args = containers.isEmpty() || containers.get(0).getArgs() == null ? List.of() : containers.get(0).getArgs();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if ("--param".equals(args.get(i))) {
+        String kv = args.get(++i);
+        int eq = kv.indexOf('=');
+        if (eq > 0) {
+          out.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+      }
+    }
+    return out;
+  }
+
   /** The Job of trial {@code index}; the spec is as the API server defaulted it (trainer, timeout, backoffLimit set). */
   public static Job build(Experiment exp, int index, Map<String, String> params, OperatorSettings settings) {
     String name = trialName(exp.getMetadata().getName(), index);

@@ -22,10 +22,15 @@ public final class TrialPlanner {
     }
   }
 
-  /** Grid search or random search. */
+  /**
+   * Grid search, random search, or TPE ({@link TreeParzen}), whose plan is the random one until
+   * the decision replaces a not yet started trial's parameters with a proposal from the finished
+   * trials.
+   */
   public enum Strategy {
     GRID,
-    RANDOM
+    RANDOM,
+    TPE
   }
 
   /** A problem with the search space that the schema cannot catch; the message names the field. */

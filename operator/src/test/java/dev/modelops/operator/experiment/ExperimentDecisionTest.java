@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelops.api.v1alpha1.Experiment;
+import dev.modelops.api.v1alpha1.ExperimentSpec;
 import dev.modelops.api.v1alpha1.ExperimentStatus;
 import dev.modelops.api.v1alpha1.ModelVersion;
 import dev.modelops.api.v1alpha1.ModelVersionSpec;
@@ -86,6 +87,38 @@ class ExperimentDecisionTest {
 
   static String success(double auc, String bundle) {
     return "{\"status\":\"Succeeded\",\"objective\":" + auc + ",\"metrics\":{\"roc_auc\":" + auc + ",\"accuracy\":0.8},\"bundleUri\":\"" + bundle + "\"}";
+  }
+
+  @Test
+  void aTpeSearchStartsAtRandomThenProposesFromTheFinishedTrialsAndKeepsWhatItStarted() throws Exception {
+    Experiment exp = example("churn-tpe", "churn-tpe");
+    exp.getSpec().getSearch().setStrategy(ExperimentSpec.SearchStrategy.TPE);
+    exp.getSpec().getSearch().setMaxTrials(12);
+    exp.getSpec().getSearch().setParallelTrials(1);
+    List<Map<String, String>> random = TrialPlanner.plan(SearchSpace.dimensions(exp.getSpec()), TrialPlanner.Strategy.RANDOM, 12,
+        exp.getSpec().getDataset().getSeed());
+    int startup = TreeParzen.startupTrials(SearchSpace.dimensions(exp.getSpec()).size());
+    // Trials one at a time; the objective is best for shallow trees.
+    for (int i = 0; i < 12; i++) {
+      ExperimentStatus s = step(exp);
+      String name = "churn-tpe-t" + i;
+      Map<String, String> started = TrialJobs.params(jobs.get(name));
+      assertThat(s.getTrials().get(i).getParams()).as("status shows what %s was started with", name).isEqualTo(started);
+      if (i < startup) {
+        assertThat(started).as("start-up trial %d: the random plan", i).isEqualTo(random.get(i));
+      }
+      int depth = Integer.parseInt(started.get("max_depth"));
+      finish(name, 0, success(0.9 - 0.02 * depth, "pvc://modelops-artifacts/test/churn-tpe/" + name));
+    }
+    ExperimentStatus done = step(exp);
+    assertThat(done.getPhase()).isEqualTo(ExperimentStatus.Phase.Succeeded);
+    // What it started stays as it was, whatever finished afterwards.
+    for (int i = 0; i < 12; i++) {
+      assertThat(done.getTrials().get(i).getParams()).isEqualTo(TrialJobs.params(jobs.get("churn-tpe-t" + i)));
+    }
+    double randomDepth = random.subList(startup, 12).stream().mapToInt(p -> Integer.parseInt(p.get("max_depth"))).average().orElseThrow();
+    double tpeDepth = done.getTrials().subList(startup, 12).stream().mapToInt(t -> Integer.parseInt(t.getParams().get("max_depth"))).average().orElseThrow();
+    assertThat(tpeDepth).as("after the start-up trials it proposes shallower trees than the random plan (%s)", randomDepth).isLessThan(randomDepth);
   }
 
   @Test
