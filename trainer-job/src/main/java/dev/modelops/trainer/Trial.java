@@ -80,6 +80,11 @@ final class Trial {
     timings.put("evaluateMs", ms(t3));
 
     long t4 = System.nanoTime();
+    if (booster.earlyStoppingRounds() > 0) {
+      // The rounds early stopping found: what the bundle holds, and what trains it again without early stopping.
+      params.put(TrialParameters.ROUNDS, Integer.toString(trained.rounds()));
+      params.remove("n_estimators");
+    }
     write(spec, data, split, encoded, trained, eval, params, outDir);
     byte[] manifest = readManifest(outDir);
     String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
@@ -111,8 +116,8 @@ final class Trial {
   /** The fitted (and possibly selected) feature pipeline with both splits encoded by it. */
   private record Encoded(FeaturePipeline pipeline, Csr train, Csr valid) {}
 
-  /** The model (UBJ) and its predictions on the validation split. */
-  private record Trained(byte[] model, double[] validPredictions) {}
+  /** The model (UBJ), its predictions on the validation split, and how many rounds it was trained for. */
+  private record Trained(byte[] model, double[] validPredictions, int rounds) {}
 
   private static CsvLoader.Data load(ExperimentSpec.Dataset ds, Path experimentDir, Path pvcRoot) {
     try (InputStream in = Locations.open(ds.getUri(), experimentDir, pvcRoot)) {
@@ -166,8 +171,12 @@ final class Trial {
     try {
       dtrain = encoded.train().matrix(width);
       dtrain.setLabel(toFloat(split.trainLabels()));
-      model = XGBoost.train(dtrain, booster.params(), booster.rounds(), Map.of(), null, null);
-      return new Trained(model.toByteArray("ubj"), predict(model, encoded.valid(), width));
+      int rounds = booster.rounds();
+      if (booster.earlyStoppingRounds() > 0) {
+        rounds = bestRounds(booster, dtrain, split, encoded, width);
+      }
+      model = XGBoost.train(dtrain, booster.params(), rounds, Map.of(), null, null);
+      return new Trained(model.toByteArray("ubj"), predict(model, encoded.valid(), width), rounds);
     } catch (XGBoostError e) {
       String message = ExperimentLoader.firstLine(e.getMessage());
       if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
@@ -181,6 +190,30 @@ final class Trial {
       if (dtrain != null) {
         dtrain.dispose();
       }
+    }
+  }
+
+  /**
+   * Early stopping: trains with the validation split watched until its logloss has not improved
+   * for {@code early_stopping_rounds} rounds, and returns the number of rounds of the best
+   * iteration. The model is then trained again for exactly that many rounds (same seed, same
+   * trees), so the bundle holds no tree past the best one.
+   */
+  private static int bestRounds(TrialParameters.Booster booster, DMatrix dtrain, Split split, Encoded encoded, int width) throws XGBoostError {
+    DMatrix dvalid = encoded.valid().matrix(width);
+    Booster probe = null;
+    try {
+      dvalid.setLabel(toFloat(split.validLabels()));
+      float[][] history = new float[1][booster.rounds()];
+      probe = XGBoost.train(dtrain, booster.params(), booster.rounds(), Map.of("validation", dvalid), history, null, null,
+          booster.earlyStoppingRounds());
+      String best = probe.getAttr("best_iteration");
+      return best == null ? booster.rounds() : Integer.parseInt(best.trim()) + 1;
+    } finally {
+      if (probe != null) {
+        probe.dispose();
+      }
+      dvalid.dispose();
     }
   }
 

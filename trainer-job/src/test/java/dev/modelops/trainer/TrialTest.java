@@ -54,6 +54,38 @@ class TrialTest {
   }
 
   @Test
+  void earlyStoppingFindsTheRoundsOnTheValidationSplitAndTheBundleHoldsJustThose() throws Exception {
+    String many = Fixtures.churn(Fixtures.DATA.resolve("telco-churn.csv").toString(), "").replace("num_round: 60", "num_round: 1500");
+    Trial.Outcome all = train(many, Map.of("max_depth", "6", "eta", "0.3"), "all-rounds");
+    Trial.Outcome stopped = train(many.replace("num_round: 1500", "num_round: 1500\n      early_stopping_rounds: 20"),
+        Map.of("max_depth", "6", "eta", "0.3"), "early");
+    int rounds = Integer.parseInt(stopped.params().get("num_round"));
+    assertThat(rounds).as("the rounds early stopping found").isBetween(2, 1499);
+    assertThat(all.params()).containsEntry("num_round", "1500");
+    // 1,500 rounds of depth-6 trees at eta 0.3 overfit; stopping at the best validation loss does not.
+    assertThat(stopped.metrics().get("log_loss")).as("validation log loss, stopped vs all %s", all.metrics().get("log_loss"))
+        .isLessThan(all.metrics().get("log_loss"));
+    ModelBundle bundle = ModelBundle.read(stopped.bundleDir());
+    assertThat(bundle.manifest().params()).containsEntry("num_round", Integer.toString(rounds)).containsEntry("early_stopping_rounds", "20");
+    List<Map<String, Object>> rows = rawRecords(Fixtures.DATA.resolve("telco-churn.csv"), bundle.features());
+    try (Scorer scorer = bundle.newScorer()) {
+      for (int i = 0; i < stopped.validationRows().length; i += 7) {
+        assertThat(scorer.score(rows.get(stopped.validationRows()[i]))).isCloseTo(stopped.validationPredictions()[i], within(1e-6));
+      }
+    }
+    // The same parameters without early stopping train the same model again.
+    Trial.Outcome again = train(many.replace("num_round: 1500", "num_round: " + rounds), Map.of("max_depth", "6", "eta", "0.3"), "again");
+    assertThat(again.metrics().get("log_loss")).isEqualTo(stopped.metrics().get("log_loss"));
+  }
+
+  @Test
+  void anEarlyStoppingThatIsNotAWholeNumberIsRefusedNamingIt() {
+    String yaml = Fixtures.churn(Fixtures.DATA.resolve("telco-churn.csv").toString(), "").replace("num_round: 60", "num_round: 60\n      early_stopping_rounds: 2.5");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> train(yaml, Map.of("max_depth", "3"), "bad-es"))
+        .isInstanceOf(TrainerInputException.class).hasMessageContaining("early_stopping_rounds=2.5").hasMessageContaining("whole number");
+  }
+
+  @Test
   void dartAndLinearModelsAlsoScoreEveryValidationRowAsTraining() throws Exception {
     String churn = Fixtures.churn(Fixtures.DATA.resolve("telco-churn.csv").toString(), "")
         .replace("num_round: 60", "num_round: 60\n      rate_drop: 0.1");

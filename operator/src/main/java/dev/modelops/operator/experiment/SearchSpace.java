@@ -7,9 +7,9 @@ import java.util.Set;
 
 /** Maps an Experiment's search section onto the planner's plain types, checking what the schema cannot. */
 final class SearchSpace {
-  /** Hyperparameters XGBoost knows (booster, tree and linear parameters, and the round count). */
+  /** Hyperparameters XGBoost knows (booster, tree and linear parameters, the round count and early stopping). */
   static final Set<String> XGBOOST = Set.of(
-      "num_round", "n_estimators", "booster", "eta", "learning_rate", "gamma", "min_split_loss", "max_depth", "min_child_weight",
+      "num_round", "n_estimators", "early_stopping_rounds", "booster", "eta", "learning_rate", "gamma", "min_split_loss", "max_depth", "min_child_weight",
       "max_delta_step", "subsample", "sampling_method", "colsample_bytree", "colsample_bylevel", "colsample_bynode", "lambda",
       "reg_lambda", "alpha", "reg_alpha", "tree_method", "scale_pos_weight", "grow_policy", "max_leaves", "max_bin",
       "num_parallel_tree", "updater", "feature_selector", "top_k", "rate_drop", "one_drop", "skip_drop", "sample_type",
