@@ -303,6 +303,14 @@ public class ExperimentSpec {
 
     @JsonPropertyDescription("Stop early when the objective stops improving.")
     private EarlyStopping earlyStopping;
+
+    @Size(max = 64)
+    @JsonPropertyDescription(
+        "Parameters to try first: trial 0 runs with these values of searched parameters (each a name"
+            + " of spec.search.parameters, its value within that parameter's range or values), the"
+            + " strategy plans the rest. A DriftPolicy's retrain sets it to the parameters of the"
+            + " version it retrains, so the search starts from what worked.")
+    private Map<String, String> warmStart;
   }
 
   /** One dimension of the search space. */

@@ -103,6 +103,9 @@ public class ModelVersionSpec {
 
     @JsonPropertyDescription("The trial of that Experiment whose model this is.")
     private String trial;
+
+    @JsonPropertyDescription("The searched parameters of that trial; a DriftPolicy's retrain starts its search from them.")
+    private java.util.Map<String, String> params;
   }
 
   /** Serving settings. */

@@ -64,6 +64,9 @@ final class RetrainExperiment {
         spec.getDataset().setS3(null); // the template's S3 settings are for its S3 data only
       }
     }
+    if (spec.getSearch() != null) {
+      spec.getSearch().setWarmStart(warmStart(spec, mv));
+    }
     Experiment exp = new Experiment();
     String name = name(policy.getMetadata().getName(), n);
     exp.getMetadata().setName(name);
@@ -77,6 +80,39 @@ final class RetrainExperiment {
     exp.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(policy)));
     exp.setSpec(spec);
     return exp;
+  }
+
+  /**
+   * The searched parameters of the version being retrained that the template still searches (and
+   * whose values lie in its ranges): trial 0 of the retrain tries them first. The template's own
+   * warm start when the version has none (one registered by hand).
+   */
+  static Map<String, String> warmStart(ExperimentSpec spec, ModelVersion mv) {
+    Map<String, String> params = mv.getSpec().getSource() == null ? null : mv.getSpec().getSource().getParams();
+    if (params == null || params.isEmpty() || spec.getSearch().getParameters() == null) {
+      return spec.getSearch().getWarmStart();
+    }
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (ExperimentSpec.SearchParameter p : spec.getSearch().getParameters()) {
+      String v = params.get(p.getName());
+      if (v != null && fits(p, v)) {
+        out.put(p.getName(), v);
+      }
+    }
+    return out.isEmpty() ? spec.getSearch().getWarmStart() : out;
+  }
+
+  private static boolean fits(ExperimentSpec.SearchParameter p, String v) {
+    if (p.getType() == ExperimentSpec.ParameterType.CATEGORICAL) {
+      return p.getValues() != null && p.getValues().contains(v);
+    }
+    try {
+      double x = Double.parseDouble(v);
+      return (p.getMin() == null || x >= p.getMin()) && (p.getMax() == null || x <= p.getMax())
+          && (p.getType() != ExperimentSpec.ParameterType.INT || x == Math.rint(x));
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /**

@@ -60,7 +60,7 @@ public final class ExperimentDecision {
     List<Map<String, String>> plan;
     try {
       plan = TrialPlanner.plan(SearchSpace.dimensions(spec), SearchSpace.strategy(spec), spec.getSearch().getMaxTrials(),
-          spec.getDataset().getSeed());
+          spec.getDataset().getSeed(), spec.getSearch().getWarmStart());
     } catch (TrialPlanner.InvalidSearchException e) {
       return invalid(e.getMessage());
     }

@@ -44,10 +44,60 @@ public final class TrialPlanner {
 
   /** The parameter values of every planned trial, in trial-index order; at most maxTrials. */
   public static List<Map<String, String>> plan(List<Dimension> space, Strategy strategy, int maxTrials, long seed) {
+    return plan(space, strategy, maxTrials, seed, Map.of());
+  }
+
+  /**
+   * The same, trial 0 running {@code warmStart}'s values (a dimension it does not name takes the
+   * strategy's first value) and the strategy's plan following from trial 1.
+   */
+  public static List<Map<String, String>> plan(List<Dimension> space, Strategy strategy, int maxTrials, long seed, Map<String, String> warmStart) {
     if (space.isEmpty()) {
       return List.of(Map.of());
     }
-    return strategy == Strategy.GRID ? grid(space, maxTrials) : random(space, maxTrials, seed);
+    if (warmStart == null || warmStart.isEmpty()) {
+      return strategy == Strategy.GRID ? grid(space, maxTrials) : random(space, maxTrials, seed);
+    }
+    checkWarmStart(space, warmStart);
+    List<Map<String, String>> rest = strategy == Strategy.GRID ? grid(space, maxTrials) : random(space, maxTrials, seed);
+    Map<String, String> first = new LinkedHashMap<>();
+    for (Dimension d : space) {
+      first.put(d.name(), warmStart.getOrDefault(d.name(), rest.get(0).get(d.name())));
+    }
+    List<Map<String, String>> out = new ArrayList<>();
+    out.add(first);
+    for (Map<String, String> p : rest) {
+      if (out.size() < maxTrials && !p.equals(first)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Every warm-start value names a dimension and lies in it. */
+  static void checkWarmStart(List<Dimension> space, Map<String, String> warmStart) {
+    for (Map.Entry<String, String> e : warmStart.entrySet()) {
+      String field = "spec.search.warmStart." + e.getKey();
+      Dimension d = space.stream().filter(x -> x.name().equals(e.getKey())).findFirst().orElseThrow(() -> new InvalidSearchException(
+          field + ": '" + e.getKey() + "' is not a searched parameter; allowed: " + space.stream().map(Dimension::name).toList()));
+      String v = e.getValue();
+      if (d.kind() == Dimension.Kind.CATEGORICAL) {
+        if (!d.values().contains(v)) {
+          throw new InvalidSearchException(field + " is '" + v + "': not one of " + d.values());
+        }
+        continue;
+      }
+      double x;
+      try {
+        x = Double.parseDouble(v);
+      } catch (NumberFormatException ex) {
+        throw new InvalidSearchException(field + " is '" + v + "': not a number");
+      }
+      if (x < d.min() || x > d.max() || (d.kind() == Dimension.Kind.INT && x != Math.rint(x))) {
+        throw new InvalidSearchException(field + " is '" + v + "': outside " + (d.kind() == Dimension.Kind.INT ? "the whole numbers " : "")
+            + "[" + format(d.min()) + ", " + format(d.max()) + "]");
+      }
+    }
   }
 
   static List<Map<String, String>> grid(List<Dimension> space, int maxTrials) {

@@ -76,6 +76,7 @@ final class VersionRegistration {
     ModelVersionSpec.Source source = new ModelVersionSpec.Source();
     source.setExperiment(exp.getMetadata().getName());
     source.setTrial(winner.getName());
+    source.setParams(winner.getParams() == null || winner.getParams().isEmpty() ? null : new java.util.TreeMap<>(winner.getParams()));
     spec.setSource(source);
     spec.setMetrics(winner.getMetrics());
     spec.setStage(stage);

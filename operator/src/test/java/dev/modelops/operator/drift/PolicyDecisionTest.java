@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,6 +95,35 @@ class PolicyDecisionTest {
       e.getStatus().setPhase(phase);
     }
     return e;
+  }
+
+  @Test
+  void aRetrainStartsItsSearchFromTheParametersOfTheVersionItRetrains() {
+    Experiment template = template("churn");
+    ExperimentSpec.Search search = new ExperimentSpec.Search();
+    ExperimentSpec.SearchParameter depth = new ExperimentSpec.SearchParameter();
+    depth.setName("max_depth");
+    depth.setType(ExperimentSpec.ParameterType.INT);
+    depth.setMin(2.0);
+    depth.setMax(8.0);
+    ExperimentSpec.SearchParameter eta = new ExperimentSpec.SearchParameter();
+    eta.setName("eta");
+    eta.setType(ExperimentSpec.ParameterType.DOUBLE);
+    eta.setMin(0.01);
+    eta.setMax(0.3);
+    search.setParameters(List.of(depth, eta));
+    template.getSpec().setSearch(search);
+    ModelVersion mv = version(1, ModelVersionSpec.Stage.Production, true);
+    ModelVersionSpec.Source source = new ModelVersionSpec.Source();
+    // eta 0.5 is outside the template's range now, subsample it no longer searches: both left out.
+    source.setParams(Map.of("max_depth", "5", "eta", "0.5", "subsample", "0.8"));
+    mv.getSpec().setSource(source);
+    assertThat(RetrainExperiment.desired(policy(null), template, mv, 1, "drift").getSpec().getSearch().getWarmStart())
+        .isEqualTo(Map.of("max_depth", "5"));
+    assertThat(template.getSpec().getSearch().getWarmStart()).as("the template is not changed").isNull();
+    mv.getSpec().setSource(null);
+    assertThat(RetrainExperiment.desired(policy(null), template, mv, 2, "drift").getSpec().getSearch().getWarmStart())
+        .as("a version registered by hand: no warm start").isNull();
   }
 
   static PolicyObservation drifted(double contract, List<Experiment> retrains, Experiment template) {

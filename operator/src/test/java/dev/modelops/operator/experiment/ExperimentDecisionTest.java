@@ -122,6 +122,24 @@ class ExperimentDecisionTest {
   }
 
   @Test
+  void aWarmStartIsTrialZeroAndAWarmStartOutsideTheSpaceIsRefusedNamingIt() throws Exception {
+    Experiment exp = example("churn-warm", "churn-warm");
+    exp.getSpec().getSearch().setWarmStart(Map.of("max_depth", "2", "eta", "0.1"));
+    List<Map<String, String>> random = TrialPlanner.plan(SearchSpace.dimensions(exp.getSpec()), TrialPlanner.Strategy.RANDOM,
+        exp.getSpec().getSearch().getMaxTrials(), exp.getSpec().getDataset().getSeed());
+    ExperimentStatus s = step(exp);
+    assertThat(s.getTrials().get(0).getParams()).containsEntry("max_depth", "2").containsEntry("eta", "0.1");
+    assertThat(String.join(" ", jobs.get("churn-warm-t0").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())).contains("--param max_depth=2", "--param eta=0.1");
+    assertThat(s.getTrials().get(1).getParams()).as("then the strategy's plan").isEqualTo(random.get(0));
+
+    Experiment bad = example("churn-cold", "churn-cold");
+    bad.getSpec().getSearch().setWarmStart(Map.of("max_depth", "99"));
+    ExperimentStatus refused = step(bad);
+    assertThat(refused.getPhase()).isEqualTo(ExperimentStatus.Phase.Failed);
+    assertThat(refused.getMessage()).contains("spec.search.warmStart.max_depth is '99'", "outside");
+  }
+
+  @Test
   void runsTrialsWithinTheParallelLimitCollectsResultsAndRegistersTheBest() throws Exception {
     Experiment exp = example("churn-a", "churn-a");
 
@@ -173,6 +191,8 @@ class ExperimentDecisionTest {
     assertThat(mv.getSpec().getArtifact().getUri()).isEqualTo("pvc://modelops-artifacts/test/churn-a/churn-a-t2");
     assertThat(mv.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
     assertThat(mv.getSpec().getSource().getTrial()).isEqualTo("churn-a-t2");
+    assertThat(mv.getSpec().getSource().getParams()).as("the winner's searched parameters, for a retrain's warm start")
+        .isEqualTo(s.getTrials().get(2).getParams());
     assertThat(mv.getSpec().getMetrics()).containsEntry("roc_auc", 0.85);
     assertThat(mv.getMetadata().getOwnerReferences()).as("a registry record outlives its Experiment").isNullOrEmpty();
     assertThat(mv.getSpec().getSource().getExperiment()).isEqualTo("churn-a");
