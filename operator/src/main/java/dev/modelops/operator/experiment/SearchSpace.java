@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 /** Maps an Experiment's search section onto the planner's plain types, checking what the schema cannot. */
-final class SearchSpace {
+public final class SearchSpace {
   /** Hyperparameters XGBoost knows (booster, tree and linear parameters, the round count and early stopping). */
   static final Set<String> XGBOOST = Set.of(
       "num_round", "n_estimators", "early_stopping_rounds", "booster", "eta", "learning_rate", "gamma", "min_split_loss", "max_depth", "min_child_weight",
@@ -17,7 +17,7 @@ final class SearchSpace {
 
   private SearchSpace() {}
 
-  static List<TrialPlanner.Dimension> dimensions(ExperimentSpec spec) {
+  public static List<TrialPlanner.Dimension> dimensions(ExperimentSpec spec) {
     List<TrialPlanner.Dimension> out = new ArrayList<>();
     List<ExperimentSpec.SearchParameter> params = spec.getSearch().getParameters() == null ? List.of() : spec.getSearch().getParameters();
     for (int i = 0; i < params.size(); i++) {

@@ -18,24 +18,24 @@ import org.apache.commons.math3.special.Erf;
  * Seeded by the Experiment's seed and the trial's index: the same finished trials give the same
  * proposal.
  */
-final class TreeParzen {
+public final class TreeParzen {
   /** The share of finished trials counted as good. */
   static final double GAMMA = 0.25;
   /** How many values are drawn from the good side's density. */
   static final int CANDIDATES = 24;
 
   /** A finished trial: its parameters and its objective. */
-  record Observation(Map<String, String> params, double objective) {}
+  public record Observation(Map<String, String> params, double objective) {}
 
   private TreeParzen() {}
 
   /** Trials proposed at random before the estimator takes over: enough points for two densities. */
-  static int startupTrials(int dimensions) {
+  public static int startupTrials(int dimensions) {
     return Math.max(4, 2 * dimensions);
   }
 
   /** The parameters of trial {@code index}, from the finished trials {@code history}. */
-  static Map<String, String> propose(List<TrialPlanner.Dimension> space, long seed, int index, List<Observation> history, boolean lowerIsBetter) {
+  public static Map<String, String> propose(List<TrialPlanner.Dimension> space, long seed, int index, List<Observation> history, boolean lowerIsBetter) {
     Random random = new Random(seed * 1_000_003L + index);
     List<Observation> sorted = new ArrayList<>(history);
     Comparator<Observation> byObjective = Comparator.comparingDouble(Observation::objective);
