@@ -156,8 +156,11 @@ public class DriftPolicySpec {
   public static class Check {
     @Required
     @JsonPropertyDescription(
-        "driftedFeatureShare (share of features whose drift score is over its threshold),"
-            + " featureDrift (the drift score of one feature, or the largest over all),"
+        "driftedFeatureShare (share of features whose drift score is at or above its threshold, 0.1),"
+            + " featureDrift (the drift score of one feature, or the largest over all: for numeric"
+            + " features the Wasserstein distance in training standard deviations, for categorical,"
+            + " text and numeric features of at most 5 values the Jensen-Shannon distance with"
+            + " natural logarithms, 0 to 0.833; a feature counts as drifted from 0.1, Evidently's default),"
             + " predictionDrift (PSI of the predicted-probability distribution),"
             + " missingValueShare, textOutOfVocabulary (share of tokens not in the training"
             + " vocabulary), modelAge (time since the version was created), liveAccuracy"

@@ -13,7 +13,7 @@ import java.util.List;
  * @param samples predictions behind the report
  * @param features per-feature statistics
  * @param predictionPsi PSI of the predicted-probability distribution
- * @param predictionJensenShannon Jensen-Shannon distance of the same
+ * @param predictionJensenShannon Jensen-Shannon distance (natural logarithm) of the same
  * @param driftedFeatureShare the share of features whose drift score is over its threshold
  * @param drifted the names of those features
  */
@@ -25,22 +25,40 @@ public record DriftReport(
     double driftedFeatureShare,
     List<String> drifted) {
 
-  /** Thresholds above which a feature counts as drifted. */
-  public record Thresholds(double numericPsi, double categoricalJensenShannon, double textJensenShannon) {
-    /** PSI 0.2 and Jensen-Shannon 0.1, the usual rule-of-thumb "significant change" levels. */
+  /**
+   * A numeric feature with at most this many distinct training values (a 0/1 flag, a small count)
+   * is compared as categories, by Jensen-Shannon distance over its values; one with more, by
+   * normed Wasserstein distance. Evidently's DataDriftPreset draws the same line (5 values).
+   */
+  public static final int MAX_CATEGORY_VALUES = 5;
+
+  /**
+   * The scores at or above which a feature counts as drifted: Evidently's DataDriftPreset
+   * defaults for a reference of more than 1,000 rows.
+   *
+   * @param numericWasserstein Wasserstein distance divided by the reference standard deviation
+   *     (in reference standard deviations)
+   * @param categoricalJensenShannon Jensen-Shannon distance, natural logarithm (in [0, 0.833])
+   * @param textJensenShannon the same over the terms of a text feature
+   */
+  public record Thresholds(double numericWasserstein, double categoricalJensenShannon, double textJensenShannon) {
+    /** Wasserstein 0.1 and Jensen-Shannon 0.1 (Evidently's defaults); text as categorical. */
     public static Thresholds defaults() {
-      return new Thresholds(0.2, 0.1, 0.1);
+      return new Thresholds(0.1, 0.1, 0.1);
     }
   }
 
   /**
-   * One feature's drift. {@code score} is the statistic compared with the threshold: PSI for
-   * numeric features, Jensen-Shannon distance for categorical and text features.
+   * One feature's drift. {@code score} is the statistic compared with {@code threshold}:
+   * {@code statistic} names it, "wasserstein" (numeric features with more than
+   * {@link #MAX_CATEGORY_VALUES} values) or "jensenShannon" (the others).
    */
   public record FeatureDrift(
       String name,
       String type,
+      String statistic,
       double score,
+      double threshold,
       Double psi,
       Double wasserstein,
       Double jensenShannon,
@@ -55,16 +73,19 @@ public record DriftReport(
       long[] present = Arrays.copyOf(c, c.length - 1);
       double[] q = DriftStatistics.proportions(present);
       double psi = DriftStatistics.psi(p.proportions(), q);
-      double w = DriftStatistics.wasserstein(p.representatives(), p.proportions(), q, p.std());
-      out.add(new FeatureDrift(p.name(), "numeric", psi, psi, w, DriftStatistics.jensenShannon(p.proportions(), q), null,
-          share(c[c.length - 1], c), psi > t.numericPsi()));
+      double w = DriftStatistics.wasserstein(p.representatives(), p.proportions(), liveMeans(p, present, live.numericSums().get(p.name())), q, p.std());
+      double js = DriftStatistics.jensenShannon(p.proportions(), q);
+      int values = p.distinctValues();
+      boolean categories = values > 0 && values <= MAX_CATEGORY_VALUES;
+      out.add(feature(p.name(), "numeric", categories ? "jensenShannon" : "wasserstein", categories ? js : w,
+          categories ? t.categoricalJensenShannon() : t.numericWasserstein(), psi, w, js, null, share(c[c.length - 1], c)));
     }
     for (ReferenceProfile.CategoricalProfile p : profile.categorical()) {
       long[] c = live.categorical().get(p.name());
       double[] q = DriftStatistics.proportions(Arrays.copyOf(c, c.length - 1));
       double js = DriftStatistics.jensenShannon(p.proportions(), q);
-      out.add(new FeatureDrift(p.name(), "categorical", js, DriftStatistics.psi(p.proportions(), q), null, js, null,
-          share(c[c.length - 1], c), js > t.categoricalJensenShannon()));
+      out.add(feature(p.name(), "categorical", "jensenShannon", js, t.categoricalJensenShannon(), DriftStatistics.psi(p.proportions(), q), null, js, null,
+          share(c[c.length - 1], c)));
     }
     for (ReferenceProfile.TextProfile p : profile.text()) {
       DriftCounts.TextCounts c = live.text().get(p.name());
@@ -72,8 +93,8 @@ public record DriftReport(
       long tokens = inVocabulary + c.outOfVocabulary();
       double js = DriftStatistics.jensenShannon(p.termProportions(), DriftStatistics.proportions(c.terms()));
       double oov = tokens == 0 ? 0 : (double) c.outOfVocabulary() / tokens;
-      out.add(new FeatureDrift(p.name(), "text", js, null, null, js, oov,
-          live.samples() == 0 ? 0 : (double) c.missing() / live.samples(), js > t.textJensenShannon()));
+      out.add(feature(p.name(), "text", "jensenShannon", js, t.textJensenShannon(), null, null, js, oov,
+          live.samples() == 0 ? 0 : (double) c.missing() / live.samples()));
     }
     double[] q = DriftStatistics.proportions(live.prediction());
     List<String> drifted = live.samples() == 0 ? List.of() : out.stream().filter(FeatureDrift::drifted).map(FeatureDrift::name).toList();
@@ -81,6 +102,28 @@ public record DriftReport(
     return new DriftReport(
         live.samples(), out, predictionPsi, DriftStatistics.jensenShannon(profile.prediction().proportions(), q),
         out.isEmpty() ? 0 : (double) drifted.size() / out.size(), drifted);
+  }
+
+  /** A feature's drift; drifted when the score is at or above the threshold (as Evidently decides). */
+  private static FeatureDrift feature(String name, String type, String statistic, double score, double threshold,
+      Double psi, Double wasserstein, Double js, Double oov, double missingShare) {
+    return new FeatureDrift(name, type, statistic, score, threshold, psi, wasserstein, js, oov, missingShare, score >= threshold);
+  }
+
+  /**
+   * The mean live value in each bin, from the bins' sums; the reference's bin mean where the bin
+   * is empty or the sums are unknown (counts from an earlier server).
+   */
+  private static double[] liveMeans(ReferenceProfile.NumericProfile p, long[] counts, double[] sums) {
+    double[] means = p.representatives().clone();
+    if (sums != null && sums.length == counts.length) {
+      for (int b = 0; b < counts.length; b++) {
+        if (counts[b] > 0) {
+          means[b] = sums[b] / counts[b];
+        }
+      }
+    }
+    return means;
   }
 
   private static double share(long part, long[] all) {

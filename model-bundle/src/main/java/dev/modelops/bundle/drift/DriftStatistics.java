@@ -9,6 +9,9 @@ public final class DriftStatistics {
   /** Additive smoothing for empty bins in PSI. */
   public static final double EPSILON = 1e-4;
 
+  /** The smallest reference standard deviation a Wasserstein distance is divided by (Evidently's). */
+  public static final double MIN_SCALE = 0.001;
+
   private DriftStatistics() {}
 
   /** Live counts as proportions (all zero when there are no counts). */
@@ -35,7 +38,12 @@ public final class DriftStatistics {
     return psi;
   }
 
-  /** Jensen-Shannon distance with base-2 logarithms, in [0, 1]; 0 for identical distributions. */
+  /**
+   * Jensen-Shannon distance (the square root of the divergence) with natural logarithms, as
+   * {@code scipy.spatial.distance.jensenshannon} computes it by default and Evidently reports it:
+   * in [0, sqrt(ln 2)] = [0, 0.833]; 0 for identical distributions. No smoothing: a bin empty on
+   * one side contributes its finite share.
+   */
   public static double jensenShannon(double[] reference, double[] live) {
     double sp = sum(reference);
     double sq = sum(live);
@@ -54,13 +62,15 @@ public final class DriftStatistics {
         js += 0.5 * q * Math.log(q / m);
       }
     }
-    return Math.sqrt(Math.max(0, js / Math.log(2)));
+    return Math.sqrt(Math.max(0, js));
   }
 
   /**
    * Wasserstein-1 distance between two distributions over the same bins, each bin standing for
    * its representative value (ascending), divided by {@code scale} (the reference standard
-   * deviation) so that features of any unit compare.
+   * deviation, at least {@link #MIN_SCALE} as in Evidently) so that features of any unit compare:
+   * Evidently's "Wasserstein distance (normed)". Exact for the atoms given; with one bin per
+   * training value, or fine quantile bins, close to the distance between the raw values.
    */
   public static double wasserstein(double[] representatives, double[] reference, double[] live, double scale) {
     double sp = sum(reference);
@@ -76,7 +86,43 @@ public final class DriftStatistics {
       cq += live[i] / sq;
       w += Math.abs(cp - cq) * (representatives[i + 1] - representatives[i]);
     }
-    return scale > 0 ? w / scale : w;
+    return w / Math.max(scale, MIN_SCALE);
+  }
+
+  /**
+   * Wasserstein-1 distance between two discrete distributions, each given by its values (atoms,
+   * in any order) and their weights, divided by {@code scale} (at least {@link #MIN_SCALE}):
+   * the area between the two cumulative distributions. Used with the reference's bin means on one
+   * side and the live values' bin means on the other.
+   */
+  public static double wasserstein(double[] referenceValues, double[] reference, double[] liveValues, double[] live, double scale) {
+    double sp = sum(reference);
+    double sq = sum(live);
+    if (sp == 0 || sq == 0) {
+      return 0;
+    }
+    int n = referenceValues.length + liveValues.length;
+    double[] x = new double[n];
+    double[] dp = new double[n];
+    double[] dq = new double[n];
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+      boolean ref = i < referenceValues.length;
+      x[i] = ref ? referenceValues[i] : liveValues[i - referenceValues.length];
+      dp[i] = ref ? reference[i] / sp : 0;
+      dq[i] = ref ? 0 : live[i - referenceValues.length] / sq;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Double.compare(x[a], x[b]));
+    double cp = 0;
+    double cq = 0;
+    double w = 0;
+    for (int k = 0; k + 1 < n; k++) {
+      cp += dp[order[k]];
+      cq += dq[order[k]];
+      w += Math.abs(cp - cq) * (x[order[k + 1]] - x[order[k]]);
+    }
+    return w / Math.max(scale, MIN_SCALE);
   }
 
   private static double sum(double[] values) {

@@ -23,6 +23,7 @@ import java.util.Map;
 /**
  * The same measurements through PromQL, from the series every model server exports: the drift
  * windows' counts in the reference profile's fixed bins ({@code model_feature_bin_count},
+ * {@code model_feature_bin_sum},
  * {@code model_text_term_count}, {@code model_text_oov_count}, {@code model_text_missing_count},
  * {@code model_prediction_bin_count}, {@code model_drift_window_samples}), summed over the
  * replicas that serve the watched version by joining on {@code model_served} (whose labels name
@@ -73,6 +74,7 @@ public final class PrometheusSource implements DriftSource {
       String join = model + " * on(instance, job) group_left() " + served + ")";
       List<Sample> samples = query(base, String.join(" or ",
           part("bin", "sum by (feature, bin) (model_feature_bin_count" + join),
+          part("sum", "sum by (feature, bin) (model_feature_bin_sum" + join),
           part("term", "sum by (feature, bin) (model_text_term_count" + join),
           part("oov", "sum by (feature) (model_text_oov_count" + join),
           part("missing", "sum by (feature) (model_text_missing_count" + join),
@@ -96,6 +98,9 @@ public final class PrometheusSource implements DriftSource {
   static Observation summed(ReferenceProfile reference, List<Sample> samples, ModelVersion mv) throws DriftSource.SourceException {
     Map<String, long[]> numeric = new LinkedHashMap<>();
     reference.numeric().forEach(p -> numeric.put(p.name(), new long[p.proportions().length + 1]));
+    Map<String, double[]> sums = new LinkedHashMap<>();
+    reference.numeric().forEach(p -> sums.put(p.name(), new double[p.proportions().length]));
+    boolean haveSums = false;
     Map<String, long[]> categorical = new LinkedHashMap<>();
     reference.categorical().forEach(p -> categorical.put(p.name(), new long[p.proportions().length + 1]));
     Map<String, long[]> terms = new LinkedHashMap<>();
@@ -106,6 +111,14 @@ public final class PrometheusSource implements DriftSource {
     Map<String, Long> totals = new LinkedHashMap<>();
     for (Sample x : samples) {
       switch (x.kind()) {
+        case "sum" -> {
+          double[] bins = sums.get(x.feature());
+          if (bins == null || x.bin() < 0 || x.bin() >= bins.length) {
+            throw unknownBin("model_feature_bin_sum", x, mv);
+          }
+          bins[x.bin()] += x.value();
+          haveSums = true;
+        }
         case "bin" -> add(numeric.containsKey(x.feature()) ? numeric.get(x.feature()) : categorical.get(x.feature()), x, "model_feature_bin_count", mv);
         case "term" -> add(terms.get(x.feature()), x, "model_text_term_count", mv);
         case "prediction" -> add(prediction, x, "model_prediction_bin_count", mv);
@@ -121,7 +134,8 @@ public final class PrometheusSource implements DriftSource {
     }
     Map<String, DriftCounts.TextCounts> text = new LinkedHashMap<>();
     terms.forEach((f, t) -> text.put(f, new DriftCounts.TextCounts(t, oov.getOrDefault(f, 0L), missing.getOrDefault(f, 0L))));
-    DriftCounts counts = new DriftCounts(totals.getOrDefault("samples", 0L), numeric, categorical, text, prediction);
+    // Servers of an earlier version export no sums: then the reference's bin means stand in.
+    DriftCounts counts = new DriftCounts(totals.getOrDefault("samples", 0L), numeric, categorical, text, prediction, haveSums ? sums : Map.of());
     return Observation.of(DriftReport.of(reference, counts, DriftReport.Thresholds.defaults()),
         totals.getOrDefault("feedback", 0L), totals.getOrDefault("correct", 0L), totals.getOrDefault("replicas", 0L).intValue());
   }
@@ -130,10 +144,14 @@ public final class PrometheusSource implements DriftSource {
   private static void add(long[] bins, Sample x, String metric, ModelVersion mv) throws DriftSource.SourceException {
     int bin = x.bin();
     if (bins == null || bin < 0 || bin >= bins.length) {
-      throw new DriftSource.SourceException("Prometheus has " + metric + " of feature " + x.feature() + " bin " + x.bin()
-          + ", which the reference profile of " + mv.getMetadata().getName() + " has not: is another bundle served under its model and version?");
+      throw unknownBin(metric, x, mv);
     }
     bins[bin] += x.count();
+  }
+
+  private static DriftSource.SourceException unknownBin(String metric, Sample x, ModelVersion mv) {
+    return new DriftSource.SourceException("Prometheus has " + metric + " of feature " + x.feature() + " bin " + x.bin()
+        + ", which the reference profile of " + mv.getMetadata().getName() + " has not: is another bundle served under its model and version?");
   }
 
   /** One part of the query: {@code promql} with the label kind="{@code kind}". */
