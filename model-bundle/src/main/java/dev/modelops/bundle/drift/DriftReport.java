@@ -73,7 +73,7 @@ public record DriftReport(
       long[] present = Arrays.copyOf(c, c.length - 1);
       double[] q = DriftStatistics.proportions(present);
       double psi = DriftStatistics.psi(p.proportions(), q);
-      double w = DriftStatistics.wasserstein(p.representatives(), p.proportions(), liveMeans(p, present, live.numericSums().get(p.name())), q, p.std());
+      double w = DriftStatistics.wasserstein(p.cuts(), p.proportions(), p.representatives(), q, liveMeans(p, present, live.numericSums().get(p.name())), p.std());
       double js = DriftStatistics.jensenShannon(p.proportions(), q);
       int values = p.distinctValues();
       boolean categories = values > 0 && values <= MAX_CATEGORY_VALUES;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * ref = [0.1, 0.2, 0.3, 0.25, 0.15]; live = [5, 0, 40, 30, 25] / 100; eps = 1e-4
  * psi  = sum((q - p) * log(q / p)) with p, q = maximum(ref, eps), maximum(live, eps)
  * js   = scipy.spatial.distance.jensenshannon(ref, live)   # natural log, as Evidently
- * w    = scipy.stats.wasserstein_distance(reps, reps, ref, live) / 2.3, reps = [1, 2.5, 4, 7, 10]
+ * w    = scipy.stats.wasserstein_distance(reps, reps, ref, live) / 2.3, reps = [1, 2.5, 4, 7, 10] (one value per bin)
  * </pre>
  */
 class DriftStatisticsTest {
@@ -40,16 +40,21 @@ class DriftStatisticsTest {
 
   @Test
   void wassersteinMatchesScipyNormalisedByTheReferenceStd() {
+    // one value per bin (each bin's values at its cut, the last at 10): the distance between the values
     double[] reps = {1.0, 2.5, 4.0, 7.0, 10.0};
-    assertThat(DriftStatistics.wasserstein(reps, REF, LIVE, 2.3)).isCloseTo(0.5217391304347829, within(1e-12));
-    assertThat(DriftStatistics.wasserstein(new double[] {0, 1, 2, 3}, new double[] {0.5, 0.5, 0, 0}, new double[] {0, 0, 0.5, 0.5}, 1)).isCloseTo(2.0, within(1e-12));
+    double[] cuts = {1.0, 2.5, 4.0, 7.0};
+    assertThat(DriftStatistics.wasserstein(cuts, REF, reps, LIVE, reps, 2.3)).isCloseTo(0.5217391304347829, within(1e-12));
+    double[] values = {0, 1, 2, 3};
+    assertThat(DriftStatistics.wasserstein(new double[] {0, 1, 2}, new double[] {0.5, 0.5, 0, 0}, values, new double[] {0, 0, 0.5, 0.5}, values, 1))
+        .isCloseTo(2.0, within(1e-12));
   }
 
   @Test
   void identicalDistributionsHaveNoDrift() {
     assertThat(DriftStatistics.psi(REF, REF)).isZero();
     assertThat(DriftStatistics.jensenShannon(REF, REF)).isCloseTo(0, within(1e-7));
-    assertThat(DriftStatistics.wasserstein(new double[] {1, 2, 3, 4, 5}, REF, REF, 1)).isCloseTo(0, within(1e-12));
+    double[] values = {1, 2, 3, 4, 5};
+    assertThat(DriftStatistics.wasserstein(new double[] {1, 2, 3, 4}, REF, values, REF, values, 1)).isCloseTo(0, within(1e-12));
   }
 
   private static FeaturePipeline pipeline() {
