@@ -40,18 +40,29 @@ public record DriftReport(
    *     (in reference standard deviations)
    * @param categoricalJensenShannon Jensen-Shannon distance, natural logarithm (in [0, 0.833])
    * @param textJensenShannon the same over the terms of a text feature
+   * @param significanceLevel null, or a level (e.g. 0.05) at which a numeric or categorical
+   *     feature's difference must also be significant to count as drifted: for small windows,
+   *     where a distance over the threshold can be chance
    */
-  public record Thresholds(double numericWasserstein, double categoricalJensenShannon, double textJensenShannon) {
-    /** Wasserstein 0.1 and Jensen-Shannon 0.1 (Evidently's defaults); text as categorical. */
+  public record Thresholds(double numericWasserstein, double categoricalJensenShannon, double textJensenShannon, Double significanceLevel) {
+    /** Wasserstein 0.1 and Jensen-Shannon 0.1 (Evidently's defaults); text as categorical; no significance test. */
     public static Thresholds defaults() {
-      return new Thresholds(0.1, 0.1, 0.1);
+      return new Thresholds(0.1, 0.1, 0.1, null);
+    }
+
+    /** These thresholds, with the significance test at {@code level} (null: none). */
+    public Thresholds withSignificanceLevel(Double level) {
+      return new Thresholds(numericWasserstein, categoricalJensenShannon, textJensenShannon, level);
     }
   }
 
   /**
    * One feature's drift. {@code score} is the statistic compared with {@code threshold}:
    * {@code statistic} names it, "wasserstein" (numeric features with more than
-   * {@link #MAX_CATEGORY_VALUES} values) or "jensenShannon" (the others).
+   * {@link #MAX_CATEGORY_VALUES} values) or "jensenShannon" (the others). {@code pValue} is that
+   * of the two-sample test of the live counts against the reference's: Kolmogorov-Smirnov over
+   * the bins for numeric features compared by Wasserstein, chi-squared for the others; null for
+   * text.
    */
   public record FeatureDrift(
       String name,
@@ -64,6 +75,7 @@ public record DriftReport(
       Double jensenShannon,
       Double outOfVocabularyRate,
       double missingShare,
+      Double pValue,
       boolean drifted) {}
 
   public static DriftReport of(ReferenceProfile profile, DriftCounts live, Thresholds t) {
@@ -77,15 +89,19 @@ public record DriftReport(
       double js = DriftStatistics.jensenShannon(p.proportions(), q);
       int values = p.distinctValues();
       boolean categories = values > 0 && values <= MAX_CATEGORY_VALUES;
+      double n = referenceCount(profile, p.missingShare());
+      double pValue = categories ? SignificanceTests.chiSquared(p.proportions(), n, present) : SignificanceTests.kolmogorovSmirnov(p.proportions(), n, present);
       out.add(feature(p.name(), "numeric", categories ? "jensenShannon" : "wasserstein", categories ? js : w,
-          categories ? t.categoricalJensenShannon() : t.numericWasserstein(), psi, w, js, null, share(c[c.length - 1], c)));
+          categories ? t.categoricalJensenShannon() : t.numericWasserstein(), psi, w, js, null, share(c[c.length - 1], c), pValue, t));
     }
     for (ReferenceProfile.CategoricalProfile p : profile.categorical()) {
       long[] c = live.categorical().get(p.name());
-      double[] q = DriftStatistics.proportions(Arrays.copyOf(c, c.length - 1));
+      long[] present = Arrays.copyOf(c, c.length - 1);
+      double[] q = DriftStatistics.proportions(present);
       double js = DriftStatistics.jensenShannon(p.proportions(), q);
+      double pValue = SignificanceTests.chiSquared(p.proportions(), referenceCount(profile, p.missingShare()), present);
       out.add(feature(p.name(), "categorical", "jensenShannon", js, t.categoricalJensenShannon(), DriftStatistics.psi(p.proportions(), q), null, js, null,
-          share(c[c.length - 1], c)));
+          share(c[c.length - 1], c), pValue, t));
     }
     for (ReferenceProfile.TextProfile p : profile.text()) {
       DriftCounts.TextCounts c = live.text().get(p.name());
@@ -94,7 +110,7 @@ public record DriftReport(
       double js = DriftStatistics.jensenShannon(p.termProportions(), DriftStatistics.proportions(c.terms()));
       double oov = tokens == 0 ? 0 : (double) c.outOfVocabulary() / tokens;
       out.add(feature(p.name(), "text", "jensenShannon", js, t.textJensenShannon(), null, null, js, oov,
-          live.samples() == 0 ? 0 : (double) c.missing() / live.samples()));
+          live.samples() == 0 ? 0 : (double) c.missing() / live.samples(), null, t));
     }
     double[] q = DriftStatistics.proportions(live.prediction());
     List<String> drifted = live.samples() == 0 ? List.of() : out.stream().filter(FeatureDrift::drifted).map(FeatureDrift::name).toList();
@@ -104,10 +120,19 @@ public record DriftReport(
         out.isEmpty() ? 0 : (double) drifted.size() / out.size(), drifted);
   }
 
-  /** A feature's drift; drifted when the score is at or above the threshold (as Evidently decides). */
+  /**
+   * A feature's drift; drifted when the score is at or above the threshold (as Evidently
+   * decides) and, with a significance level, the p-value is below it.
+   */
   private static FeatureDrift feature(String name, String type, String statistic, double score, double threshold,
-      Double psi, Double wasserstein, Double js, Double oov, double missingShare) {
-    return new FeatureDrift(name, type, statistic, score, threshold, psi, wasserstein, js, oov, missingShare, score >= threshold);
+      Double psi, Double wasserstein, Double js, Double oov, double missingShare, Double pValue, Thresholds t) {
+    boolean significant = t.significanceLevel() == null || pValue == null || pValue < t.significanceLevel();
+    return new FeatureDrift(name, type, statistic, score, threshold, psi, wasserstein, js, oov, missingShare, pValue, score >= threshold && significant);
+  }
+
+  /** The training values of a feature behind its reference proportions. */
+  private static double referenceCount(ReferenceProfile profile, double missingShare) {
+    return profile.rows() * (1 - missingShare);
   }
 
   /**

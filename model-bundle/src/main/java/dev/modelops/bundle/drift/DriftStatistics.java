@@ -141,7 +141,7 @@ public final class DriftStatistics {
     return area;
   }
 
-  private static double sum(double[] values) {
+  static double sum(double[] values) {
     double s = 0;
     for (double v : values) {
       s += v;

@@ -69,7 +69,7 @@ public final class ModelServerSource implements DriftSource {
       // A partial sum would make the verdict depend on which replicas answered.
       throw new SourceException("cannot read drift counts from every ready pod of " + mv.getMetadata().getName() + ": " + String.join("; ", failures));
     }
-    DriftReport report = DriftReport.of(reference(mv), total, DriftReport.Thresholds.defaults());
+    DriftReport report = DriftReport.of(reference(mv), total, thresholds(policy));
     return Observation.of(report, feedback, correct, ready.size());
   }
 
@@ -136,5 +136,10 @@ public final class ModelServerSource implements DriftSource {
 
   private static java.util.Optional<Integer> named(List<ContainerPort> ports, String name) {
     return ports.stream().filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort).findFirst();
+  }
+
+  /** The default thresholds, with the policy's significance level if it sets one. */
+  static DriftReport.Thresholds thresholds(DriftPolicy policy) {
+    return DriftReport.Thresholds.defaults().withSignificanceLevel(policy.getSpec().getSignificanceLevel());
   }
 }

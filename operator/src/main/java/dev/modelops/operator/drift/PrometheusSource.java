@@ -28,7 +28,7 @@ import java.util.Map;
  * {@code model_prediction_bin_count}, {@code model_drift_window_samples}), summed over the
  * replicas that serve the watched version by joining on {@code model_served} (whose labels name
  * model and version). From the summed counts it computes the report the model-server source
- * computes ({@link DriftReport#of}, default thresholds): the same scores, not a mix of the
+ * computes ({@link DriftReport#of}, default thresholds and the policy's significance level): the same scores, not a mix of the
  * replicas' own. Feedback counters are summed.
  *
  * <p>All series are read by one instant query (its parts told apart by a {@code kind} label), so
@@ -88,14 +88,15 @@ public final class PrometheusSource implements DriftSource {
             + (namespaced ? " (its model_served series carry namespace labels, and none is " + namespace + ")" : "")
             + ": is it scraping the model servers' /prometheus endpoint?");
       }
-      return summed(references.of(mv), samples, mv);
+      return summed(references.of(mv), samples, mv, ModelServerSource.thresholds(policy));
     } catch (IOException e) {
       throw new DriftSource.SourceException("cannot query Prometheus at " + base + ": " + e.getMessage(), e);
     }
   }
 
   /** The observation of the counts summed by Prometheus, in the bins of {@code reference}. */
-  static Observation summed(ReferenceProfile reference, List<Sample> samples, ModelVersion mv) throws DriftSource.SourceException {
+  static Observation summed(ReferenceProfile reference, List<Sample> samples, ModelVersion mv, DriftReport.Thresholds thresholds)
+      throws DriftSource.SourceException {
     Map<String, long[]> numeric = new LinkedHashMap<>();
     reference.numeric().forEach(p -> numeric.put(p.name(), new long[p.proportions().length + 1]));
     Map<String, double[]> sums = new LinkedHashMap<>();
@@ -136,7 +137,7 @@ public final class PrometheusSource implements DriftSource {
     terms.forEach((f, t) -> text.put(f, new DriftCounts.TextCounts(t, oov.getOrDefault(f, 0L), missing.getOrDefault(f, 0L))));
     // Servers of an earlier version export no sums: then the reference's bin means stand in.
     DriftCounts counts = new DriftCounts(totals.getOrDefault("samples", 0L), numeric, categorical, text, prediction, haveSums ? sums : Map.of());
-    return Observation.of(DriftReport.of(reference, counts, DriftReport.Thresholds.defaults()),
+    return Observation.of(DriftReport.of(reference, counts, thresholds),
         totals.getOrDefault("feedback", 0L), totals.getOrDefault("correct", 0L), totals.getOrDefault("replicas", 0L).intValue());
   }
 

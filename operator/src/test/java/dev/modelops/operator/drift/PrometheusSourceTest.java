@@ -38,7 +38,7 @@ class PrometheusSourceTest {
         new DriftCounts.TextCounts(new long[] {10, 200, 150}, 3, 0), new long[] {100, 145});
     DriftReport expected = DriftReport.of(PROFILE, a.plus(b), DriftReport.Thresholds.defaults());
 
-    Observation o = PrometheusSource.summed(PROFILE, series(a, b), MV);
+    Observation o = PrometheusSource.summed(PROFILE, series(a, b), MV, DriftReport.Thresholds.defaults());
 
     assertThat(o.samples()).isEqualTo(545);
     assertThat(o.replicas()).isEqualTo(2);
@@ -61,10 +61,26 @@ class PrometheusSourceTest {
   }
 
   @Test
+  void withASignificanceLevelADifferenceThatCouldBeChanceIsNoDrift() throws Exception {
+    // 12 predictions, all Month-to-month where training saw 55%: far over the distance threshold
+    DriftCounts few = counts(12, new long[] {4, 4, 4, 0}, new double[] {18, 80, 200}, new long[] {12, 0, 0, 0},
+        new DriftCounts.TextCounts(new long[] {5, 3, 2}, 1, 0), new long[] {8, 4});
+    Observation byScore = PrometheusSource.summed(PROFILE, series(few), MV, DriftReport.Thresholds.defaults());
+    assertThat(byScore.drifted()).contains("contract");
+    DriftReport report = DriftReport.of(PROFILE, few, DriftReport.Thresholds.defaults());
+    double p = report.features().get(1).pValue();
+    // a level below the p-value: not significant, so not drifted whatever the score; above it: drifted
+    assertThat(PrometheusSource.summed(PROFILE, series(few), MV, DriftReport.Thresholds.defaults().withSignificanceLevel(p / 2)).drifted())
+        .doesNotContain("contract");
+    assertThat(PrometheusSource.summed(PROFILE, series(few), MV, DriftReport.Thresholds.defaults().withSignificanceLevel(Math.min(0.5, p * 2))).drifted())
+        .contains("contract");
+  }
+
+  @Test
   void binsTheProfileDoesNotHaveAreAnErrorNotDropped() {
     List<PrometheusSource.Sample> series = new ArrayList<>(series(counts(1, new long[4], new double[3], new long[4], new DriftCounts.TextCounts(new long[3], 0, 0), new long[2])));
     series.add(new PrometheusSource.Sample("bin", "contract", 4, 1));
-    assertThatThrownBy(() -> PrometheusSource.summed(PROFILE, series, MV))
+    assertThatThrownBy(() -> PrometheusSource.summed(PROFILE, series, MV, DriftReport.Thresholds.defaults()))
         .hasMessageContaining("model_feature_bin_count of feature contract bin 4").hasMessageContaining("reviews-v1");
   }
 
