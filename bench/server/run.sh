@@ -5,7 +5,7 @@
 # on a quiet machine and record the figures in docs/benchmarks.md.
 #
 #   bash bench/server/run.sh [seconds per run, default 20]
-# (setup and helpers in lib.sh; ab.sh compares two jars)
+# (setup and helpers in lib.sh; ab.sh compares two jars; drift-cost.sh runs the drift rounds alone)
 secs=${1:-20}
 source "$(dirname "$0")/lib.sh"
 
