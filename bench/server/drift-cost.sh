@@ -7,11 +7,4 @@
 secs=${1:-15}
 rounds=${2:-3}
 source "$(dirname "$0")/lib.sh"
-for round in $(seq 1 "$rounds"); do
-  for drift in false true; do
-    start MODEL_DRIFT_ENABLED=$drift
-    load "/v1/predict, drift $([ $drift = true ] && echo on || echo off) (round $round)" record /v1/predict
-    batch "batch CSV, drift $([ $drift = true ] && echo on || echo off) (round $round)" 3
-    stop
-  done
-done
+drift_rounds "$rounds"

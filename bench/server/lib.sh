@@ -89,3 +89,14 @@ batch() { # name requests [file content-type]: warms the batch path up (its own 
     "$(python3 -c "print(($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / ($2 * $rows))")" "$2" "$rows" "${rates[*]}"
 }
 
+drift_rounds() { # rounds: fresh, warmed servers with drift off and on alternating, saturated /v1/predict and batch CSV on each
+  local round drift
+  for round in $(seq 1 "$1"); do
+    for drift in false true; do
+      start MODEL_DRIFT_ENABLED=$drift
+      load "/v1/predict, drift $([ $drift = true ] && echo on || echo off) (round $round)" record /v1/predict
+      batch "batch CSV, drift $([ $drift = true ] && echo on || echo off) (round $round)" 3
+      stop
+    done
+  done
+}
