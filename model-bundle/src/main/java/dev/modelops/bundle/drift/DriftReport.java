@@ -33,13 +33,22 @@ public record DriftReport(
   public static final int MAX_CATEGORY_VALUES = 5;
 
   /**
+   * A text feature's term distribution is compared over its this many most frequent training
+   * terms and one bucket for the rest of the vocabulary: over all of a vocabulary of thousands of
+   * terms, the distance of a few hundred unshifted documents is mostly sampling noise (0.26 on
+   * 1,000 held-out reviews against 0.38 to 0.42 for one review source alone; over the top 100
+   * terms 0.05 against 0.13).
+   */
+  public static final int TEXT_TERMS = 100;
+
+  /**
    * The scores at or above which a feature counts as drifted: Evidently's DataDriftPreset
    * defaults for a reference of more than 1,000 rows.
    *
    * @param numericWasserstein Wasserstein distance divided by the reference standard deviation
    *     (in reference standard deviations)
    * @param categoricalJensenShannon Jensen-Shannon distance, natural logarithm (in [0, 0.833])
-   * @param textJensenShannon the same over the terms of a text feature
+   * @param textJensenShannon the same over a text feature's {@link #TEXT_TERMS} most frequent training terms and the rest
    * @param significanceLevel null, or a level (e.g. 0.05) at which a numeric or categorical
    *     feature's difference must also be significant to count as drifted: for small windows,
    *     where a distance over the threshold can be chance
@@ -107,7 +116,8 @@ public record DriftReport(
       DriftCounts.TextCounts c = live.text().get(p.name());
       long inVocabulary = Arrays.stream(c.terms()).sum();
       long tokens = inVocabulary + c.outOfVocabulary();
-      double js = DriftStatistics.jensenShannon(p.termProportions(), DriftStatistics.proportions(c.terms()));
+      int[] top = mostFrequent(p.termProportions(), TEXT_TERMS);
+      double js = DriftStatistics.jensenShannon(grouped(p.termProportions(), top), grouped(DriftStatistics.proportions(c.terms()), top));
       double oov = tokens == 0 ? 0 : (double) c.outOfVocabulary() / tokens;
       out.add(feature(p.name(), "text", "jensenShannon", js, t.textJensenShannon(), null, null, js, oov,
           live.samples() == 0 ? 0 : (double) c.missing() / live.samples(), null, t));
@@ -133,6 +143,32 @@ public record DriftReport(
   /** The training values of a feature behind its reference proportions. */
   private static double referenceCount(ReferenceProfile profile, double missingShare) {
     return profile.rows() * (1 - missingShare);
+  }
+
+  /** The indices of the {@code k} largest proportions (all when there are fewer), largest first. */
+  static int[] mostFrequent(double[] proportions, int k) {
+    Integer[] order = new Integer[proportions.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> Double.compare(proportions[b], proportions[a]));
+    int[] out = new int[Math.min(k, order.length)];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = order[i];
+    }
+    return out;
+  }
+
+  /** The proportions of the terms {@code top}, then one entry for all the others. */
+  static double[] grouped(double[] proportions, int[] top) {
+    double[] out = new double[top.length + 1];
+    double rest = DriftStatistics.sum(proportions);
+    for (int i = 0; i < top.length; i++) {
+      out[i] = proportions[top[i]];
+      rest -= out[i];
+    }
+    out[top.length] = Math.max(0, rest);
+    return out;
   }
 
   /**
