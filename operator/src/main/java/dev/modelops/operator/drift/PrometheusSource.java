@@ -38,7 +38,8 @@ import java.util.Map;
  *
  * <p>Cardinality: the answer has one series per reference bin, whatever the number of replicas
  * (they are summed in Prometheus): bins per numeric or categorical feature and the prediction's
- * are bounded by the reference profile (about a dozen each); a text feature has one per
+ * are bounded by the reference profile (up to 101 counts and 100 sums per numeric feature, one
+ * count per category, ten for the prediction); a text feature has one per
  * vocabulary term (the trainer's {@code maxVocabulary}). Each replica exports the same number.
  */
 public final class PrometheusSource implements DriftSource {
