@@ -78,6 +78,7 @@ class DriftStatisticsTest {
     DriftCounts c = window.snapshot();
     assertThat(c.samples()).isEqualTo(3);
     assertThat(c.numeric().get("x")).containsExactly(0, 1, 1, 1); // bins..., missing
+    assertThat(c.numericSums().get("x")).containsExactly(0, 0.5, 9.0); // the evicted -5 is taken out again
     assertThat(c.categorical().get("c")).containsExactly(0, 1, 1, 1); // a, b, other, missing
     assertThat(c.prediction()).containsExactly(0, 0, 0, 0, 0, 1, 0, 0, 0, 2);
 
@@ -86,6 +87,7 @@ class DriftStatisticsTest {
     DriftCounts sum = c.plus(other.snapshot());
     assertThat(sum.samples()).isEqualTo(4);
     assertThat(sum.numeric().get("x")).containsExactly(1, 1, 1, 1);
+    assertThat(sum.numericSums().get("x")).containsExactly(-5, 0.5, 9.0);
   }
 
   @Test
