@@ -12,7 +12,8 @@ trap cleanup EXIT
 
 command -v wrk >/dev/null || { apt-get update -qq >/dev/null; apt-get install -y -qq wrk >/dev/null; }
 [ -f model-server/target/model-server.jar ] && [ -f trainer-job/target/trainer-job.jar ] || ./mvnw -B -q -pl model-server -am package -DskipTests
-java -jar trainer-job/target/trainer-job.jar --experiment examples/churn/experiment.yaml \
+# The example reads pvc://data/telco-churn.csv: with the pvc root examples/, claim "data" is examples/data.
+MODELOPS_PVC_ROOT="$root/examples" java -jar trainer-job/target/trainer-job.jar --experiment examples/churn/experiment.yaml \
      --param max_depth=4 --param eta=0.05 --output "$work/bundle" > /dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F); wrk and server share the machine"
 
@@ -88,3 +89,14 @@ batch() { # name requests [file content-type]: warms the batch path up (its own 
     "$(python3 -c "print(($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / ($2 * $rows))")" "$2" "$rows" "${rates[*]}"
 }
 
+drift_rounds() { # rounds: fresh, warmed servers with drift off and on alternating, saturated /v1/predict and batch CSV on each
+  local round drift
+  for round in $(seq 1 "$1"); do
+    for drift in false true; do
+      start MODEL_DRIFT_ENABLED=$drift
+      load "/v1/predict, drift $([ $drift = true ] && echo on || echo off) (round $round)" record /v1/predict
+      batch "batch CSV, drift $([ $drift = true ] && echo on || echo off) (round $round)" 3
+      stop
+    done
+  done
+}

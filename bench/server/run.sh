@@ -5,7 +5,7 @@
 # on a quiet machine and record the figures in docs/benchmarks.md.
 #
 #   bash bench/server/run.sh [seconds per run, default 20]
-# (setup and helpers in lib.sh; ab.sh compares two jars)
+# (setup and helpers in lib.sh; ab.sh compares two jars; drift-cost.sh runs the drift rounds alone)
 secs=${1:-20}
 source "$(dirname "$0")/lib.sh"
 
@@ -21,14 +21,7 @@ batch "/v1/predict/batch NDJSON, drift on" 3 "$work/batch.ndjson" application/x-
 stop
 # Drift tracking's cost. The machine is noisy (identical runs differ by up to 20%): alternate
 # servers with drift off and on, and compare the server's CPU time per request as well as rates.
-for round in 1 2 3; do
-  for drift in false true; do
-    start MODEL_DRIFT_ENABLED=$drift
-    load "/v1/predict, drift $([ $drift = true ] && echo on || echo off) (round $round)" record /v1/predict
-    batch "batch CSV, drift $([ $drift = true ] && echo on || echo off) (round $round)" 3
-    stop
-  done
-done
+drift_rounds 3
 # One request of a million rows (180 MB of CSV), streamed in and out by a server whose heap is
 # capped at 128 MB: it cannot hold the batch, so this shows the stream is never held in memory.
 for _ in $(seq 1 10); do sed 1d "$work/batch.csv"; done | sed "1i $(head -1 "$work/batch.csv")" > "$work/million.csv"

@@ -9,11 +9,31 @@ public final class ProfileBuilder {
   /** Fixed probability cut points for the prediction distribution: ten equal-width bins. */
   public static final double[] PREDICTION_CUTS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
 
+  /** Bins of a text feature's document lengths. */
   private static final int BINS = 10;
+
+  /**
+   * Bins of a numeric feature: quantile bins of 1% each, or one bin per value when the column has
+   * at most this many distinct values. Fine enough that the Wasserstein distance computed from
+   * the bins stays close to the exact one (docs/benchmarks.md), bounded so the Prometheus series
+   * per feature stay bounded.
+   */
+  public static final int NUMERIC_BINS = 100;
 
   private ProfileBuilder() {}
 
   public static ReferenceProfile build(RawTable train, FeaturePipeline pipeline, double[] validationPredictions) {
+    return build(train, null, pipeline, validationPredictions);
+  }
+
+  /**
+   * The same, a text feature's term distribution taken from the validation rows when they hold at
+   * least {@link #MIN_TEXT_REFERENCE_DOCUMENTS} documents: the vocabulary was fitted on the training
+   * rows, so over them every term is at least as frequent as it was seen, while live documents,
+   * like the validation ones, are new to it (on the sentiment example the training rows' own
+   * distribution made unshifted held-out reviews read as drifted).
+   */
+  public static ReferenceProfile build(RawTable train, RawTable validation, FeaturePipeline pipeline, double[] validationPredictions) {
     List<ReferenceProfile.NumericProfile> numeric = new ArrayList<>();
     List<ReferenceProfile.CategoricalProfile> categorical = new ArrayList<>();
     List<ReferenceProfile.TextProfile> text = new ArrayList<>();
@@ -24,12 +44,25 @@ public final class ProfileBuilder {
       switch (features.get(f).type()) {
         case NUMERIC -> numeric.add(numeric(features.get(f).name(), train.numeric(f)));
         case CATEGORICAL -> categorical.add(categorical(pipeline.categorical().get(c++), train.strings(f)));
-        case TEXT -> text.add(text(pipeline.text().get(t++), train.strings(f)));
+        case TEXT -> text.add(text(pipeline.text().get(t++), textReference(train, validation, f)));
       }
     }
     return new ReferenceProfile(
         train.rows(), numeric, categorical, text,
         new ReferenceProfile.Binned(PREDICTION_CUTS.clone(), proportions(PREDICTION_CUTS, validationPredictions)));
+  }
+
+  /** Below this many validation documents, a text feature's reference comes from the training rows. */
+  public static final int MIN_TEXT_REFERENCE_DOCUMENTS = 200;
+
+  private static String[] textReference(RawTable train, RawTable validation, int f) {
+    if (validation != null) {
+      String[] docs = validation.strings(f);
+      if (Arrays.stream(docs).filter(java.util.Objects::nonNull).count() >= MIN_TEXT_REFERENCE_DOCUMENTS) {
+        return docs;
+      }
+    }
+    return train.strings(f);
   }
 
   static ReferenceProfile.NumericProfile numeric(String name, double[] values) {
@@ -38,15 +71,23 @@ public final class ProfileBuilder {
     if (present.length == 0) {
       return new ReferenceProfile.NumericProfile(name, new double[0], new double[] {1.0}, new double[] {0.0}, 0, 0, 0, 0, missingShare);
     }
-    double[] cuts = quantileCuts(present, BINS);
+    double[] distinct = Arrays.stream(present).map(v -> v + 0.0).distinct().toArray(); // -0.0 is 0.0
+    double[] cuts = distinct.length <= NUMERIC_BINS
+        ? Arrays.copyOf(distinct, distinct.length - 1) : quantileCuts(present, NUMERIC_BINS);
     double[] counts = new double[cuts.length + 1];
     double[] sums = new double[cuts.length + 1];
     double sum = 0;
+    double[] lowest = new double[cuts.length + 1];
+    double[] highest = new double[cuts.length + 1];
+    Arrays.fill(lowest, Double.POSITIVE_INFINITY);
+    Arrays.fill(highest, Double.NEGATIVE_INFINITY);
     for (double v : present) {
       int b = ReferenceProfile.binOf(cuts, v);
       counts[b]++;
       sums[b] += v;
       sum += v;
+      lowest[b] = Math.min(lowest[b], v);
+      highest[b] = Math.max(highest[b], v);
     }
     double mean = sum / present.length;
     double ss = 0;
@@ -57,7 +98,9 @@ public final class ProfileBuilder {
     double[] representatives = new double[counts.length];
     for (int b = 0; b < counts.length; b++) {
       proportions[b] = counts[b] / present.length;
-      representatives[b] = counts[b] > 0 ? sums[b] / counts[b] : (b < cuts.length ? cuts[b] : present[present.length - 1]);
+      // A bin of one value stands for exactly that value (a sum's rounding would blur it).
+      representatives[b] = counts[b] == 0 ? (b < cuts.length ? cuts[b] : present[present.length - 1])
+          : lowest[b] == highest[b] ? lowest[b] : sums[b] / counts[b];
     }
     return new ReferenceProfile.NumericProfile(
         name, cuts, proportions, representatives, mean, Math.sqrt(ss / present.length),

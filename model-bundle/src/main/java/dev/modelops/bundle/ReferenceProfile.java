@@ -42,7 +42,33 @@ public record ReferenceProfile(
       double std,
       double min,
       double max,
-      double missingShare) {}
+      double missingShare) {
+
+    /**
+     * The number of distinct training values when every non-empty bin holds a single value (a 0/1
+     * or small-integer column: the trainer gives each value of a column with few values its own
+     * bin), else 0. Read from the bins alone, so it works for bundles of any trainer version: a
+     * bin's values all lie at or below its upper cut (the maximum, for the last bin), so their
+     * mean equals that bound only when they all do.
+     */
+    public int distinctValues() {
+      if (proportions.length != cuts.length + 1 || representatives.length != proportions.length) {
+        return 0;
+      }
+      int values = 0;
+      for (int b = 0; b < proportions.length; b++) {
+        if (proportions[b] <= 0) {
+          continue;
+        }
+        double bound = b < cuts.length ? cuts[b] : max;
+        if (Math.abs(representatives[b] - bound) > 1e-9 * Math.max(1, Math.abs(bound))) {
+          return 0;
+        }
+        values++;
+      }
+      return values;
+    }
+  }
 
   /**
    * A categorical feature's training frequencies: one proportion per kept category, then "other".

@@ -220,7 +220,7 @@ final class Trial {
   private static void write(ExperimentSpec spec, CsvLoader.Data data, Split split, Encoded encoded, Trained trained, Evaluation.Result eval,
       Map<String, String> params, Path outDir) {
     ExperimentSpec.Dataset ds = spec.getDataset();
-    ReferenceProfile profile = ProfileBuilder.build(split.train(), encoded.pipeline(), trained.validPredictions());
+    ReferenceProfile profile = ProfileBuilder.build(split.train(), split.valid(), encoded.pipeline(), trained.validPredictions());
     Manifest manifest = new Manifest(
         ModelBundle.FORMAT_VERSION, spec.getModel(), "xgboost", encoded.pipeline().features(), ds.getLabel(), ds.getPositiveClass(),
         Instant.now().toString(), eval.metrics(), params,

@@ -82,6 +82,21 @@ public class DriftPolicySpec {
   @JsonPropertyDescription("The checks; the worst band over all checks decides the policy's state.")
   private List<Check> checks;
 
+  @JsonPropertyDescription(
+      "Optional, for small windows: a numeric or categorical feature then counts as drifted only when its"
+          + " drift score is at or above its threshold and a two-sample significance test of the live counts"
+          + " against the reference's (whose own sampling noise it accounts for) gives a p-value below this"
+          + " level: chi-squared for categorical features and numeric features of at most 5 values,"
+          + " Kolmogorov-Smirnov over the reference bins for other numeric features. E.g. 0.05; above 0, at most"
+          + " 0.5. Text features are decided by their score alone. Unset: the score alone decides.")
+  // A level of 0 would never find drift, and one above 0.5 calls chance drift more often than not.
+  @ValidationRule(
+      value = "self > 0.0 && self <= 0.5",
+      // a messageExpression printing the value (string(double)) exceeds the API server's CEL cost budget
+      message = "significanceLevel is a probability: give one above 0 and at most 0.5, e.g. 0.05 (not 5 for 5%),"
+          + " or leave it out for no significance test")
+  private Double significanceLevel;
+
   @JsonPropertyDescription("Where the drift counts are read from.")
   @Default("{}")
   private MetricsSource source;
@@ -156,8 +171,11 @@ public class DriftPolicySpec {
   public static class Check {
     @Required
     @JsonPropertyDescription(
-        "driftedFeatureShare (share of features whose drift score is over its threshold),"
-            + " featureDrift (the drift score of one feature, or the largest over all),"
+        "driftedFeatureShare (share of features whose drift score is at or above its threshold, 0.1),"
+            + " featureDrift (the drift score of one feature, or the largest over all: for numeric"
+            + " features the Wasserstein distance in training standard deviations, for categorical,"
+            + " text and numeric features of at most 5 values the Jensen-Shannon distance with"
+            + " natural logarithms, 0 to 0.833; a feature counts as drifted from 0.1, Evidently's default),"
             + " predictionDrift (PSI of the predicted-probability distribution),"
             + " missingValueShare, textOutOfVocabulary (share of tokens not in the training"
             + " vocabulary), modelAge (time since the version was created), liveAccuracy"

@@ -13,13 +13,18 @@ import java.util.Map;
  * @param categorical per categorical feature: one count per category, "other", then missing
  * @param text per text feature: term counts and totals
  * @param prediction counts over the fixed probability bins
+ * @param numericSums per numeric feature: the sum of the values counted in each bin (missing
+ *     values have none), so that the Wasserstein distance sees where in its bins the live
+ *     values lie; empty from a server that does not export them (then the reference's bin means
+ *     stand in)
  */
 public record DriftCounts(
     long samples,
     Map<String, long[]> numeric,
     Map<String, long[]> categorical,
     Map<String, TextCounts> text,
-    long[] prediction) {
+    long[] prediction,
+    Map<String, double[]> numericSums) {
 
   /** Absent maps (e.g. left out of JSON because empty) are empty. */
   public DriftCounts {
@@ -27,6 +32,12 @@ public record DriftCounts(
     categorical = categorical == null ? Map.of() : categorical;
     text = text == null ? Map.of() : text;
     prediction = prediction == null ? new long[0] : prediction;
+    numericSums = numericSums == null ? Map.of() : numericSums;
+  }
+
+  /** Counts without the numeric bins' sums. */
+  public DriftCounts(long samples, Map<String, long[]> numeric, Map<String, long[]> categorical, Map<String, TextCounts> text, long[] prediction) {
+    this(samples, numeric, categorical, text, prediction, Map.of());
   }
 
   /**
@@ -42,11 +53,29 @@ public record DriftCounts(
     }
   }
 
-  /** The sum of two replicas' counts (same bundle). */
+  /**
+   * The sum of two replicas' counts (same bundle). The bins' sums are kept only when both have
+   * them for the same features (a replica of an earlier server exports none).
+   */
   public DriftCounts plus(DriftCounts o) {
+    Map<String, double[]> sums = new LinkedHashMap<>();
+    if (numericSums.keySet().equals(o.numericSums.keySet())) {
+      numericSums.forEach((k, v) -> sums.put(k, add(v, o.numericSums.get(k))));
+    }
     return new DriftCounts(
         samples + o.samples, addAll(numeric, o.numeric), addAll(categorical, o.categorical),
-        addText(text, o.text), add(prediction, o.prediction));
+        addText(text, o.text), add(prediction, o.prediction), sums);
+  }
+
+  static double[] add(double[] a, double[] b) {
+    if (a.length != b.length) {
+      throw new IllegalArgumentException("sums of different bins (" + a.length + " vs " + b.length + "): not from the same bundle");
+    }
+    double[] out = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i] + b[i];
+    }
+    return out;
   }
 
   static long[] add(long[] a, long[] b) {

@@ -9,6 +9,9 @@ public final class DriftStatistics {
   /** Additive smoothing for empty bins in PSI. */
   public static final double EPSILON = 1e-4;
 
+  /** The smallest reference standard deviation a Wasserstein distance is divided by (Evidently's). */
+  public static final double MIN_SCALE = 0.001;
+
   private DriftStatistics() {}
 
   /** Live counts as proportions (all zero when there are no counts). */
@@ -24,44 +27,6 @@ public final class DriftStatistics {
     return p;
   }
 
-  /** Reference proportions and live counts over the same (folded) bins. */
-  public record Folded(double[] reference, long[] live) {}
-
-  /**
-   * Keeps the bins whose expected live count ({@code reference[i]} times the live total) is at least
-   * {@code minExpected} and folds all others into one last bin, on both sides; so a distance
-   * measures what a sample of this size can tell apart instead of the sampling noise of sparse
-   * bins. With no live counts, the bins are kept as they are.
-   */
-  public static Folded foldSparse(double[] reference, long[] live, double minExpected) {
-    long total = 0;
-    for (long c : live) {
-      total += c;
-    }
-    if (total == 0) {
-      return new Folded(reference, live);
-    }
-    int kept = 0;
-    for (double p : reference) {
-      if (p * total >= minExpected) {
-        kept++;
-      }
-    }
-    double[] ref = new double[kept + 1];
-    long[] cnt = new long[kept + 1];
-    int j = 0;
-    for (int i = 0; i < reference.length; i++) {
-      if (reference[i] * total >= minExpected) {
-        ref[j] = reference[i];
-        cnt[j++] = live[i];
-      } else {
-        ref[kept] += reference[i];
-        cnt[kept] += live[i];
-      }
-    }
-    return new Folded(ref, cnt);
-  }
-
   /** Population stability index: sum over bins of (q - p) ln(q / p), both smoothed by EPSILON. */
   public static double psi(double[] reference, double[] live) {
     double psi = 0;
@@ -73,7 +38,12 @@ public final class DriftStatistics {
     return psi;
   }
 
-  /** Jensen-Shannon distance with base-2 logarithms, in [0, 1]; 0 for identical distributions. */
+  /**
+   * Jensen-Shannon distance (the square root of the divergence) with natural logarithms, as
+   * {@code scipy.spatial.distance.jensenshannon} computes it by default and Evidently reports it:
+   * in [0, sqrt(ln 2)] = [0, 0.833]; 0 for identical distributions. No smoothing: a bin empty on
+   * one side contributes its finite share.
+   */
   public static double jensenShannon(double[] reference, double[] live) {
     double sp = sum(reference);
     double sq = sum(live);
@@ -92,32 +62,87 @@ public final class DriftStatistics {
         js += 0.5 * q * Math.log(q / m);
       }
     }
-    return Math.sqrt(Math.max(0, js / Math.log(2)));
+    return Math.sqrt(Math.max(0, js));
   }
 
   /**
-   * Wasserstein-1 distance between two distributions over the same bins, each bin standing for
-   * its representative value (ascending), divided by {@code scale} (the reference standard
-   * deviation) so that features of any unit compare.
+   * Wasserstein-1 distance between training and live values known by bins, divided by
+   * {@code scale} (the reference standard deviation, at least {@link #MIN_SCALE}, as Evidently
+   * norms it): the area between the two cumulative distributions F (reference) and G (live).
+   * Each side is given per bin by its share of the values and their mean; bin 0 is
+   * (-inf, cuts[0]], bin i (cuts[i-1], cuts[i]], the last (cuts[last], +inf).
+   *
+   * <p>Per bin: where F - G has the same sign at both ends of the bin (in the first and last bin,
+   * at the inner end and over the bin), it is taken to keep it inside, and the area is the
+   * integral of F - G, which the shares and means give exactly
+   * (the values of a bin at mean m with share p add p * (hi - m) to the integral of F over the
+   * bin). Elsewhere (F and G cross in the bin) each side's values are taken to sit at their
+   * mean. Exact when each bin holds one value; on three real shifts within 1% of the exact
+   * distance for 24 of 30 continuous columns, the largest gaps in the wide tail bins
+   * (docs/benchmarks.md).
+   *
+   * @param cuts ascending bin boundaries
+   * @param reference the reference's share per bin (cuts.length + 1 entries)
+   * @param referenceMeans the mean reference value per bin
+   * @param live the live share per bin
+   * @param liveMeans the mean live value per bin
    */
-  public static double wasserstein(double[] representatives, double[] reference, double[] live, double scale) {
+  public static double wasserstein(double[] cuts, double[] reference, double[] referenceMeans, double[] live, double[] liveMeans, double scale) {
     double sp = sum(reference);
     double sq = sum(live);
     if (sp == 0 || sq == 0) {
       return 0;
     }
-    double cp = 0;
-    double cq = 0;
+    int last = cuts.length;
     double w = 0;
-    for (int i = 0; i + 1 < representatives.length; i++) {
-      cp += reference[i] / sp;
-      cq += live[i] / sq;
-      w += Math.abs(cp - cq) * (representatives[i + 1] - representatives[i]);
+    double left = 0; // F - G at the bin's lower end
+    for (int b = 0; b <= last; b++) {
+      double p = reference[b] / sp;
+      double q = live[b] / sq;
+      double right = b == last ? 0 : left + p - q;
+      double lo = b == 0 ? Double.NEGATIVE_INFINITY : cuts[b - 1];
+      double hi = b == last ? Double.POSITIVE_INFINITY : cuts[b];
+      double integral = b == last ? -left * lo - p * referenceMeans[b] + q * liveMeans[b]
+          : b == 0 ? p * (hi - referenceMeans[b]) - q * (hi - liveMeans[b])
+          : left * (hi - lo) + p * (hi - referenceMeans[b]) - q * (hi - liveMeans[b]);
+      // F - G is 0 at -inf and +inf: in the first and last bins, the sign at the inner end and of
+      // the integral must agree
+      double inner = b == 0 ? right : b == last ? left : 0;
+      boolean oneSign = b == 0 || b == last
+          ? (inner > 0 && integral > 0) || (inner < 0 && integral < 0)
+          : (left > 0 && right > 0) || (left < 0 && right < 0);
+      w += oneSign ? Math.abs(integral) : collapsed(left, lo, hi, p, referenceMeans[b], q, liveMeans[b]);
+      left = right;
     }
-    return scale > 0 ? w / scale : w;
+    return w / Math.max(scale, MIN_SCALE);
   }
 
-  private static double sum(double[] values) {
+  /**
+   * The area between F and G over (lo, hi] when the reference's share p sits at its mean mp and
+   * the live share q at mq, F - G being {@code left} at lo (0 where lo is -inf; F - G is 0 past
+   * the last value, where hi is +inf).
+   */
+  private static double collapsed(double left, double lo, double hi, double p, double mp, double q, double mq) {
+    boolean referenceFirst = q == 0 || (p > 0 && mp <= mq);
+    double x1 = p == 0 ? mq : q == 0 ? mp : Math.min(mp, mq);
+    double x2 = p == 0 ? mq : q == 0 ? mp : Math.max(mp, mq);
+    double area = 0;
+    if (p == 0 && q == 0) {
+      return Double.isFinite(lo) && Double.isFinite(hi) ? Math.abs(left) * (hi - lo) : 0;
+    }
+    if (Double.isFinite(lo)) {
+      area += Math.abs(left) * (x1 - lo);
+    }
+    double middle = left + (referenceFirst ? p : -q);
+    area += Math.abs(middle) * (x2 - x1);
+    double after = left + p - q;
+    if (Double.isFinite(hi)) {
+      area += Math.abs(after) * (hi - x2);
+    }
+    return area;
+  }
+
+  static double sum(double[] values) {
     double s = 0;
     for (double v : values) {
       s += v;

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Live counts over the last {@code capacity} records: each record adds one bin per feature (and
- * its terms, for text); once the window is full, the oldest record's contributions are taken
+ * its value to the bin's sum, for numeric features; its terms, for text); once the window is full, the oldest record's contributions are taken
  * away. Thread-safe; a record costs O(features + tokens) under a short lock.
  */
 public final class DriftWindow {
@@ -21,9 +21,11 @@ public final class DriftWindow {
   private final List<TextEncoder> text;
   private final int binned;
   private final int[] slotBins;
+  private final double[] slotValues;
   private final int[] slotPrediction;
   private final int[][][] slotTerms;
   private final long[][] counts;
+  private final double[][] sums;
   private final long[][] termCounts;
   private final long[] outOfVocabulary;
   private final long[] textMissing;
@@ -37,11 +39,14 @@ public final class DriftWindow {
     this.text = pipeline.text();
     this.binned = numeric.size() + categorical.size();
     this.slotBins = new int[capacity * Math.max(binned, 1)];
+    this.slotValues = new double[capacity * numeric.size()];
     this.slotPrediction = new int[capacity];
     this.slotTerms = new int[text.size()][capacity][];
     this.counts = new long[binned][];
+    this.sums = new double[numeric.size()][];
     for (int i = 0; i < numeric.size(); i++) {
       counts[i] = new long[numeric.get(i).cuts().length + 2];
+      sums[i] = new double[numeric.get(i).cuts().length + 1];
     }
     for (int i = 0; i < categorical.size(); i++) {
       counts[numeric.size() + i] = new long[categorical.get(i).width() + 1];
@@ -67,6 +72,8 @@ public final class DriftWindow {
   public void recordAll(Object[][] rows, double[] predicted) {
     int n = rows.length;
     int[] bins = new int[n * binned];
+    int nn = numeric.size();
+    double[] numbers = new double[n * nn];
     int[] predictionBins = new int[n];
     int[][][] terms = text.isEmpty() ? null : new int[n][text.size()][];
     for (int r = 0; r < n; r++) {
@@ -76,7 +83,13 @@ public final class DriftWindow {
       for (int i = 0; i < numeric.size(); i++, f++) {
         Object v = values[f];
         double[] cuts = numeric.get(i).cuts();
-        bins[o + f] = v == null ? cuts.length + 1 : ReferenceProfile.binOf(cuts, ((Number) v).doubleValue());
+        if (v == null) {
+          bins[o + f] = cuts.length + 1;
+        } else {
+          double x = ((Number) v).doubleValue();
+          bins[o + f] = ReferenceProfile.binOf(cuts, x);
+          numbers[r * nn + i] = Double.isFinite(x) ? x : 0; // an infinite or NaN value would spoil its bin's sum for good
+        }
       }
       for (int i = 0; i < categorical.size(); i++, f++) {
         Object v = values[f];
@@ -102,6 +115,7 @@ public final class DriftWindow {
           apply(slot, -1);
         }
         System.arraycopy(bins, r * binned, slotBins, slot * binned, binned);
+        System.arraycopy(numbers, r * nn, slotValues, slot * nn, nn);
         slotPrediction[slot] = predictionBins[r];
         for (int t = 0; t < text.size(); t++) {
           slotTerms[t][slot] = terms[r][t];
@@ -115,6 +129,13 @@ public final class DriftWindow {
   private void apply(int slot, int sign) {
     for (int i = 0; i < binned; i++) {
       counts[i][slotBins[slot * binned + i]] += sign;
+    }
+    for (int i = 0; i < sums.length; i++) {
+      int bin = slotBins[slot * binned + i];
+      if (bin < sums[i].length) {
+        // an emptied bin sums to exactly 0, whatever rounding the additions and removals left
+        sums[i][bin] = counts[i][bin] == 0 ? 0 : sums[i][bin] + sign * slotValues[slot * sums.length + i];
+      }
     }
     prediction[slotPrediction[slot]] += sign;
     for (int t = 0; t < text.size(); t++) {
@@ -136,8 +157,10 @@ public final class DriftWindow {
   /** The current counts (a copy, safe to serialise or merge). */
   public synchronized DriftCounts snapshot() {
     Map<String, long[]> num = new LinkedHashMap<>();
+    Map<String, double[]> numSums = new LinkedHashMap<>();
     for (int i = 0; i < numeric.size(); i++) {
       num.put(numeric.get(i).name(), counts[i].clone());
+      numSums.put(numeric.get(i).name(), sums[i].clone());
     }
     Map<String, long[]> cat = new LinkedHashMap<>();
     for (int i = 0; i < categorical.size(); i++) {
@@ -147,7 +170,7 @@ public final class DriftWindow {
     for (int t = 0; t < text.size(); t++) {
       txt.put(text.get(t).name(), new DriftCounts.TextCounts(termCounts[t].clone(), outOfVocabulary[t], textMissing[t]));
     }
-    return new DriftCounts(Math.min(recorded, capacity), num, cat, txt, prediction.clone());
+    return new DriftCounts(Math.min(recorded, capacity), num, cat, txt, prediction.clone(), numSums);
   }
 
   /** Records counted since the start (not just those in the window). */

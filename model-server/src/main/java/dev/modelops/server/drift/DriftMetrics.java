@@ -18,6 +18,8 @@ import java.util.function.ToDoubleFunction;
  * <ul>
  *   <li>{@code model_feature_bin_count{model,feature,bin}}: numeric features, one per reference
  *       bin then missing; categorical features, one per category, then "other", then missing;
+ *   <li>{@code model_feature_bin_sum{model,feature,bin}}: numeric features, the sum of the values
+ *       counted in each reference bin (for the Wasserstein distance);
  *   <li>{@code model_text_term_count{model,feature,bin}}: text features, occurrences of each
  *       vocabulary term ({@code bin} is the term's index in the profile's vocabulary);
  *   <li>{@code model_text_oov_count{model,feature}} and {@code model_text_missing_count{model,feature}}:
@@ -26,8 +28,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code model_drift_window_samples{model}}: the records counted.
  * </ul>
  *
- * <p>Series per replica: the reference bins, so bounded by the bundle (about a dozen per numeric
- * or categorical feature, ten for the prediction) except text, which has one per vocabulary term
+ * <p>Series per replica: the reference bins, so bounded by the bundle (up to 101 counts and 100 sums
+ * per numeric feature, one count per category, ten for the prediction) except text, which has one per vocabulary term
  * (the trainer's {@code maxVocabulary}). Counts and report are taken from one snapshot at most
  * once a second, however many gauges a scrape reads.
  */
@@ -48,13 +50,11 @@ public class DriftMetrics {
     for (int i = 0; i < first.features().size(); i++) {
       final int f = i;
       String feature = first.features().get(i).name();
-      gauge(registry, "model_feature_drift_score", "Drift score of a feature (PSI numeric, Jensen-Shannon otherwise)", name, feature, r -> r.features().get(f).score());
-      double threshold = switch (first.features().get(i).type()) {
-        case "numeric" -> DriftReport.Thresholds.defaults().numericPsi();
-        case "categorical" -> DriftReport.Thresholds.defaults().categoricalJensenShannon();
-        default -> DriftReport.Thresholds.defaults().textJensenShannon();
-      };
-      Gauge.builder("model_feature_drift_threshold", () -> threshold).description("The drift score above which a feature counts as drifted")
+      gauge(registry, "model_feature_drift_score",
+          "Drift score of a feature: normed Wasserstein distance (numeric), Jensen-Shannon distance, natural log (categorical, numeric of at most 5 values, text)",
+          name, feature, r -> r.features().get(f).score());
+      double threshold = first.features().get(i).threshold();
+      Gauge.builder("model_feature_drift_threshold", () -> threshold).description("The drift score at or above which a feature counts as drifted")
           .tag("model", name).tag("feature", feature).register(registry);
       gauge(registry, "model_feature_missing_share", "Share of recent values that were missing", name, feature, r -> r.features().get(f).missingShare());
       if (first.features().get(i).psi() != null) {
@@ -70,6 +70,14 @@ public class DriftMetrics {
     DriftCounts c = drift.counts();
     String bins = "Recent values per reference bin (last bin: missing)";
     c.numeric().forEach((feature, counts) -> binCounts(registry, "model_feature_bin_count", bins, name, feature, counts.length, m -> m.numeric().get(feature)));
+    c.numericSums().forEach((feature, sums) -> {
+      for (int b = 0; b < sums.length; b++) {
+        final int bin = b;
+        Gauge.builder("model_feature_bin_sum", this, m -> m.counts().numericSums().get(feature)[bin])
+            .description("Sum of the recent values of a numeric feature in each reference bin (their mean places them in the bin)")
+            .tag("model", name).tag("feature", feature).tag("bin", Integer.toString(b)).register(registry);
+      }
+    });
     c.categorical().forEach((feature, counts) -> binCounts(registry, "model_feature_bin_count", bins, name, feature, counts.length,
         m -> m.categorical().get(feature)));
     c.text().forEach((feature, counts) -> {

@@ -54,6 +54,7 @@ public class DriftController {
     out.put("version", model.version());
     out.put("samples", c.samples());
     out.put("numeric", c.numeric());
+    out.put("numericSums", c.numericSums());
     out.put("categorical", c.categorical());
     out.put("text", c.text());
     out.put("prediction", c.prediction());

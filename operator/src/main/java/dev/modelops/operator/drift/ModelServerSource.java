@@ -67,7 +67,7 @@ public final class ModelServerSource implements DriftSource {
       // A partial sum would make the verdict depend on which replicas answered.
       throw new SourceException("cannot read drift counts from every ready pod of " + mv.getMetadata().getName() + ": " + String.join("; ", failures));
     }
-    DriftReport report = DriftReport.of(reference(mv), total, DriftReport.Thresholds.defaults());
+    DriftReport report = DriftReport.of(reference(mv), total, thresholds(policy));
     return Observation.of(report, feedback, correct, ready.size());
   }
 
@@ -130,5 +130,8 @@ public final class ModelServerSource implements DriftSource {
     return ServingObjects.adminPort(pod);
   }
 
-
+  /** The default thresholds, with the policy's significance level if it sets one. */
+  static DriftReport.Thresholds thresholds(DriftPolicy policy) {
+    return DriftReport.Thresholds.defaults().withSignificanceLevel(policy.getSpec().getSignificanceLevel());
+  }
 }

@@ -23,11 +23,12 @@ import java.util.Map;
 /**
  * The same measurements through PromQL, from the series every model server exports: the drift
  * windows' counts in the reference profile's fixed bins ({@code model_feature_bin_count},
+ * {@code model_feature_bin_sum},
  * {@code model_text_term_count}, {@code model_text_oov_count}, {@code model_text_missing_count},
  * {@code model_prediction_bin_count}, {@code model_drift_window_samples}), summed over the
  * replicas that serve the watched version by joining on {@code model_served} (whose labels name
  * model and version). From the summed counts it computes the report the model-server source
- * computes ({@link DriftReport#of}, default thresholds): the same scores, not a mix of the
+ * computes ({@link DriftReport#of}, default thresholds and the policy's significance level): the same scores, not a mix of the
  * replicas' own. Feedback counters are summed.
  *
  * <p>All series are read by one instant query (its parts told apart by a {@code kind} label), so
@@ -37,7 +38,8 @@ import java.util.Map;
  *
  * <p>Cardinality: the answer has one series per reference bin, whatever the number of replicas
  * (they are summed in Prometheus): bins per numeric or categorical feature and the prediction's
- * are bounded by the reference profile (about a dozen each); a text feature has one per
+ * are bounded by the reference profile (up to 101 counts and 100 sums per numeric feature, one
+ * count per category, ten for the prediction); a text feature has one per
  * vocabulary term (the trainer's {@code maxVocabulary}). Each replica exports the same number.
  */
 public final class PrometheusSource implements DriftSource {
@@ -73,6 +75,7 @@ public final class PrometheusSource implements DriftSource {
       String join = model + " * on(instance, job) group_left() " + served + ")";
       List<Sample> samples = query(base, String.join(" or ",
           part("bin", "sum by (feature, bin) (model_feature_bin_count" + join),
+          part("sum", "sum by (feature, bin) (model_feature_bin_sum" + join),
           part("term", "sum by (feature, bin) (model_text_term_count" + join),
           part("oov", "sum by (feature) (model_text_oov_count" + join),
           part("missing", "sum by (feature) (model_text_missing_count" + join),
@@ -86,16 +89,20 @@ public final class PrometheusSource implements DriftSource {
             + (namespaced ? " (its model_served series carry namespace labels, and none is " + namespace + ")" : "")
             + ": is it scraping the model servers' /prometheus endpoint?");
       }
-      return summed(references.of(mv), samples, mv);
+      return summed(references.of(mv), samples, mv, ModelServerSource.thresholds(policy));
     } catch (IOException e) {
       throw new DriftSource.SourceException("cannot query Prometheus at " + base + ": " + e.getMessage(), e);
     }
   }
 
   /** The observation of the counts summed by Prometheus, in the bins of {@code reference}. */
-  static Observation summed(ReferenceProfile reference, List<Sample> samples, ModelVersion mv) throws DriftSource.SourceException {
+  static Observation summed(ReferenceProfile reference, List<Sample> samples, ModelVersion mv, DriftReport.Thresholds thresholds)
+      throws DriftSource.SourceException {
     Map<String, long[]> numeric = new LinkedHashMap<>();
     reference.numeric().forEach(p -> numeric.put(p.name(), new long[p.proportions().length + 1]));
+    Map<String, double[]> sums = new LinkedHashMap<>();
+    reference.numeric().forEach(p -> sums.put(p.name(), new double[p.proportions().length]));
+    boolean haveSums = false;
     Map<String, long[]> categorical = new LinkedHashMap<>();
     reference.categorical().forEach(p -> categorical.put(p.name(), new long[p.proportions().length + 1]));
     Map<String, long[]> terms = new LinkedHashMap<>();
@@ -106,6 +113,14 @@ public final class PrometheusSource implements DriftSource {
     Map<String, Long> totals = new LinkedHashMap<>();
     for (Sample x : samples) {
       switch (x.kind()) {
+        case "sum" -> {
+          double[] bins = sums.get(x.feature());
+          if (bins == null || x.bin() < 0 || x.bin() >= bins.length) {
+            throw unknownBin("model_feature_bin_sum", x, mv);
+          }
+          bins[x.bin()] += x.value();
+          haveSums = true;
+        }
         case "bin" -> add(numeric.containsKey(x.feature()) ? numeric.get(x.feature()) : categorical.get(x.feature()), x, "model_feature_bin_count", mv);
         case "term" -> add(terms.get(x.feature()), x, "model_text_term_count", mv);
         case "prediction" -> add(prediction, x, "model_prediction_bin_count", mv);
@@ -121,8 +136,9 @@ public final class PrometheusSource implements DriftSource {
     }
     Map<String, DriftCounts.TextCounts> text = new LinkedHashMap<>();
     terms.forEach((f, t) -> text.put(f, new DriftCounts.TextCounts(t, oov.getOrDefault(f, 0L), missing.getOrDefault(f, 0L))));
-    DriftCounts counts = new DriftCounts(totals.getOrDefault("samples", 0L), numeric, categorical, text, prediction);
-    return Observation.of(DriftReport.of(reference, counts, DriftReport.Thresholds.defaults()),
+    // Servers of an earlier version export no sums: then the reference's bin means stand in.
+    DriftCounts counts = new DriftCounts(totals.getOrDefault("samples", 0L), numeric, categorical, text, prediction, haveSums ? sums : Map.of());
+    return Observation.of(DriftReport.of(reference, counts, thresholds),
         totals.getOrDefault("feedback", 0L), totals.getOrDefault("correct", 0L), totals.getOrDefault("replicas", 0L).intValue());
   }
 
@@ -130,10 +146,14 @@ public final class PrometheusSource implements DriftSource {
   private static void add(long[] bins, Sample x, String metric, ModelVersion mv) throws DriftSource.SourceException {
     int bin = x.bin();
     if (bins == null || bin < 0 || bin >= bins.length) {
-      throw new DriftSource.SourceException("Prometheus has " + metric + " of feature " + x.feature() + " bin " + x.bin()
-          + ", which the reference profile of " + mv.getMetadata().getName() + " has not: is another bundle served under its model and version?");
+      throw unknownBin(metric, x, mv);
     }
     bins[bin] += x.count();
+  }
+
+  private static DriftSource.SourceException unknownBin(String metric, Sample x, ModelVersion mv) {
+    return new DriftSource.SourceException("Prometheus has " + metric + " of feature " + x.feature() + " bin " + x.bin()
+        + ", which the reference profile of " + mv.getMetadata().getName() + " has not: is another bundle served under its model and version?");
   }
 
   /** One part of the query: {@code promql} with the label kind="{@code kind}". */
