@@ -55,8 +55,10 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
     ExperimentObservation observed = observer.observe(exp, context);
     Instant now = clock.instant();
     ExperimentDecision.Outcome outcome = ExperimentDecision.decide(exp, observed, now);
-    List<ExperimentAction> news = outcome.actions().stream().filter(a -> a instanceof ExperimentAction.Announce).toList();
-    if (!actions.run(exp, outcome.actions().stream().filter(a -> !news.contains(a)).toList(), context.getClient(), now)) {
+    // What changes the cluster now; what announces the decision (true) once its status is recorded.
+    java.util.Map<Boolean, List<ExperimentAction>> split = outcome.actions().stream()
+        .collect(java.util.stream.Collectors.partitioningBy(a -> a instanceof ExperimentAction.Announce));
+    if (!actions.run(exp, split.get(false), context.getClient(), now)) {
       return UpdateControl.<Experiment>noUpdate().rescheduleAfter(DECIDE_AGAIN);
     }
     // Recorded on condition that exp is what the decision saw (a Job or Pod event right after must
@@ -64,7 +66,7 @@ public class ExperimentReconciler implements Reconciler<Experiment> {
     if (StatusRecorder.record(exp, outcome.status(), context).isEmpty()) {
       return UpdateControl.<Experiment>noUpdate().rescheduleAfter(DECIDE_AGAIN);
     }
-    actions.run(exp, news, context.getClient(), now);
+    actions.run(exp, split.get(true), context.getClient(), now);
     UpdateControl<Experiment> control = UpdateControl.noUpdate();
     return outcome.finished() ? control : control.rescheduleAfter(outcome.recheck());
   }

@@ -69,8 +69,9 @@ public final class MlflowRegistry {
     }
     String name = registeredModel(mv);
     try {
-      String version = version(mv, name);
-      if (!mv.getSpec().getStage().name().equals(tagsOf(name, version).get(STAGE_TAG))) {
+      MlflowClient.ModelVersion registered = version(mv, name);
+      String version = registered.version();
+      if (!mv.getSpec().getStage().name().equals(registered.tags().get(STAGE_TAG))) {
         mlflow.setVersionTag(name, version, STAGE_TAG, mv.getSpec().getStage().name());
       }
       if (routed && !mlflow.alias(name, PRODUCTION_ALIAS).equals(Optional.of(version))) {
@@ -86,20 +87,15 @@ public final class MlflowRegistry {
     }
   }
 
-  private Map<String, String> tagsOf(String name, String version) throws MlflowClient.MlflowException {
-    return mlflow.versions(name).stream().filter(v -> v.version().equals(version)).findFirst()
-        .map(MlflowClient.ModelVersion::tags).orElse(Map.of());
-  }
-
-  /** The MLflow version of {@code mv} (by its tag), registered if missing. */
-  private String version(ModelVersion mv, String name) throws MlflowClient.MlflowException {
+  /** The MLflow version of {@code mv} (found by its tag) with its tags, registered if missing. */
+  private MlflowClient.ModelVersion version(ModelVersion mv, String name) throws MlflowClient.MlflowException {
     mlflow.ensureRegisteredModel(name, "model " + mv.getSpec().getModel() + " of namespace " + mv.getMetadata().getNamespace()
         + ", kept in step by modelops");
     String self = mv.getMetadata().getName();
     List<MlflowClient.ModelVersion> versions = mlflow.versions(name);
     for (MlflowClient.ModelVersion v : versions) {
       if (self.equals(v.tags().get(MODEL_VERSION_TAG))) {
-        return v.version();
+        return v;
       }
     }
     Map<String, String> tags = new LinkedHashMap<>();
@@ -107,8 +103,9 @@ public final class MlflowRegistry {
     tags.put(MODEL_VERSION_TAG, self);
     tags.put("modelops.dev/namespace", mv.getMetadata().getNamespace());
     tags.put(STAGE_TAG, mv.getSpec().getStage().name());
-    return mlflow.createVersion(name, mv.getSpec().getArtifact().getUri(), run(mv), tags,
+    String created = mlflow.createVersion(name, mv.getSpec().getArtifact().getUri(), run(mv), tags,
         "ModelVersion " + self + " (version " + mv.getSpec().getVersion() + ")");
+    return new MlflowClient.ModelVersion(created, tags, List.of());
   }
 
   /** The run of the trial that made {@code mv}, when an Experiment registered it and that trial was logged. */

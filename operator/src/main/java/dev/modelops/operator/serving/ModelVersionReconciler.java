@@ -70,14 +70,16 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
   public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
     Instant now = clock.instant();
     ServingDecision.Outcome outcome = ServingDecision.decide(mv, observe(mv, context, now), settings, now);
-    List<ServingAction> news = outcome.actions().stream().filter(a -> a instanceof ServingAction.Announce).toList();
-    act(mv, outcome.actions().stream().filter(a -> !news.contains(a)).toList(), context.getClient(), now, metrics);
+    // What changes the cluster now; what announces the decision (true) once its status is recorded.
+    Map<Boolean, List<ServingAction>> split = outcome.actions().stream()
+        .collect(java.util.stream.Collectors.partitioningBy(a -> a instanceof ServingAction.Announce));
+    act(mv, split.get(false), context.getClient(), now, metrics);
     boolean retryTracking = registry.map(r -> r.sync(mv, outcome.status(), now)).orElse(false);
     // Recorded on condition that mv is what the decision saw; then announced (a promotion once).
     if (StatusRecorder.record(mv, outcome.status(), context).isEmpty()) {
       return UpdateControl.<ModelVersion>noUpdate().rescheduleAfter(DECIDE_AGAIN);
     }
-    act(mv, news, context.getClient(), now, metrics);
+    act(mv, split.get(true), context.getClient(), now, metrics);
     metrics.ready(mv, outcome.status());
     metrics.retain(context.getPrimaryCache().list().map(v -> v.getMetadata().getNamespace() + "/" + v.getMetadata().getName())
         .collect(java.util.stream.Collectors.toSet()));
