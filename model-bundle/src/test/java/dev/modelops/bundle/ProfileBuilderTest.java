@@ -103,7 +103,7 @@ class ProfileBuilderTest {
   }
 
   @Test
-  void withQuantileBinsTheWassersteinDistanceIsCloseToExact() {
+  void withBinsTheWassersteinDistanceIsWithinOnePercentOfExact() {
     Random r = new Random(6);
     double[] training = new double[5000];
     for (int i = 0; i < training.length; i++) {
@@ -115,10 +115,28 @@ class ProfileBuilderTest {
     }
     double exact = exactNormedWasserstein(training, live);
     DriftReport.FeatureDrift d = drift(training, live);
-    // 100 quantile bins and both sides' bin means: close, not exact; the wide tail bins are what
-    // remains (docs/benchmarks.md has the figures on real shifts)
-    assertThat(d.score()).isCloseTo(exact, within(0.02 * exact));
+    // bins cut where share times width is largest, both sides' bin sums: within 1% of exact
+    // (docs/benchmarks.md has the figures on real shifts)
+    assertThat(d.score()).isCloseTo(exact, within(0.01 * exact));
     assertThat(d.drifted()).isEqualTo(exact >= 0.1);
+  }
+
+  @Test
+  void binsEndAtTheTrainingExtremesAndKeepTiesTogether() {
+    Random r = new Random(8);
+    double[] values = new double[4000];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i < 2400 ? 0 : Math.round(Math.exp(3 + 2 * r.nextGaussian())); // 60% zeros, a long tail
+    }
+    java.util.Arrays.sort(values);
+    double[] cuts = ProfileBuilder.areaCuts(values, ProfileBuilder.NUMERIC_BINS);
+    assertThat(cuts).hasSizeLessThanOrEqualTo(ProfileBuilder.NUMERIC_BINS - 1).isSorted().doesNotHaveDuplicates();
+    assertThat(cuts[0]).as("the first bin holds the smallest value alone").isZero();
+    assertThat(cuts[cuts.length - 1]).as("the last bin holds only live values above every training value").isEqualTo(values[values.length - 1]);
+    assertThat(values).as("every cut is a training value").contains(cuts);
+    // the tail above the 99th percentile gets bins of its own, not one
+    double p99 = values[(int) (0.99 * values.length)];
+    assertThat(java.util.Arrays.stream(cuts).filter(c -> c > p99).count()).isGreaterThan(5);
   }
 
   @Test

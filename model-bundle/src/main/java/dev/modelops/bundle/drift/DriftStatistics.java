@@ -111,10 +111,60 @@ public final class DriftStatistics {
       boolean oneSign = b == 0 || b == last
           ? (inner > 0 && integral > 0) || (inner < 0 && integral < 0)
           : (left > 0 && right > 0) || (left < 0 && right < 0);
-      w += oneSign ? Math.abs(integral) : collapsed(left, lo, hi, p, referenceMeans[b], q, liveMeans[b]);
+      w += oneSign ? Math.abs(integral)
+          : b == 0 || b == last ? collapsed(left, lo, hi, p, referenceMeans[b], q, liveMeans[b])
+          : crossing(left, lo, hi, p, referenceMeans[b], q, liveMeans[b], integral);
       left = right;
     }
     return w / Math.max(scale, MIN_SCALE);
+  }
+
+  /** Steps of the numerical integral over a bin where the distribution functions cross. */
+  private static final int CROSSING_STEPS = 64;
+
+  /**
+   * The area between F and G over a finite bin (lo, hi] where F - G changes sign: each side's
+   * values are taken to spread over the bin with a density of the form (k + 1) u^k (or its mirror
+   * image), u the position in the bin, whose mean is the side's mean; uniform when the mean is the
+   * bin's middle. The integral of F - G ({@code integral}, exact from the means) is kept: the area
+   * is it plus twice the part where F - G is negative, which is integrated numerically.
+   */
+  private static double crossing(double left, double lo, double hi, double p, double mp, double q, double mq, double integral) {
+    double width = hi - lo;
+    if (!(width > 0)) {
+      return Math.abs(integral);
+    }
+    double up = clamp01((mp - lo) / width);
+    double uq = clamp01((mq - lo) / width);
+    double negative = 0;
+    double h = 1.0 / CROSSING_STEPS;
+    for (int i = 0; i < CROSSING_STEPS; i++) {
+      double u = (i + 0.5) * h; // midpoint rule
+      double d = left + p * spread(u, up) - q * spread(u, uq);
+      negative += Math.max(0, -d) * h;
+    }
+    return integral + 2 * negative * width;
+  }
+
+  /**
+   * The share of a bin's values below position u in [0, 1] when they spread with mean position m:
+   * u^(k+1) with k = (2m - 1) / (1 - m) for m at least 1/2, mirrored below.
+   */
+  static double spread(double u, double m) {
+    if (m >= 0.5) {
+      if (m >= 1) {
+        return u >= 1 ? 1 : 0;
+      }
+      return Math.pow(u, m / (1 - m));
+    }
+    if (m <= 0) {
+      return 1;
+    }
+    return 1 - Math.pow(1 - u, (1 - m) / m);
+  }
+
+  private static double clamp01(double x) {
+    return Double.isNaN(x) ? 0.5 : Math.max(0, Math.min(1, x));
   }
 
   /**
