@@ -419,6 +419,12 @@ public class ExperimentSpec {
             + " the objective, else to Staging. manual: it is registered with stage None and a"
             + " person sets its stage.")
     private PromotionMode promote;
+
+    @JsonPropertyDescription(
+        "The rollout of the versions this registers (spec.rollout of each): with promote auto and"
+            + " Shadow or Canary, a better version reaches Production only on evidence from live"
+            + " requests. A DriftPolicy's retrain, made from this Experiment, inherits it.")
+    private Rollout rollout;
   }
 
   /** A bound on one metric. */

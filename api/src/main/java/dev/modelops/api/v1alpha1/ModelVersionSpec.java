@@ -59,6 +59,12 @@ public class ModelVersionSpec {
           + " highest version wins). Archived: not served, kept as a record.")
   private Stage stage;
 
+  @Default("{}")
+  @JsonPropertyDescription(
+      "How this version takes over from the Production version when its stage becomes Production:"
+          + " Direct (at once, the default), Shadow or Canary (only on evidence from live requests).")
+  private Rollout rollout;
+
   @JsonPropertyDescription("How this version is served while its stage is Staging or Production.")
   @Default("{}")
   private Serving serving;

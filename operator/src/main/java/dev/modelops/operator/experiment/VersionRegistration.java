@@ -80,6 +80,8 @@ final class VersionRegistration {
     spec.setSource(source);
     spec.setMetrics(winner.getMetrics());
     spec.setStage(stage);
+    // How it takes over from Production, as the Experiment says (a retrain's copy of it too).
+    spec.setRollout(exp.getSpec().getRegister().getRollout());
     mv.setSpec(spec);
     return mv;
   }

@@ -112,7 +112,13 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     // In the first minutes after its promotion, what its servers answered decides a rollback.
     Map<String, ServingObservation.Answers> answered = ServingDecision.inRollbackWindow(mv, now)
         ? answers.of(own).map(a -> Map.of(name, a)).orElse(Map.of()) : Map.of();
-    return new ServingObservation(versions, byName, Map.of(name, own), answered);
+    // A Shadow or Canary candidate under analysis reads what its baseline's servers measured.
+    java.util.Optional<RolloutAnalysis.Baseline> baseline = java.util.Optional.empty();
+    ModelVersionStatus.Analysis analysis = mv.getStatus() == null ? null : mv.getStatus().getAnalysis();
+    if (RolloutAnalysis.needed(mv) && analysis != null && RolloutAnalysis.RUNNING.equals(analysis.getResult()) && analysis.getBaseline() != null) {
+      baseline = java.util.Optional.of(answers.shadow(analysis.getBaseline(), pods.byIndex(BY_VERSION, ns + "/" + analysis.getBaseline())));
+    }
+    return new ServingObservation(versions, byName, Map.of(name, own), answered, baseline);
   }
 
   private static void act(ModelVersion mv, List<ServingAction> actions, KubernetesClient client, Instant now, ServingMetrics metrics) {

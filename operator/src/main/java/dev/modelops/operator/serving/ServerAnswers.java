@@ -52,6 +52,30 @@ public final class ServerAnswers {
     return any ? Optional.of(new ServingObservation.Answers(requests, errors)) : Optional.empty();
   }
 
+  /**
+   * What the ready Pods of a rollout's baseline say of the step they run ({@code GET /v1/shadow}):
+   * how many are ready, and the readings of those that answered.
+   */
+  public RolloutAnalysis.Baseline shadow(String baseline, List<Pod> pods) {
+    List<Pod> ready = pods.stream().filter(ServerAnswers::ready).toList();
+    List<ShadowReading> readings = new java.util.ArrayList<>();
+    for (Pod p : ready) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + p.getStatus().getPodIP() + ":" + ServingObjects.adminPort(p) + "/v1/shadow"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          readings.add(ShadowReading.of(JSON.readTree(r.body())));
+        }
+      } catch (IOException e) {
+        // not answering: left out (the step waits for it)
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return new RolloutAnalysis.Baseline(baseline, ready.size(), readings);
+  }
+
   static boolean ready(Pod p) {
     return p.getStatus() != null && p.getStatus().getPodIP() != null && p.getMetadata().getDeletionTimestamp() == null
         && p.getStatus().getConditions() != null

@@ -75,6 +75,7 @@ public final class ServingDecision {
     status.setConditions(previous.getConditions());
     status.setObservedGeneration(mv.getMetadata().getGeneration());
     status.setPromotedAt(previous.getPromotedAt());
+    status.setAnalysis(previous.getAnalysis());
     status.setSelector(ServingObjects.selector(mv.getSpec().getModel(), mv.getSpec().getVersion()).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
   }
@@ -113,7 +114,8 @@ public final class ServingDecision {
     Instant drained = superseded ? drainEnd() : now;
     boolean draining = superseded && now.isBefore(drained);
     int desired = superseded && !draining ? 0 : mv.getSpec().getServing().getReplicas();
-    actions.add(new ServingAction.Apply(ServingObjects.deployment(mv, desired, settings)));
+    actions.add(new ServingAction.Apply(ServingObjects.deployment(mv, desired, settings,
+        RolloutAnalysis.target(mv, observed.versions(), superseded))));
     actions.add(new ServingAction.Apply(ServingObjects.versionService(mv)));
     int ready = observed.readyReplicas(name);
     status.setReplicas(observed.replicas(name));
@@ -148,6 +150,12 @@ public final class ServingDecision {
       }
       return new Outcome(status, List.copyOf(actions), true);
     }
+    if (stage == Stage.Production && !routed && RolloutAnalysis.needed(mv)) {
+      Optional<Outcome> analysed = analysed();
+      if (analysed.isPresent()) {
+        return analysed.get();
+      }
+    }
     if (serving && previous.getPhase() == Phase.Failed) {
       announce(Announcement.normal("Recovered", name + " is ready again (" + ready + "/" + desired + " replicas)"));
     }
@@ -155,7 +163,62 @@ public final class ServingDecision {
         serving ? ready + "/" + desired + " replicas ready" + (routed ? ", receiving production traffic" : "")
             : "waiting for the model server to become ready (" + ready + "/" + desired + ")");
     boolean waitingForPromotion = stage == Stage.Production && !routed;
-    return new Outcome(status, List.copyOf(actions), serving && !waitingForPromotion);
+    // the Production servers follow a rollout's steps from this version's status
+    boolean baselineOfAnalysis = routed && RolloutAnalysis.target(mv, observed.versions(), false).isPresent();
+    return new Outcome(status, List.copyOf(actions), serving && !waitingForPromotion,
+        baselineOfAnalysis ? Optional.of(ANALYSIS_RECHECK) : Optional.empty());
+  }
+
+  /** How often a rollout under analysis (and its baseline) is looked at. */
+  static final Duration ANALYSIS_RECHECK = Duration.ofSeconds(5);
+
+  /**
+   * A Shadow or Canary candidate for Production not yet routed: Rejected (its analysis failed at
+   * this generation), or Analysing against the version that has the production traffic, once
+   * every replica is ready. Empty: the usual path (no version to compare with: it takes the
+   * traffic directly; analysis passed: it is promoted; not all replicas ready: Deploying).
+   */
+  private Optional<Outcome> analysed() {
+    String name = mv.getMetadata().getName();
+    if (RolloutAnalysis.rejected(mv)) {
+      set(Phase.Rejected, false, REJECTED, previous.getAnalysis().getMessage());
+      return Optional.of(new Outcome(status, List.copyOf(actions), true));
+    }
+    Optional<String> baseline = baseline(mv);
+    if (baseline.isEmpty() || RolloutAnalysis.passed(mv) || !observed.fullyAvailable(name, mv.getSpec().getServing().getReplicas())) {
+      return Optional.empty();
+    }
+    RolloutAnalysis.Outcome o = RolloutAnalysis.next(mv, baseline.get(), observed.baseline().filter(b -> b.name().equals(baseline.get())), now);
+    status.setAnalysis(o.analysis());
+    o.announcement().ifPresent(this::announce);
+    if (RolloutAnalysis.FAILED.equals(o.analysis().getResult())) {
+      set(Phase.Rejected, false, REJECTED, o.analysis().getMessage());
+      return Optional.of(new Outcome(status, List.copyOf(actions), true));
+    }
+    set(Phase.Analysing, false, "Analysing", o.analysis().getMessage());
+    boolean passed = RolloutAnalysis.PASSED.equals(o.analysis().getResult());
+    return Optional.of(new Outcome(status, List.copyOf(actions), false, Optional.of(passed ? Duration.ofMillis(500) : ANALYSIS_RECHECK)));
+  }
+
+  static final String REJECTED = "AnalysisFailed";
+
+  /**
+   * The version a Shadow or Canary candidate is compared with: the one that has the production
+   * traffic, when it is another, lower Production version. Empty: the candidate takes the traffic
+   * directly (there is nothing to compare it with).
+   */
+  private Optional<String> baseline(ModelVersion candidate) {
+    return observed.versions().stream()
+        .filter(v -> !v.getMetadata().getName().equals(candidate.getMetadata().getName()) && v.getSpec().getStage() == Stage.Production
+            && v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReceivesProductionTraffic())
+            && v.getSpec().getVersion() < candidate.getSpec().getVersion())
+        .map(v -> v.getMetadata().getName()).findFirst();
+  }
+
+  /** Whether a version may take the production traffic as far as its rollout goes. */
+  private boolean cleared(ModelVersion v) {
+    boolean carrying = v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReceivesProductionTraffic());
+    return carrying || !RolloutAnalysis.needed(v) || RolloutAnalysis.passed(v) || baseline(v).isEmpty();
   }
 
   /**
@@ -270,8 +333,8 @@ public final class ServingDecision {
     ModelVersionSpec spec = v.getSpec();
     String name = v.getMetadata().getName();
     boolean carrying = v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReceivesProductionTraffic());
-    boolean ready = observed.fullyAvailable(name, spec.getServing().getReplicas()) || (carrying && observed.readyReplicas(name) > 0);
-    boolean excluded = name.equals(mv.getMetadata().getName()) ? rolledBack.isPresent() : wasRolledBack(v);
+    boolean ready = (observed.fullyAvailable(name, spec.getServing().getReplicas()) || (carrying && observed.readyReplicas(name) > 0)) && cleared(v);
+    boolean excluded = (name.equals(mv.getMetadata().getName()) ? rolledBack.isPresent() : wasRolledBack(v)) || RolloutAnalysis.rejected(v);
     return new ProductionRouting.Version(name, spec.getVersion(), spec.getStage() == Stage.Production && !excluded, ready);
   }
 

@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@code modelops_modelversion_failures_total{namespace,model,modelversion,reason}} counts versions
  * that went Failed (crash loop, image that cannot be pulled, bundle that cannot load, progress
  * deadline), and {@code modelops_modelversion_promotions_total{namespace,model,modelversion}} the
- * moves of a model's production traffic. Both are counted from the decision's Events, so a metric
+ * moves of a model's production traffic, {@code modelops_modelversion_analyses_total{namespace,model,modelversion,result}}
+ * the shadow and canary analyses that ended (passed or rejected). All are counted from the decision's Events, so a metric
  * and its Event never disagree. {@code modelops_modelversion_ready{namespace,model,modelversion,stage}}
  * is 1 while a served version (stage Staging or Production) is Serving with a ready pod, else 0; a
  * version that is no longer served, or is gone from the operator's cache, loses its series.
@@ -31,7 +32,11 @@ public final class ServingMetrics {
     String ns = mv.getMetadata().getNamespace();
     String model = mv.getSpec().getModel();
     String name = mv.getMetadata().getName();
-    if (a.warning()) {
+    if ("Rejected".equals(a.reason()) || "AnalysisPassed".equals(a.reason())) {
+      Counter.builder("modelops_modelversion_analyses").description("Shadow and canary analyses that ended, by result (passed, rejected)")
+          .tag("namespace", ns).tag("model", model).tag("modelversion", name).tag("result", a.warning() ? "rejected" : "passed")
+          .register(registry).increment();
+    } else if (a.warning()) {
       Counter.builder("modelops_modelversion_failures").description("ModelVersions that went Failed, by reason")
           .tag("namespace", ns).tag("model", model).tag("modelversion", name).tag("reason", a.reason()).register(registry).increment();
     } else if ("Promoted".equals(a.reason())) {

@@ -72,6 +72,16 @@ public final class ServingObjects {
   public static final long TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + 25 + 5;
 
   public static Deployment deployment(ModelVersion mv, int replicas, OperatorSettings settings) {
+    return deployment(mv, replicas, settings, java.util.Optional.empty());
+  }
+
+  /**
+   * The Deployment of a served version; {@code rollout}, when this version is the baseline of a
+   * Shadow or Canary rollout, is the step its servers run (MODEL_SHADOW_*: mirror to, or let
+   * answer, the candidate's Service). A Shadow or Canary version itself answers under the
+   * prediction ids its baseline sends (MODEL_SHADOW_ACCEPT_IDS), so feedback is joined to both.
+   */
+  public static Deployment deployment(ModelVersion mv, int replicas, OperatorSettings settings, java.util.Optional<RolloutAnalysis.Target> rollout) {
     ModelVersionSpec spec = mv.getSpec();
     ModelVersionSpec.Serving serving = spec.getServing();
     String uri = spec.getArtifact().getUri();
@@ -98,6 +108,16 @@ public final class ServingObjects {
       lockdown.add(new EnvVarBuilder().withName(FEEDBACK_TOKEN_ENV).withNewValueFrom().withNewSecretKeyRef(ref.getKey(), ref.getName(), false)
           .endValueFrom().build());
     }
+    List<EnvVar> shadow = new ArrayList<>();
+    rollout.ifPresent(t -> {
+      shadow.add(new EnvVar("MODEL_SHADOW_URL", t.url(), null));
+      shadow.add(new EnvVar("MODEL_SHADOW_SHARE", Double.toString(t.share()), null));
+      shadow.add(new EnvVar("MODEL_SHADOW_MODE", t.mode(), null));
+      shadow.add(new EnvVar("MODEL_SHADOW_STEP", t.step(), null));
+    });
+    if (RolloutAnalysis.needed(mv)) {
+      shadow.add(new EnvVar("MODEL_SHADOW_ACCEPT_IDS", "true", null));
+    }
     return new DeploymentBuilder()
         .withNewMetadata().withName(mv.getMetadata().getName()).withNamespace(mv.getMetadata().getNamespace())
         .withLabels(labels).withOwnerReferences(OwnerReferences.controller(mv)).endMetadata()
@@ -120,6 +140,7 @@ public final class ServingObjects {
             .addNewEnv().withName("MODEL_DRIFT_WINDOW").withValue(Integer.toString(serving.getDriftWindow())).endEnv()
             .addNewEnv().withName(StorageLocation.PVC_ROOT_ENV).withValue(StorageLocation.DEFAULT_PVC_ROOT).endEnv()
             .addAllToEnv(lockdown)
+            .addAllToEnv(shadow)
             .addAllToEnv(S3Environment.of(spec.getArtifact().getS3()))
             .withNewReadinessProbe().withNewHttpGet().withPath("/v2/health/ready").withPort(new IntOrString("http")).endHttpGet()
             .withPeriodSeconds(5).withFailureThreshold(3).endReadinessProbe()

@@ -14,11 +14,18 @@ import java.util.Map;
  * @param pods the model-server Pods of the version decided about (its name's), by version name
  * @param answers what the ready Pods of the version decided about answered their clients, summed
  *     (read only in the first minutes after its promotion), by version name
+ * @param baseline what the servers of the Production version a Shadow or Canary candidate is
+ *     compared with say of the step they run (read only for such a candidate, while it is analysed)
  */
 public record ServingObservation(List<ModelVersion> versions, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
-    Map<String, Answers> answers) {
+    Map<String, Answers> answers, java.util.Optional<RolloutAnalysis.Baseline> baseline) {
   /** Answers given to clients since the servers started ({@code GET /v1/stats}), and how many were server errors. */
   public record Answers(long requests, long serverErrors) {}
+
+  public ServingObservation(List<ModelVersion> versions, Map<String, Deployment> deployments, Map<String, List<Pod>> pods,
+      Map<String, Answers> answers) {
+    this(versions, deployments, pods, answers, java.util.Optional.empty());
+  }
 
   public ServingObservation(List<ModelVersion> versions, Map<String, Deployment> deployments, Map<String, List<Pod>> pods) {
     this(versions, deployments, pods, Map.of());

@@ -69,12 +69,20 @@ class ServingDecisionTest {
   /** What the decided version's servers answered, as the reconciler would have read it. */
   final Map<String, ServingObservation.Answers> answers = new HashMap<>();
 
+  /** What a rollout's baseline servers measured, as the reconciler would have read it for a candidate. */
+  java.util.Optional<RolloutAnalysis.Baseline> baseline = java.util.Optional.empty();
+
+  /** The recheck the last decision asked for. */
+  java.util.Optional<java.time.Duration> lastRecheck = java.util.Optional.empty();
+
   /** The decisions' clock; a test moves it on. */
   Instant now = Instant.parse("2026-11-29T12:00:00Z");
 
   ModelVersionStatus reconcile(ModelVersion mv) {
     List<ModelVersion> siblings = versions.values().stream().filter(v -> v.getSpec().getModel().equals(mv.getSpec().getModel())).toList();
-    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments), new HashMap<>(pods), new HashMap<>(answers)), SETTINGS, now);
+    ServingDecision.Outcome o = ServingDecision.decide(mv, new ServingObservation(siblings, new HashMap<>(deployments), new HashMap<>(pods),
+        new HashMap<>(answers), baseline), SETTINGS, now);
+    lastRecheck = o.recheck();
     for (ServingAction a : o.actions()) {
       if (a instanceof ServingAction.Announce e) {
         events.add(e.announcement());
