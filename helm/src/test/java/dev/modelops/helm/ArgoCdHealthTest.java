@@ -102,7 +102,8 @@ class ArgoCdHealthTest {
     Map<ModelVersionStatus.Phase, String> expected = Map.of(
         ModelVersionStatus.Phase.Registered, "Healthy", ModelVersionStatus.Phase.Deploying, "Progressing",
         ModelVersionStatus.Phase.Serving, "Healthy", ModelVersionStatus.Phase.Superseded, "Healthy",
-        ModelVersionStatus.Phase.Archived, "Healthy", ModelVersionStatus.Phase.Failed, "Degraded");
+        ModelVersionStatus.Phase.Archived, "Healthy", ModelVersionStatus.Phase.Failed, "Degraded",
+        ModelVersionStatus.Phase.Analysing, "Progressing", ModelVersionStatus.Phase.Rejected, "Degraded");
     assertThat(expected).hasSize(ModelVersionStatus.Phase.values().length);
     for (var e : expected.entrySet()) {
       ModelVersion mv = new ModelVersion();
@@ -132,6 +133,34 @@ class ArgoCdHealthTest {
     s.setConditions(List.of(new Condition("Ready", "False", "CrashLoopBackOff", message, "2026-01-01T00:00:00Z", 3L)));
     mv.setStatus(s);
     assertThat(health("modelversion.lua", mv)).containsEntry("status", "Degraded").containsEntry("message", message);
+  }
+
+  @Test
+  void aModelVersionUnderShadowAnalysisIsProgressingWithTheStepItIsAtAndARejectedOneDegradedWithTheFailedCheck() throws Exception {
+    // As the operator records a candidate under analysis, then rejected (RolloutDecisionTest).
+    ModelVersion mv = new ModelVersion();
+    mv.getMetadata().setGeneration(1L);
+    ModelVersionStatus s = new ModelVersionStatus();
+    s.setObservedGeneration(1L);
+    s.setPhase(ModelVersionStatus.Phase.Analysing);
+    s.setReceivesProductionTraffic(false);
+    String running = "step 1 of 1: 120 of 200 rows, running since 2026-11-29T12:00:00Z (at least 2m)";
+    s.setMessage(running);
+    ModelVersionStatus.Analysis a = new ModelVersionStatus.Analysis();
+    a.setStrategy("Shadow");
+    a.setResult("Running");
+    a.setBaseline("churn-v1");
+    s.setAnalysis(a);
+    s.setConditions(List.of(new Condition("Ready", "False", "Analysing", running, "2026-11-29T12:00:00Z", 1L)));
+    mv.setStatus(s);
+    assertThat(health("modelversion.lua", mv)).containsEntry("status", "Progressing").containsEntry("message", running);
+
+    String rejected = "rejected: step 1 of 1: classDisagreement 0.3688 over 0.1000 (160 rows compared); production stays with churn-v1;"
+        + " change the spec to try again";
+    s.setPhase(ModelVersionStatus.Phase.Rejected);
+    s.setMessage(rejected);
+    a.setResult("Failed");
+    assertThat(health("modelversion.lua", mv)).containsEntry("status", "Degraded").containsEntry("message", rejected);
   }
 
   @Test
