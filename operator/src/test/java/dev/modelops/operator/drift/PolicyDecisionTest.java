@@ -159,6 +159,21 @@ class PolicyDecisionTest {
   }
 
   @Test
+  void aRetrainRegistersWithTheTemplatesRolloutSoItsVersionReachesProductionOnlyOnEvidence() {
+    Experiment template = template("churn");
+    ExperimentSpec.Register register = new ExperimentSpec.Register();
+    register.setPromote(ExperimentSpec.PromotionMode.AUTO);
+    dev.modelops.api.v1alpha1.Rollout shadow = new dev.modelops.api.v1alpha1.Rollout();
+    shadow.setStrategy(dev.modelops.api.v1alpha1.Rollout.Strategy.Shadow);
+    shadow.setShare(0.25);
+    register.setRollout(shadow);
+    template.getSpec().setRegister(register);
+    PolicyDecision.Outcome o = PolicyDecision.decide(policy(null), drifted(0.4, List.of(), template), NOW);
+    assertThat(o.actions().get(0)).isInstanceOfSatisfying(PolicyAction.StartRetrain.class,
+        s -> assertThat(s.experiment().getSpec().getRegister().getRollout()).isEqualTo(shadow));
+  }
+
+  @Test
   void driftRetrainsOnceFromTheTemplateThenWaitsForTheRunningOneAndTheCooldown() {
     DriftPolicy p = policy(null);
     PolicyDecision.Outcome o = PolicyDecision.decide(p, drifted(0.4, List.of(), template("churn")), NOW);

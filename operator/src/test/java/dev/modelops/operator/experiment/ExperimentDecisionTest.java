@@ -142,6 +142,10 @@ class ExperimentDecisionTest {
   @Test
   void runsTrialsWithinTheParallelLimitCollectsResultsAndRegistersTheBest() throws Exception {
     Experiment exp = example("churn-a", "churn-a");
+    dev.modelops.api.v1alpha1.Rollout canary = new dev.modelops.api.v1alpha1.Rollout();
+    canary.setStrategy(dev.modelops.api.v1alpha1.Rollout.Strategy.Canary);
+    canary.setSteps(List.of(10, 30));
+    exp.getSpec().getRegister().setRollout(canary);
 
     ExperimentStatus s = step(exp);
     assertThat(s.getPhase()).isEqualTo(ExperimentStatus.Phase.Running);
@@ -194,6 +198,7 @@ class ExperimentDecisionTest {
     assertThat(mv.getSpec().getSource().getParams()).as("the winner's searched parameters, for a retrain's warm start")
         .isEqualTo(s.getTrials().get(2).getParams());
     assertThat(mv.getSpec().getMetrics()).containsEntry("roc_auc", 0.85);
+    assertThat(mv.getSpec().getRollout()).as("the register section's rollout").isEqualTo(canary);
     assertThat(mv.getMetadata().getOwnerReferences()).as("a registry record outlives its Experiment").isNullOrEmpty();
     assertThat(mv.getSpec().getSource().getExperiment()).isEqualTo("churn-a");
     assertThat(mv.getMetadata().getLabels()).containsEntry("modelops.dev/experiment", "churn-a").containsEntry("modelops.dev/trial", "churn-a-t2")
