@@ -256,11 +256,7 @@ public final class XGBoostModel {
     }
     CompiledTrees first = classTrees != null ? classTrees[0] : compiled;
     if (first == null) {
-      Arrays.fill(out, baseMargin);
-      for (int t = 0; t < roots.length; t++) {
-        int leaf = leafOf(roots[t], dense);
-        out[treeClass[t]] += treeWeights == null ? values[leaf] : values[leaf] * treeWeights[t];
-      }
+      treeOutputs(dense, out);
       return;
     }
     if (sparse != null) {
@@ -274,6 +270,23 @@ public final class XGBoostModel {
     }
     for (int k = 0; k < classTrees.length; k++) {
       out[k] = classTrees[k].margin(prepared, 0);
+    }
+  }
+
+  /** The node-by-node walk of {@link #outputs}, kept as the reference the compiled walk is tested against. */
+  void outputsReference(float[] row, float[] out) {
+    if (linear != null) {
+      linearOutputs(row, null, out);
+    } else {
+      treeOutputs(row, out);
+    }
+  }
+
+  private void treeOutputs(float[] row, float[] out) {
+    Arrays.fill(out, baseMargin);
+    for (int t = 0; t < roots.length; t++) {
+      int leaf = leafOf(roots[t], row);
+      out[treeClass[t]] += treeWeights == null ? values[leaf] : values[leaf] * treeWeights[t];
     }
   }
 
