@@ -134,6 +134,16 @@ class ModelKindsTrialTest {
     assertThat(bundle.profile().prediction().proportions()[3]).isBetween(0.4, 0.7);
   }
 
+  @Test
+  void earlyStoppingWatchesARegressionsRmseAndTheBundleHoldsTheRoundsItFound() throws Exception {
+    Trial.Outcome o = train(Fixtures.ames("reg:squarederror", "rmse", "num_round: 2000, eta: 0.3, max_depth: 4, early_stopping_rounds: 10"),
+        "ames-stopped");
+    int rounds = Integer.parseInt(o.params().get("num_round"));
+    assertThat(rounds).isBetween(11, 1999);
+    assertThat(ModelBundle.read(o.bundleDir()).model().treeCount()).isEqualTo(rounds);
+    assertThat(o.metrics().get("r2")).isGreaterThan(0.85);
+  }
+
   /** xgboost4j's own predictions for every row, from the model file in the bundle and the rows encoded by its pipeline. */
   private static double[][] xgboostOnEveryRow(ModelBundle bundle, List<Map<String, Object>> records) throws Exception {
     CsrBuilder csr = new CsrBuilder(bundle.pipeline(), records.size());
