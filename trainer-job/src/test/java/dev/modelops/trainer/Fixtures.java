@@ -101,9 +101,6 @@ final class Fixtures {
         """.formatted(DATA.resolve("review-sentiment.csv"), extra);
   }
 
-  /** The real regression and multi-class data (also the drift tests'; see its NOTICE). */
-  static final Path KINDS_DATA = Path.of("src/test/resources/drift").toAbsolutePath();
-
   /** A regression of the Ames sale prices on every other column of the file. */
   static String ames(String objective, String metric, String params) {
     return """
@@ -125,7 +122,7 @@ final class Fixtures {
           objective:
             metric: %s
             goal: minimize
-        """.formatted(KINDS_DATA.resolve("ames-housing.csv"), objective, params, metric);
+        """.formatted(DATA.resolve("ames-housing.csv"), objective, params, metric);
   }
 
   /** The four run-time classes of the HPC jobs. */
@@ -145,7 +142,7 @@ final class Fixtures {
             params: {%s}
           objective:
             metric: macro_f1
-        """.formatted(KINDS_DATA.resolve("hpc-jobs.csv"), params);
+        """.formatted(DATA.resolve("hpc-jobs.csv"), params);
   }
 
   static Path write(Path dir, String name, String text) throws IOException {

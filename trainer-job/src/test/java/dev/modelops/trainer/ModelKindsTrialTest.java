@@ -55,7 +55,7 @@ class ModelKindsTrialTest {
     assertThat(bundle.manifest().objective()).isEqualTo(objective);
     assertThat(bundle.manifest().positiveClass()).isNull();
 
-    Path csv = Fixtures.KINDS_DATA.resolve("ames-housing.csv");
+    Path csv = Fixtures.DATA.resolve("ames-housing.csv");
     List<Map<String, Object>> rows = TrialTest.rawRecords(csv, bundle.features());
     double[][] expected = xgboostOnEveryRow(bundle, rows);
     try (Scorer scorer = bundle.newScorer()) {
@@ -99,7 +99,7 @@ class ModelKindsTrialTest {
     assertThat(bundle.classes()).containsExactly("F", "L", "M", "VF");
     assertThat(bundle.classIndex("VF")).isEqualTo(3);
 
-    Path csv = Fixtures.KINDS_DATA.resolve("hpc-jobs.csv");
+    Path csv = Fixtures.DATA.resolve("hpc-jobs.csv");
     List<Map<String, Object>> rows = TrialTest.rawRecords(csv, bundle.features());
     double[][] expected = xgboostOnEveryRow(bundle, rows);
     try (Scorer scorer = bundle.newScorer()) {
