@@ -19,6 +19,20 @@ public enum ModelKind {
     };
   }
 
+  /** The {@link Scorer} method that gives this kind's output. */
+  public String scorerMethod() {
+    return switch (this) {
+      case BINARY -> "score";
+      case REGRESSION -> "value";
+      case MULTICLASS -> "probabilities";
+    };
+  }
+
+  /** How messages name it: binary, regression, multi-class. */
+  String label() {
+    return this == MULTICLASS ? "multi-class" : name().toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** The objectives modelops serves, for messages. */
   static final String SUPPORTED =
       "binary:logistic, reg:logistic, reg:squarederror, reg:pseudohubererror, reg:absoluteerror, multi:softprob";

@@ -79,13 +79,8 @@ public final class Scorer implements AutoCloseable {
 
   private void requireKind(ModelKind kind, String method) {
     if (model.kind() != kind) {
-      String use = switch (model.kind()) {
-        case BINARY -> "score";
-        case REGRESSION -> "value";
-        case MULTICLASS -> "probabilities";
-      };
-      throw new IllegalStateException("Scorer." + method + " is for " + kind.name().toLowerCase(java.util.Locale.ROOT) + " models; this one is "
-          + model.kind().name().toLowerCase(java.util.Locale.ROOT) + " (objective " + model.objective() + "): use Scorer." + use);
+      throw new IllegalStateException("Scorer." + method + " is for " + kind.label() + " models; this one is " + model.kind().label()
+          + " (objective " + model.objective() + "): use Scorer." + model.kind().scorerMethod());
     }
   }
 

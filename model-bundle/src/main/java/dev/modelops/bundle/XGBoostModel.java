@@ -333,8 +333,8 @@ public final class XGBoostModel {
 
   private void requireKind(ModelKind kind, String what) {
     if (output.kind() != kind) {
-      throw new IllegalStateException("the model is " + output.kind().name().toLowerCase(java.util.Locale.ROOT) + " (objective "
-          + output.objective() + "), so it has no " + what);
+      throw new IllegalStateException("the model is " + output.kind().label() + " (objective " + output.objective() + "), so it has no "
+          + what + "; Scorer." + output.kind().scorerMethod() + " gives its output");
     }
   }
 

@@ -67,7 +67,7 @@ class ModelKindsTest {
     assertThat(m.predictValue(new float[] {2, -1})).isEqualTo(180000f - 0.25f);
     assertThat(m.predictValue(new float[] {Float.NaN, Float.NaN})).as("missing f0: default left").isEqualTo(180000.5f);
     assertThatThrownBy(() -> m.predict(new float[] {0, 0}))
-        .isInstanceOf(IllegalStateException.class).hasMessage("the model is regression (objective reg:squarederror), so it has no positive-class probability");
+        .isInstanceOf(IllegalStateException.class).hasMessage("the model is regression (objective reg:squarederror), so it has no positive-class probability; Scorer.value gives its output");
   }
 
   @Test
@@ -103,9 +103,10 @@ class ModelKindsTest {
       assertThat(s.value(Map.of("x", 0.5, "y", 9))).isEqualTo(10.5);
       assertThat(s.value(record(null, 9))).as("missing x: imputed with its median 0, below 1").isEqualTo(10.5);
       assertThatThrownBy(() -> s.score(Map.of("x", 0.5, "y", 9))).isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("regression (objective reg:squarederror)");
+          .hasMessageContaining("regression (objective reg:squarederror)").hasMessageContaining("Scorer.value gives its output");
+      assertThatThrownBy(() -> s.scoreAll(new Object[][] {{0.5, 9.0}})).hasMessageContaining("Scorer.value gives its output");
       assertThatThrownBy(() -> s.probabilities(Map.of("x", 0.5, "y", 9)))
-          .hasMessage("Scorer.probabilities is for multiclass models; this one is regression (objective reg:squarederror): use Scorer.value");
+          .hasMessage("Scorer.probabilities is for multi-class models; this one is regression (objective reg:squarederror): use Scorer.value");
     }
     ModelBundle multi = bundle(multiClass(), List.of("VF", "F", "M"));
     try (Scorer s = multi.newScorer()) {
