@@ -18,6 +18,10 @@ import java.util.Map;
  * @param params the learner's hyperparameters
  * @param data where the training data came from and its fingerprint
  * @param files the file names of the parts of the bundle
+ * @param objective the XGBoost objective, e.g. binary:logistic, reg:squarederror, multi:softprob
+ *     (absent in bundles written before regression and multi-class models: binary:logistic)
+ * @param classes a multi-class model's label values, in the order of its outputs
+ * @param classMetrics a multi-class model's precision, recall and f1 of each class, by label value
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -31,7 +35,16 @@ public record Manifest(
     Map<String, Double> metrics,
     Map<String, String> params,
     DataFingerprint data,
-    Files files) {
+    Files files,
+    String objective,
+    List<String> classes,
+    Map<String, Map<String, Double>> classMetrics) {
+
+  /** The manifest of a binary classifier, as bundles were before other kinds of model. */
+  public Manifest(int formatVersion, String model, String algorithm, List<Feature> features, String label, String positiveClass,
+      String createdAt, Map<String, Double> metrics, Map<String, String> params, DataFingerprint data, Files files) {
+    this(formatVersion, model, algorithm, features, label, positiveClass, createdAt, metrics, params, data, files, null, null, null);
+  }
 
   /** Identifies the training data: its location, SHA-256 of its bytes, and row count. */
   public record DataFingerprint(String uri, String sha256, long rows) {}

@@ -88,6 +88,15 @@ public final class ModelBundle {
           "model bundle " + dir + " is inconsistent: the model reads " + model.featureCount()
               + " encoded columns but the pipeline produces " + pipeline.width());
     }
+    if (manifest.objective() != null && !manifest.objective().equals(model.objective())) {
+      throw new BundleException("model bundle " + dir + " is inconsistent: the manifest's objective " + manifest.objective()
+          + " differs from the model's " + model.objective());
+    }
+    int classes = manifest.classes() == null ? 0 : manifest.classes().size();
+    if (model.kind() == ModelKind.MULTICLASS && classes != model.classCount()) {
+      throw new BundleException("model bundle " + dir + " is inconsistent: the model has " + model.classCount()
+          + " classes but the manifest names " + classes + " (classes " + manifest.classes() + ")");
+    }
     return new ModelBundle(dir, manifest, pipeline, profile, model);
   }
 
@@ -173,6 +182,32 @@ public final class ModelBundle {
   /** The model, evaluated in Java; shared by every scorer of this bundle. */
   public XGBoostModel model() {
     return model;
+  }
+
+  /** What the model predicts: {@link ModelKind#BINARY} for an ONNX model (the server reads its one probability). */
+  public ModelKind kind() {
+    return model == null ? ModelKind.BINARY : model.kind();
+  }
+
+  /** A multi-class model's label values, in the order of {@link Scorer#probabilities}; empty for other kinds. */
+  public List<String> classes() {
+    return kind() == ModelKind.MULTICLASS ? manifest.classes() : List.of();
+  }
+
+  /**
+   * The index in {@link #classes()} of a label value of a multi-class model.
+   *
+   * @throws RecordException naming the label column, the value and the known classes when the
+   *     model has no such class
+   */
+  public int classIndex(String label) {
+    int i = classes().indexOf(label);
+    if (i < 0) {
+      throw new RecordException(manifest.label(), kind() == ModelKind.MULTICLASS
+          ? "unknown class \"" + label + "\"; the model knows " + String.join(", ", classes())
+          : "the model is not multi-class (objective " + model.objective() + "), so it has no classes");
+    }
+    return i;
   }
 
   /** A new scorer; cheap (it shares the model and owns only buffers). Use one per thread. */

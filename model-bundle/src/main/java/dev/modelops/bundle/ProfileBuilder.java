@@ -35,6 +35,50 @@ public final class ProfileBuilder {
    * distribution made unshifted held-out reviews read as drifted).
    */
   public static ReferenceProfile build(RawTable train, RawTable validation, FeaturePipeline pipeline, double[] validationPredictions) {
+    return build(train, validation, pipeline, new ReferenceProfile.Binned(PREDICTION_CUTS.clone(), proportions(PREDICTION_CUTS, validationPredictions)));
+  }
+
+  /**
+   * The prediction distribution of a regression model: cut at the deciles of its predictions on
+   * the training rows (a value's scale is the label's, so no fixed bins fit every model), with
+   * the validation predictions' shares, which, like live rows, the model did not train on.
+   */
+  public static ReferenceProfile.Binned valueBins(double[] trainingPredictions, double[] validationPredictions) {
+    double[] sorted = trainingPredictions.clone();
+    Arrays.sort(sorted);
+    double[] cuts = sorted.length == 0 ? new double[0] : quantileCuts(sorted, BINS);
+    return new ReferenceProfile.Binned(cuts, proportions(cuts, validationPredictions));
+  }
+
+  /**
+   * The prediction distribution of a multi-class model: the share of validation rows predicted as
+   * each class (the most probable one), as bins over the class index with cuts at 0.5, 1.5, ...
+   */
+  public static ReferenceProfile.Binned classBins(int classes, double[][] validationProbabilities) {
+    double[] cuts = new double[classes - 1];
+    for (int k = 0; k < cuts.length; k++) {
+      cuts[k] = k + 0.5;
+    }
+    double[] predicted = new double[validationProbabilities.length];
+    for (int i = 0; i < predicted.length; i++) {
+      predicted[i] = predictedClass(validationProbabilities[i]);
+    }
+    return new ReferenceProfile.Binned(cuts, proportions(cuts, predicted));
+  }
+
+  /** The most probable class (the first of equals), as the bins of {@link #classBins} count it. */
+  public static int predictedClass(double[] probabilities) {
+    int best = 0;
+    for (int k = 1; k < probabilities.length; k++) {
+      if (probabilities[k] > probabilities[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  /** The profile with a given prediction distribution ({@link #valueBins}, {@link #classBins}). */
+  public static ReferenceProfile build(RawTable train, RawTable validation, FeaturePipeline pipeline, ReferenceProfile.Binned prediction) {
     List<ReferenceProfile.NumericProfile> numeric = new ArrayList<>();
     List<ReferenceProfile.CategoricalProfile> categorical = new ArrayList<>();
     List<ReferenceProfile.TextProfile> text = new ArrayList<>();
@@ -48,9 +92,7 @@ public final class ProfileBuilder {
         case TEXT -> text.add(text(pipeline.text().get(t++), textReference(train, validation, f)));
       }
     }
-    return new ReferenceProfile(
-        train.rows(), numeric, categorical, text,
-        new ReferenceProfile.Binned(PREDICTION_CUTS.clone(), proportions(PREDICTION_CUTS, validationPredictions)));
+    return new ReferenceProfile(train.rows(), numeric, categorical, text, prediction);
   }
 
   /** Below this many validation documents, a text feature's reference comes from the training rows. */

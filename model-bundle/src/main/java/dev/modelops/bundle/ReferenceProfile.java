@@ -10,8 +10,10 @@ import java.util.List;
  * @param numeric one entry per numeric feature
  * @param categorical one entry per categorical feature
  * @param text one entry per text feature
- * @param prediction the distribution of predicted positive-class probabilities on the
- *     validation split
+ * @param prediction the distribution of predictions on the validation split: positive-class
+ *     probabilities over ten fixed bins (binary), values over the deciles of the training
+ *     predictions (regression), or the predicted class index over bins cut at 0.5, 1.5, ...
+ *     (multi-class)
  */
 public record ReferenceProfile(
     long rows,

@@ -20,6 +20,9 @@ public final class Scorer implements AutoCloseable {
   private final float[] prepared;
   private final float[] margins;
   private static final int BLOCK = 128;
+  /** A regression or multi-class row's raw outputs (one per class, else one) and its prepared row; null for binary models. */
+  private final float[] outputs;
+  private final float[] preparedRow;
 
   Scorer(FeaturePipeline pipeline, XGBoostModel model) {
     this.pipeline = pipeline;
@@ -27,16 +30,81 @@ public final class Scorer implements AutoCloseable {
     this.model = model;
     this.scratch = new Object[features.size()];
     boolean compiled = model != null && model.compiled();
-    // A dense row only for models walked node by node; compiled ones read prepared rows.
+    boolean binary = model == null || model.kind() == ModelKind.BINARY;
+    // A dense row only for models walked node by node; compiled binary ones read prepared rows.
+    // (A regression or multi-class model has one too: its score() then fails in XGBoostModel,
+    // naming the method to use, with no check on the compiled path.)
     this.dense = compiled ? null : new float[Math.max(pipeline.width(), model == null ? 0 : model.featureCount())];
     if (dense != null) {
       Arrays.fill(dense, Float.NaN);
     }
     this.prepared = compiled ? new float[BLOCK * model.preparedWidth()] : null;
     this.margins = compiled ? new float[BLOCK] : null;
+    this.outputs = binary ? null : new float[model.classCount()];
+    this.preparedRow = !binary && model.outputsCompiled() ? new float[model.preparedWidth()] : null;
   }
 
-  /** The positive-class probability of one JSON-like record (feature name to value). */
+  /**
+   * The predicted number of one JSON-like record, for a regression model ({@link ModelKind#REGRESSION}).
+   *
+   * @throws IllegalStateException when the model is not a regression
+   */
+  public double value(Map<String, ?> record) {
+    return value(values(record, scratch));
+  }
+
+  /** The predicted number of one record given as raw values in feature order (see {@link #value(Map)}). */
+  public double value(Object[] values) {
+    requireKind(ModelKind.REGRESSION, "value");
+    return outputs(values)[0];
+  }
+
+  /**
+   * The class probabilities of one JSON-like record, for a multi-class model
+   * ({@link ModelKind#MULTICLASS}), in the order of {@link ModelBundle#classes()}; a new array.
+   *
+   * @throws IllegalStateException when the model is not multi-class
+   */
+  public double[] probabilities(Map<String, ?> record) {
+    return probabilities(values(record, scratch));
+  }
+
+  /** The class probabilities of one record given as raw values in feature order (see {@link #probabilities(Map)}). */
+  public double[] probabilities(Object[] values) {
+    requireKind(ModelKind.MULTICLASS, "probabilities");
+    double[] p = new double[outputs.length];
+    XGBoostModel.softmax(outputs(values), p);
+    return p;
+  }
+
+  private void requireKind(ModelKind kind, String method) {
+    if (model.kind() != kind) {
+      throw new IllegalStateException("Scorer." + method + " is for " + kind.label() + " models; this one is " + model.kind().label()
+          + " (objective " + model.objective() + "): use Scorer." + model.kind().scorerMethod());
+    }
+  }
+
+  /** The model's raw outputs for one record of a regression or multi-class model (reused buffer). */
+  private float[] outputs(Object[] values) {
+    pipeline.encode(values, row);
+    if (preparedRow != null) {
+      model.outputs(null, row, preparedRow, outputs);
+      return outputs;
+    }
+    for (int i = 0; i < row.size; i++) {
+      dense[row.columns[i]] = row.values[i];
+    }
+    try {
+      model.outputs(dense, row, preparedRow, outputs);
+      return outputs;
+    } finally {
+      for (int i = 0; i < row.size; i++) {
+        dense[row.columns[i]] = Float.NaN;
+      }
+    }
+  }
+
+  /** The positive-class probability of one JSON-like record (feature name to value), for a binary model. */
   public double score(Map<String, ?> record) {
     return scoreValues(values(record, scratch));
   }

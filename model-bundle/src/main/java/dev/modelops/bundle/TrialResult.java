@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param timings how long each step took, in milliseconds
  * @param reason why a trial failed, CamelCase (BadData, BadSpec, BadParameter, BadOutput, TrainerError)
  * @param message what to do about the failure
+ * @param classMetrics a multi-class model's precision, recall and f1 of each class, by label
+ *     value (left out when too long, like {@code params}; the bundle's manifest has them)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -36,7 +38,8 @@ public record TrialResult(
     String paramsOmitted,
     Map<String, Long> timings,
     String reason,
-    String message) {
+    String message,
+    Map<String, Map<String, Double>> classMetrics) {
 
   /** Whether the trial produced a bundle. */
   public enum Status { Succeeded, Failed }
@@ -49,18 +52,24 @@ public record TrialResult(
   /** A successful trial. */
   public static TrialResult succeeded(double objective, Map<String, Double> metrics, Map<String, Long> confusion, String bundleUri,
       Map<String, String> params, Map<String, Long> timings) {
-    return new TrialResult(Status.Succeeded, objective, metrics, confusion, bundleUri, params, null, timings, null, null);
+    return succeeded(objective, metrics, confusion, null, bundleUri, params, timings);
+  }
+
+  /** A successful trial, with the per-class metrics of a multi-class model. */
+  public static TrialResult succeeded(double objective, Map<String, Double> metrics, Map<String, Long> confusion,
+      Map<String, Map<String, Double>> classMetrics, String bundleUri, Map<String, String> params, Map<String, Long> timings) {
+    return new TrialResult(Status.Succeeded, objective, metrics, confusion, bundleUri, params, null, timings, null, null, classMetrics);
   }
 
   /** A failed trial, with the reason and a message shortened to fit. */
   public static TrialResult failed(String reason, String message) {
-    return new TrialResult(Status.Failed, null, null, null, null, null, null, null, reason, shorten(message, 3000));
+    return new TrialResult(Status.Failed, null, null, null, null, null, null, null, reason, shorten(message, 3000), null);
   }
 
   /** This result with a note (a successful trial's is informational, e.g. that it was not tracked). */
   public TrialResult withMessage(String note) {
     return new TrialResult(status, objective, metrics, confusion, bundleUri, params, paramsOmitted, timings, reason,
-        note == null ? message : shorten(note, 1000));
+        note == null ? message : shorten(note, 1000), classMetrics);
   }
 
   /** Whether the trial succeeded. */
@@ -70,7 +79,8 @@ public record TrialResult(
 
   /**
    * The result as one JSON line of at most {@link #MAX_BYTES}: when the parameters (which the
-   * Experiment can make arbitrarily long) do not fit, they are left to the bundle manifest and a
+   * Experiment can make arbitrarily long) or the per-class metrics (up to 100 classes) do not
+   * fit, they are left to the bundle manifest and a
    * failure message is shortened. Truncating the bytes instead would leave invalid JSON.
    */
   public String toLine() {
@@ -80,7 +90,7 @@ public record TrialResult(
     }
     TrialResult smaller = new TrialResult(status, objective, metrics, confusion, bundleUri, null,
         params == null ? paramsOmitted : "too long for the termination message; see the bundle's manifest.json", timings, reason,
-        shorten(message, 1000));
+        shorten(message, 1000), null);
     line = json(smaller);
     return fits(line) ? line : json(failed("TrainerError", "the result does not fit in a 4 KiB termination message"));
   }

@@ -4,23 +4,22 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.util.Set;
 
 /**
  * Reads XGBoost's own model file (JSON or UBJ, as {@code Booster.save_model} writes them) into an
- * {@link XGBoostModel}, checking everything the evaluation relies on: a binary logistic objective,
- * one output, numeric splits, and trees that are trees. Every refusal names what is wrong.
+ * {@link XGBoostModel}, checking everything the evaluation relies on: an objective modelops serves
+ * (binary, regression or multi-class), numeric splits, trees assigned to outputs, and trees that
+ * are trees. Every refusal names what is wrong.
  */
 final class XGBoostModelFile {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-  private static final Set<String> SIGMOID_OBJECTIVES = Set.of("binary:logistic", "reg:logistic");
 
   private XGBoostModelFile() {}
 
   /**
    * Reads an XGBoost model file (JSON or UBJ, as {@code Booster.save_model} writes them) of a
-   * binary classifier with a logistic objective.
+   * binary classifier, a regression or a multi-class model.
    *
    * @throws IllegalArgumentException naming what is wrong with the file
    */
@@ -36,47 +35,59 @@ final class XGBoostModelFile {
     }
     JsonNode learner = root.path("learner");
     String objective = learner.path("objective").path("name").asText("");
-    if (!SIGMOID_OBJECTIVES.contains(objective)) {
-      throw new IllegalArgumentException(
-          "objective '" + objective + "' is not supported; a modelops model predicts a probability with binary:logistic");
+    ModelKind kind = ModelKind.of(objective);
+    if (kind == null) {
+      throw new IllegalArgumentException("objective '" + objective + "' is not supported; a modelops model has one of " + ModelKind.SUPPORTED);
     }
     JsonNode param = learner.path("learner_model_param");
     int featureCount = param.path("num_feature").asInt(-1);
     if (featureCount < 0) {
       throw new IllegalArgumentException("learner_model_param.num_feature is missing");
     }
-    if (param.path("num_class").asInt(0) > 1 || param.path("num_target").asInt(1) > 1) {
-      throw new IllegalArgumentException("only single-output binary models are supported (num_class "
-          + param.path("num_class").asText() + ", num_target " + param.path("num_target").asText() + ")");
+    int classes = Math.max(1, param.path("num_class").asInt(0));
+    if ((kind == ModelKind.MULTICLASS) != (classes > 1) || param.path("num_target").asInt(1) > 1) {
+      throw new IllegalArgumentException("objective " + objective + " with num_class " + param.path("num_class").asText()
+          + " and num_target " + param.path("num_target").asText() + " is not supported: multi:softprob needs num_class of at least 2,"
+          + " other objectives one output");
     }
     float baseScore = Float.parseFloat(param.path("base_score").asText("0.5"));
-    // LogisticRegression::ProbToMargin, in float as XGBoost computes it.
-    float baseMargin = (float) -Math.log(1.0f / baseScore - 1.0f);
+    // ObjFunction::ProbToMargin, in float as XGBoost computes it: the logit for the logistic
+    // objectives, the identity for the others (softmax included).
+    float baseMargin = kind == ModelKind.BINARY ? (float) -Math.log(1.0f / baseScore - 1.0f) : baseScore;
+    Output output = new Output(objective, kind, classes, baseMargin);
 
     JsonNode gb = learner.path("gradient_booster");
     String name = gb.path("name").asText("");
     return switch (name) {
-      case "gbtree" -> trees(name, featureCount, baseMargin, gb.path("model"), null);
-      case "dart" -> trees(name, featureCount, baseMargin, gb.path("gbtree").path("model"), floats(gb.path("weight_drop")));
-      case "gblinear" -> linear(featureCount, baseMargin, gb.path("model"));
+      case "gbtree" -> trees(name, featureCount, output, gb.path("model"), null);
+      case "dart" -> trees(name, featureCount, output, gb.path("gbtree").path("model"), floats(gb.path("weight_drop")));
+      case "gblinear" -> linear(featureCount, output, gb.path("model"));
       default -> throw new IllegalArgumentException("booster '" + name + "' is not supported (gbtree, dart or gblinear)");
     };
   }
+
+  /** What the model outputs: its objective, kind, number of outputs (classes, else 1) and base margin. */
+  record Output(String objective, ModelKind kind, int classes, float baseMargin) {}
 
   private static boolean isUbj(byte[] file) {
     // Both start with '{'; XGBoost's UBJ then has the first key's length marker, JSON a quote or space.
     return file.length > 1 && file[0] == '{' && (file[1] == 'L' || file[1] == 'l' || file[1] == 'i' || file[1] == 'U' || file[1] == 'I' || file[1] == '}' || file[1] == '#' || file[1] == '$');
   }
 
-  private static XGBoostModel trees(String booster, int featureCount, float baseMargin, JsonNode model, float[] weights) {
+  private static XGBoostModel trees(String booster, int featureCount, Output output, JsonNode model, float[] weights) {
     JsonNode trees = model.path("trees");
     if (!trees.isArray()) {
       throw new IllegalArgumentException("the model has no trees array");
     }
     JsonNode info = model.path("tree_info");
-    for (JsonNode group : info) {
-      if (group.asInt() != 0) {
-        throw new IllegalArgumentException("multi-class models are not supported");
+    if (info.size() != trees.size()) {
+      throw new IllegalArgumentException("tree_info has " + info.size() + " entries for " + trees.size() + " trees");
+    }
+    int[] treeClass = new int[trees.size()];
+    for (int t = 0; t < treeClass.length; t++) {
+      treeClass[t] = info.get(t).asInt();
+      if (treeClass[t] < 0 || treeClass[t] >= output.classes()) {
+        throw new IllegalArgumentException("tree " + t + " belongs to output " + treeClass[t] + " of " + output.classes());
       }
     }
     if (weights != null && weights.length != trees.size()) {
@@ -94,7 +105,7 @@ final class XGBoostModelFile {
       roots[t] = base;
       base += flatten(t, trees.get(t), featureCount, base, nodes, values);
     }
-    return XGBoostModel.trees(booster, featureCount, baseMargin, nodes, values, roots, weights);
+    return XGBoostModel.trees(booster, featureCount, output, nodes, values, roots, treeClass, weights);
   }
 
   /** Checks tree {@code t} and writes its nodes from index {@code base} on; returns its node count. */
@@ -157,12 +168,13 @@ final class XGBoostModelFile {
     }
   }
 
-  private static XGBoostModel linear(int featureCount, float baseMargin, JsonNode model) {
+  private static XGBoostModel linear(int featureCount, Output output, JsonNode model) {
     float[] weights = floats(model.path("weights"));
-    if (weights.length != featureCount + 1) {
-      throw new IllegalArgumentException("gblinear: " + weights.length + " weights for " + featureCount + " features and a bias");
+    if (weights.length != (featureCount + 1) * output.classes()) {
+      throw new IllegalArgumentException("gblinear: " + weights.length + " weights for " + featureCount + " features and a bias, "
+          + output.classes() + " output(s)");
     }
-    return XGBoostModel.linear(featureCount, baseMargin, weights);
+    return XGBoostModel.linear(featureCount, output, weights);
   }
 
   private static int[] ints(JsonNode array) {

@@ -58,6 +58,26 @@ class CompiledTreesTest {
   }
 
   @Test
+  void regressionAndMultiClassTreesCompiledPerClassEqualTheNodeByNodeWalkBitForBit() {
+    for (String booster : new String[] {"gbtree", "dart"}) {
+      for (int classes : new int[] {1, 3}) {
+        Random random = new Random(booster.hashCode() + classes);
+        String objective = classes == 1 ? "reg:squarederror" : "multi:softprob";
+        XGBoostModel model = XGBoostModel.read(randomModel(random, booster, 60, 7, objective, classes));
+        assertThat(model.outputsCompiled()).as("trees of depth 7 are compiled").isTrue();
+        float[] compiled = new float[classes];
+        float[] reference = new float[classes];
+        float[] prepared = new float[model.preparedWidth()];
+        for (float[] row : edgeRows(random, 2000)) {
+          model.outputs(row, null, prepared, compiled);
+          model.outputsReference(row, reference);
+          assertThat(compiled).as("%s %s row %s", booster, objective, java.util.Arrays.toString(row)).isEqualTo(reference);
+        }
+      }
+    }
+  }
+
+  @Test
   void aSparseRowIsPreparedLikeItsDenseForm() {
     Random random = new Random(11);
     XGBoostModel model = XGBoostModel.read(randomModel(random, "gbtree", 20, 5));
@@ -108,6 +128,11 @@ class CompiledTreesTest {
 
   /** A model in XGBoost's JSON format with random trees, each at most {@code maxDepth} deep, some much shallower. */
   static byte[] randomModel(Random random, String booster, int trees, int maxDepth) {
+    return randomModel(random, booster, trees, maxDepth, "binary:logistic", 1);
+  }
+
+  /** The same for an objective, with tree t adding to class t mod {@code classes}. */
+  static byte[] randomModel(Random random, String booster, int trees, int maxDepth, String objective, int classes) {
     ArrayNode treeArray = JSON.createArrayNode();
     ArrayNode weights = JSON.createArrayNode();
     for (int t = 0; t < trees; t++) {
@@ -138,7 +163,7 @@ class CompiledTreesTest {
     model.set("trees", treeArray);
     ArrayNode info = model.putArray("tree_info");
     for (int t = 0; t < trees; t++) {
-      info.add(0);
+      info.add(t % classes);
     }
     ObjectNode gb = JSON.createObjectNode().put("name", booster);
     if (booster.equals("dart")) {
@@ -150,8 +175,8 @@ class CompiledTreesTest {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode learner = root.putObject("learner");
     learner.set("gradient_booster", gb);
-    learner.putObject("learner_model_param").put("base_score", "3E-1").put("num_feature", Integer.toString(FEATURES)).put("num_class", "0");
-    learner.putObject("objective").put("name", "binary:logistic");
+    learner.putObject("learner_model_param").put("base_score", "3E-1").put("num_feature", Integer.toString(FEATURES)).put("num_class", Integer.toString(classes == 1 ? 0 : classes));
+    learner.putObject("objective").put("name", objective);
     return root.toString().getBytes(StandardCharsets.UTF_8);
   }
 

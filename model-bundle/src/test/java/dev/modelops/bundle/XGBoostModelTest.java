@@ -114,8 +114,13 @@ class XGBoostModelTest {
 
   @Test
   void modelsABundleCannotServeAreRefusedWithTheReason() {
-    assertThatThrownBy(() -> read(treeModel("gbtree", "reg:squarederror", "")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("objective 'reg:squarederror' is not supported");
+    assertThatThrownBy(() -> read(treeModel("gbtree", "reg:gamma", "")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("objective 'reg:gamma' is not supported")
+        .hasMessageContaining("reg:squarederror");
+    assertThatThrownBy(() -> read(treeModel("gbtree", "binary:logistic", "").replace("\"num_class\":\"0\"", "\"num_class\":\"3\"")))
+        .hasMessageContaining("binary:logistic with num_class 3");
+    assertThatThrownBy(() -> read(treeModel("gbtree", "multi:softprob", "").replace("\"num_class\":\"0\"", "\"num_class\":\"3\"")
+        .replace("\"tree_info\":[0]", "\"tree_info\":[4]"))).hasMessageContaining("tree 0 belongs to output 4 of 3");
     assertThatThrownBy(() -> read(treeModel("gbtree", "binary:logistic", "").replace("\"split_type\":[0,0,0,0,0]", "\"split_type\":[1,0,0,0,0]")))
         .hasMessageContaining("categorical splits");
     assertThatThrownBy(() -> read(treeModel("gbtree", "binary:logistic", "").replace("\"left_children\":[1,-1,3,-1,-1]", "\"left_children\":[1,-1,0,-1,-1]")))
@@ -125,7 +130,7 @@ class XGBoostModelTest {
     assertThatThrownBy(() -> read("not a model")).hasMessageContaining("not an XGBoost JSON or UBJ model");
     assertThatThrownBy(() -> XGBoostModel.read(new byte[] {'{', 'L', 0, 0})).hasMessageContaining("not an XGBoost JSON or UBJ model");
     assertThatThrownBy(() -> read("{\"learner\":{\"objective\":{\"name\":\"binary:logistic\"},\"learner_model_param\":{\"num_feature\":\"2\"},"
-        + "\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{\"trees\":[],\"tree_info\":[1]}}}}")).hasMessageContaining("multi-class");
+        + "\"gradient_booster\":{\"name\":\"gbtree\",\"model\":{\"trees\":[],\"tree_info\":[1]}}}}")).hasMessageContaining("tree_info has 1 entries for 0 trees");
   }
 
   @Test

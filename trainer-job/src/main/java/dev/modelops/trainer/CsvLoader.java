@@ -1,6 +1,7 @@
 package dev.modelops.trainer;
 
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.api.v1alpha1.LearningObjective;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.FeatureType;
 import dev.modelops.bundle.RawTable;
@@ -28,8 +29,25 @@ import org.apache.commons.csv.CSVRecord;
  * keeping only the label and the feature columns. Empty cells and NA are missing values.
  */
 final class CsvLoader {
-  /** The loaded data: raw feature columns, 0/1 labels and a fingerprint of the file. */
-  record Data(RawTable table, int[] labels, String sha256) {}
+  /**
+   * The loaded data: raw feature columns, the labels and a fingerprint of the file. For a binary
+   * objective {@code labels} are 0/1 (1 = positiveClass); for a multi-class one the index of each
+   * row's value in {@code classes} (sorted); for a regression {@code labels} and {@code classes}
+   * are null and {@code values} holds the numbers.
+   */
+  record Data(RawTable table, int[] labels, double[] values, List<String> classes, String sha256) {
+    /** The labels as XGBoost takes them: 0/1, a class index, or the number. */
+    float[] targets() {
+      float[] out = new float[table.rows()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = labels == null ? (float) values[i] : labels[i];
+      }
+      return out;
+    }
+  }
+
+  /** A multi-class label with more distinct values than this is refused: it is more likely a number or an id. */
+  static final int MAX_CLASSES = 100;
 
   /** A declared numeric column is refused when more than this share of its cells are not numbers. */
   static final double MAX_NON_NUMERIC_SHARE = 0.5;
@@ -50,7 +68,7 @@ final class CsvLoader {
     return out;
   }
 
-  static Data load(InputStream in, String origin, ExperimentSpec.Dataset dataset) {
+  static Data load(InputStream in, String origin, ExperimentSpec.Dataset dataset, LearningObjective objective) {
     List<Feature> features = features(dataset.getFeatures());
     if (features.isEmpty()) {
       throw new TrainerInputException(Reason.BadSpec, "spec.dataset.features lists no columns; list at least one numeric, categorical or text column");
@@ -72,9 +90,8 @@ final class CsvLoader {
       for (int f = 0; f < columns.length; f++) {
         columns[f] = new Column(features.get(f).type());
       }
-      int[] labels = new int[1024];
+      String[] labels = new String[1024];
       int rows = 0;
-      String positive = dataset.getPositiveClass();
       Map<String, String> interned = new HashMap<>();
       for (CSVRecord record : parser) {
         if (record.size() == 1 && record.get(0).isEmpty()) {
@@ -88,7 +105,7 @@ final class CsvLoader {
         if (rows == labels.length) {
           labels = Arrays.copyOf(labels, rows * 2);
         }
-        labels[rows] = positive.equals(labelValue) ? 1 : 0;
+        labels[rows] = interned.computeIfAbsent(labelValue, k -> k);
         for (int f = 0; f < columns.length; f++) {
           String v = cell(record, featureIndex[f]);
           columns[f].add(v == null || columns[f].type == FeatureType.TEXT ? v : interned.computeIfAbsent(v, k -> k));
@@ -98,12 +115,23 @@ final class CsvLoader {
       if (rows == 0) {
         throw new TrainerInputException(Reason.BadData, "the dataset " + origin + " has a header but no rows");
       }
-      requireBothClasses(labels, rows, label, positive);
       Object[] raw = new Object[columns.length];
       for (int f = 0; f < columns.length; f++) {
         raw[f] = columns[f].finish(features.get(f).name(), rows, origin);
       }
-      return new Data(new RawTable(features, raw, rows), Arrays.copyOf(labels, rows), HexFormat.of().formatHex(sha.digest()));
+      RawTable table = new RawTable(features, raw, rows);
+      String sha256 = HexFormat.of().formatHex(sha.digest());
+      String[] cells = Arrays.copyOf(labels, rows);
+      return switch (objective.task()) {
+        case BINARY -> new Data(table, binary(cells, label, dataset.getPositiveClass()), null, null, sha256);
+        case REGRESSION -> new Data(table, null, numbers(cells, label, objective, origin), null, sha256);
+        case MULTICLASS -> {
+          List<String> classes = classes(cells, label);
+          Map<String, Integer> classIndex = new HashMap<>();
+          classes.forEach(c -> classIndex.put(c, classIndex.size()));
+          yield new Data(table, Arrays.stream(cells).mapToInt(classIndex::get).toArray(), null, classes, sha256);
+        }
+      };
     } catch (IOException | java.io.UncheckedIOException e) {
       throw new TrainerInputException(Reason.BadData, "cannot parse " + origin + " as CSV: " + ExperimentLoader.firstLine(e.getMessage()));
     } catch (IllegalArgumentException e) {
@@ -135,17 +163,47 @@ final class CsvLoader {
     return index;
   }
 
-  private static void requireBothClasses(int[] labels, int rows, String label, String positive) {
-    int positives = 0;
-    for (int i = 0; i < rows; i++) {
-      positives += labels[i];
-    }
-    if (positives == 0 || positives == rows) {
+  private static int[] binary(String[] cells, String label, String positive) {
+    int[] labels = Arrays.stream(cells).mapToInt(c -> positive.equals(c) ? 1 : 0).toArray();
+    int positives = Arrays.stream(labels).sum();
+    if (positives == 0 || positives == labels.length) {
       throw new TrainerInputException(
           Reason.BadData,
           "the label column '" + label + "' has a single class (" + (positives == 0 ? "no row equals" : "every row equals")
               + " positiveClass '" + positive + "'); a classifier needs both classes: check spec.dataset.positiveClass and the data");
     }
+    return labels;
+  }
+
+  private static double[] numbers(String[] cells, String label, LearningObjective objective, String origin) {
+    double[] out = new double[cells.length];
+    for (int i = 0; i < cells.length; i++) {
+      try {
+        out[i] = Double.parseDouble(cells[i]);
+      } catch (NumberFormatException e) {
+        out[i] = Double.NaN;
+      }
+      if (!Double.isFinite(out[i])) {
+        throw new TrainerInputException(Reason.BadData, "the label column '" + label + "' holds \"" + cells[i] + "\" in data row " + (i + 1)
+            + " of " + origin + "; objective " + objective.key() + " predicts a number, so every label must be a finite number");
+      }
+    }
+    return out;
+  }
+
+  /** The distinct label values, sorted: a multi-class model's classes in the order of its outputs. */
+  private static List<String> classes(String[] cells, String label) {
+    java.util.TreeSet<String> distinct = new java.util.TreeSet<>(Arrays.asList(cells));
+    if (distinct.size() < 2) {
+      throw new TrainerInputException(Reason.BadData, "the label column '" + label + "' has a single class ('" + distinct.first()
+          + "'); objective multi:softprob needs at least 2 classes");
+    }
+    if (distinct.size() > MAX_CLASSES) {
+      throw new TrainerInputException(Reason.BadData, "the label column '" + label + "' has " + distinct.size() + " distinct values (e.g. '"
+          + distinct.first() + "', '" + distinct.last() + "'); objective multi:softprob allows at most " + MAX_CLASSES
+          + " classes: for a number use a regression objective (reg:squarederror)");
+    }
+    return List.copyOf(distinct);
   }
 
   private static String section(FeatureType t) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.api.v1alpha1.LearningObjective;
 import dev.modelops.api.v1alpha1.SchemaDefaults;
 import dev.modelops.trainer.TrainerInputException.Reason;
 import java.io.IOException;
@@ -39,11 +40,13 @@ final class ExperimentLoader {
       require(parsed.getDataset() != null, origin, "spec.dataset");
       require(parsed.getDataset().getUri() != null, origin, "spec.dataset.uri");
       require(parsed.getDataset().getLabel() != null, origin, "spec.dataset.label");
-      require(parsed.getDataset().getPositiveClass() != null, origin, "spec.dataset.positiveClass");
       require(parsed.getDataset().getFeatures() != null, origin, "spec.dataset.features");
       require(parsed.getObjective() != null && parsed.getObjective().getMetric() != null, origin, "spec.objective.metric");
       // The one place the trainer's input gets its defaults: the schema's, as the API server applies them.
-      return SchemaDefaults.apply(parsed);
+      ExperimentSpec filled = SchemaDefaults.apply(parsed);
+      require(filled.getDataset().getPositiveClass() != null || filled.getAlgorithm().getObjective().task() != LearningObjective.Task.BINARY,
+          origin, "spec.dataset.positiveClass");
+      return filled;
     } catch (IOException e) {
       throw new TrainerInputException(Reason.BadSpec, origin + ": " + firstLine(e.getMessage()));
     }

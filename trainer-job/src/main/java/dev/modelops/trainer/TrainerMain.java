@@ -116,7 +116,7 @@ public final class TrainerMain implements Callable<Integer> {
       }
       TrialTracking.Logged logged = tracking.succeeded(o, start);
       logged.problem().ifPresent(p -> err.println("warning: " + p));
-      report(TrialResult.succeeded(o.objective(), o.metrics(), o.confusion(), o.bundleUri(), o.params(), o.timings())
+      report(TrialResult.succeeded(o.objective(), o.metrics(), o.confusion(), o.classMetrics(), o.bundleUri(), o.params(), o.timings())
           .withMessage(logged.problem().orElse(null)));
       return 0;
     } catch (TrainerInputException e) {

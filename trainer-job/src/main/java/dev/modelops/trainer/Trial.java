@@ -1,6 +1,7 @@
 package dev.modelops.trainer;
 
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.api.v1alpha1.LearningObjective;
 import dev.modelops.bundle.CsrBuilder;
 import dev.modelops.bundle.FeaturePipeline;
 import dev.modelops.bundle.Manifest;
@@ -36,13 +37,16 @@ final class Trial {
       double objective,
       Map<String, Double> metrics,
       Map<String, Long> confusion,
+      /* A multi-class model's precision, recall and f1 per class; null for the other kinds. */
+      Map<String, Map<String, Double>> classMetrics,
       String bundleUri,
       /* The bundle folder on this machine; null when it was written to S3 (and the local copy removed). */
       Path bundleDir,
       Map<String, String> params,
       Map<String, Long> timings,
       int[] validationRows,
-      double[] validationPredictions,
+      /* XGBoost's predictions for the validation rows: one per row (a probability or a value), or K class probabilities per row. */
+      double[][] validationPredictions,
       /* The data's SHA-256 and the bundle's manifest.json, for tracking. */
       String dataSha256,
       byte[] manifest) {}
@@ -60,9 +64,10 @@ final class Trial {
     Map<String, String> params = new TreeMap<>(TrialParameters.fixed(spec));
     params.putAll(checked);
     ExperimentSpec.Dataset ds = spec.getDataset();
-    TrialParameters.Booster booster = TrialParameters.booster(params, ds.getSeed());
+    LearningObjective objective = spec.getAlgorithm().getObjective();
+    TrialParameters.Booster booster = TrialParameters.booster(params, ds.getSeed(), objective);
     Path outDir = outputDir(output, pvcRoot);
-    CsvLoader.Data data = load(ds, experimentDir, pvcRoot);
+    CsvLoader.Data data = load(ds, experimentDir, pvcRoot, objective);
     timings.put("loadMs", ms(t0));
 
     long t1 = System.nanoTime();
@@ -71,12 +76,21 @@ final class Trial {
     timings.put("featuresMs", ms(t1));
 
     long t2 = System.nanoTime();
-    Trained trained = train(booster, params, split, encoded);
+    Trained trained = train(booster, data.classes(), params, split, encoded);
     timings.put("trainMs", ms(t2));
 
     long t3 = System.nanoTime();
-    Evaluation.Result eval = Evaluation.evaluate(split.validLabels(), trained.validPredictions());
-    double objective = eval.metrics().get(spec.getObjective().getMetric().key());
+    Evaluation.Result eval = switch (objective.task()) {
+      case BINARY -> Evaluation.evaluate(split.validLabels(), column(trained.validPredictions()));
+      case REGRESSION -> Evaluation.regression(toDouble(split.validTargets()), column(trained.validPredictions()));
+      case MULTICLASS -> Evaluation.multiClass(split.validLabels(), trained.validPredictions(), data.classes());
+    };
+    String metric = spec.getObjective().getMetric().key();
+    Double objectiveValue = eval.metrics().get(metric);
+    if (objectiveValue == null) {
+      throw new TrainerInputException(Reason.BadSpec, "spec.objective.metric " + metric + " does not fit spec.algorithm.objective "
+          + objective.key() + "; it is measured by " + String.join(", ", eval.metrics().keySet()));
+    }
     timings.put("evaluateMs", ms(t3));
 
     long t4 = System.nanoTime();
@@ -98,8 +112,8 @@ final class Trial {
     }
     timings.put("writeMs", ms(t4));
     timings.put("totalMs", ms(t0));
-    return new Outcome(objective, eval.metrics(), eval.confusion(), bundleUri, bundleDir, params, timings, split.validRows(), trained.validPredictions(),
-        data.sha256(), manifest);
+    return new Outcome(objectiveValue, eval.metrics(), eval.confusion(), eval.classMetrics(), bundleUri, bundleDir, params, timings,
+        split.validRows(), trained.validPredictions(), data.sha256(), manifest);
   }
 
   private static byte[] readManifest(Path outDir) {
@@ -110,18 +124,26 @@ final class Trial {
     }
   }
 
-  /** The training and validation rows, both holding both classes. */
-  private record Split(RawTable train, RawTable valid, int[] trainLabels, int[] validLabels, int[] validRows) {}
+  /**
+   * The training and validation rows (a classifier's both holding both classes), their labels as
+   * XGBoost takes them, and a classifier's class indices (null for a regression).
+   */
+  private record Split(RawTable train, RawTable valid, int[] trainLabels, int[] validLabels, float[] trainTargets, float[] validTargets,
+      int[] validRows) {}
 
   /** The fitted (and possibly selected) feature pipeline with both splits encoded by it. */
   private record Encoded(FeaturePipeline pipeline, Csr train, Csr valid) {}
 
-  /** The model (UBJ), its predictions on the validation split, and how many rounds it was trained for. */
-  private record Trained(byte[] model, double[] validPredictions, int rounds) {}
+  /**
+   * The model (UBJ), its predictions on the validation split (one per row, or one per class), a
+   * regression's predictions on the training split (its drift bins; else null), and how many
+   * rounds it was trained for.
+   */
+  private record Trained(byte[] model, double[][] validPredictions, double[] trainPredictions, int rounds) {}
 
-  private static CsvLoader.Data load(ExperimentSpec.Dataset ds, Path experimentDir, Path pvcRoot) {
+  private static CsvLoader.Data load(ExperimentSpec.Dataset ds, Path experimentDir, Path pvcRoot, LearningObjective objective) {
     try (InputStream in = Locations.open(ds.getUri(), experimentDir, pvcRoot)) {
-      return CsvLoader.load(in, ds.getUri(), ds);
+      return CsvLoader.load(in, ds.getUri(), ds, objective);
     } catch (IOException e) {
       throw new TrainerInputException(Reason.BadData, "cannot read the dataset " + ds.getUri() + ": " + e.getMessage());
     }
@@ -129,11 +151,17 @@ final class Trial {
 
   private static Split split(CsvLoader.Data data, ExperimentSpec.Dataset ds) {
     double share = ds.getValidationSplit();
-    int[][] parts = stratifiedSplit(data.labels(), share, ds.getSeed());
-    Split split = new Split(data.table().select(parts[0]), data.table().select(parts[1]), pick(data.labels(), parts[0]),
-        pick(data.labels(), parts[1]), parts[1]);
+    boolean regression = data.labels() == null;
+    int[][] parts = regression ? randomSplit(data.table().rows(), share, ds.getSeed()) : stratifiedSplit(data.labels(), share, ds.getSeed());
+    float[] targets = data.targets();
+    Split split = new Split(data.table().select(parts[0]), data.table().select(parts[1]),
+        regression ? null : pick(data.labels(), parts[0]), regression ? null : pick(data.labels(), parts[1]),
+        pick(targets, parts[0]), pick(targets, parts[1]), parts[1]);
     if (split.valid().rows() == 0 || split.train().rows() == 0) {
       throw new TrainerInputException(Reason.BadData, "the dataset has too few rows (" + data.table().rows() + ") for spec.dataset.validationSplit " + share);
+    }
+    if (regression || data.classes() != null) {
+      return split;
     }
     int validPositives = Arrays.stream(split.validLabels()).sum();
     int trainPositives = Arrays.stream(split.trainLabels()).sum();
@@ -156,6 +184,10 @@ final class Trial {
     ExperimentSpec.FeatureSelection selection = spec.getFeatureSelection();
     if (selection != null && selection.getMethod() == ExperimentSpec.SelectionMethod.MUTUAL_INFORMATION && selection.getTopK() != null
         && selection.getTopK() < pipeline.width()) {
+      if (spec.getAlgorithm().getObjective().task() != LearningObjective.Task.BINARY) {
+        throw new TrainerInputException(Reason.BadSpec, "spec.featureSelection.method mutualInformation ranks features against a binary"
+            + " label; spec.algorithm.objective " + spec.getAlgorithm().getObjective().key() + " has none: set method none");
+      }
       int[] top = MutualInformation.topK(trainCsr.headers, trainCsr.cols, trainCsr.vals, pipeline.width(), pipeline.numeric().size(),
           split.trainLabels(), selection.getTopK());
       pipeline = pipeline.select(top);
@@ -164,19 +196,21 @@ final class Trial {
     return new Encoded(pipeline, trainCsr, Csr.encode(pipeline, split.valid()));
   }
 
-  private static Trained train(TrialParameters.Booster booster, Map<String, String> params, Split split, Encoded encoded) {
+  private static Trained train(TrialParameters.Booster booster, List<String> classes, Map<String, String> params, Split split, Encoded encoded) {
     Booster model = null;
     DMatrix dtrain = null;
     int width = encoded.pipeline().width();
+    Map<String, Object> boosterParams = booster.paramsFor(classes, split.trainTargets());
     try {
       dtrain = encoded.train().matrix(width);
-      dtrain.setLabel(toFloat(split.trainLabels()));
+      dtrain.setLabel(split.trainTargets());
       int rounds = booster.rounds();
       if (booster.earlyStoppingRounds() > 0) {
-        rounds = bestRounds(booster, dtrain, split, encoded, width);
+        rounds = bestRounds(booster, boosterParams, dtrain, split, encoded, width);
       }
-      model = XGBoost.train(dtrain, booster.params(), rounds, Map.of(), null, null);
-      return new Trained(model.toByteArray("ubj"), predict(model, encoded.valid(), width), rounds);
+      model = XGBoost.train(dtrain, boosterParams, rounds, Map.of(), null, null);
+      double[] trainPredictions = split.trainLabels() == null ? column(predict(model, encoded.train(), width)) : null;
+      return new Trained(model.toByteArray("ubj"), predict(model, encoded.valid(), width), trainPredictions, rounds);
     } catch (XGBoostError e) {
       String message = ExperimentLoader.firstLine(e.getMessage());
       if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
@@ -194,18 +228,19 @@ final class Trial {
   }
 
   /**
-   * Early stopping: trains with the validation split watched until its logloss has not improved
+   * Early stopping: trains with the validation split watched until its loss (eval_metric) has not improved
    * for {@code early_stopping_rounds} rounds, and returns the number of rounds of the best
    * iteration. The model is then trained again for exactly that many rounds (same seed, same
    * trees), so the bundle holds no tree past the best one.
    */
-  private static int bestRounds(TrialParameters.Booster booster, DMatrix dtrain, Split split, Encoded encoded, int width) throws XGBoostError {
+  private static int bestRounds(TrialParameters.Booster booster, Map<String, Object> boosterParams, DMatrix dtrain, Split split, Encoded encoded,
+      int width) throws XGBoostError {
     DMatrix dvalid = encoded.valid().matrix(width);
     Booster probe = null;
     try {
-      dvalid.setLabel(toFloat(split.validLabels()));
+      dvalid.setLabel(split.validTargets());
       float[][] history = new float[1][booster.rounds()];
-      probe = XGBoost.train(dtrain, booster.params(), booster.rounds(), Map.of("validation", dvalid), history, null, null,
+      probe = XGBoost.train(dtrain, boosterParams, booster.rounds(), Map.of("validation", dvalid), history, null, null,
           booster.earlyStoppingRounds());
       String best = probe.getAttr("best_iteration");
       return best == null ? booster.rounds() : Integer.parseInt(best.trim()) + 1;
@@ -220,11 +255,20 @@ final class Trial {
   private static void write(ExperimentSpec spec, CsvLoader.Data data, Split split, Encoded encoded, Trained trained, Evaluation.Result eval,
       Map<String, String> params, Path outDir) {
     ExperimentSpec.Dataset ds = spec.getDataset();
-    ReferenceProfile profile = ProfileBuilder.build(split.train(), split.valid(), encoded.pipeline(), trained.validPredictions());
+    LearningObjective objective = spec.getAlgorithm().getObjective();
+    ReferenceProfile profile = switch (objective.task()) {
+      case BINARY -> ProfileBuilder.build(split.train(), split.valid(), encoded.pipeline(), column(trained.validPredictions()));
+      case REGRESSION -> ProfileBuilder.build(split.train(), split.valid(), encoded.pipeline(),
+          ProfileBuilder.valueBins(trained.trainPredictions(), column(trained.validPredictions())));
+      case MULTICLASS -> ProfileBuilder.build(split.train(), split.valid(), encoded.pipeline(),
+          ProfileBuilder.classBins(data.classes().size(), trained.validPredictions()));
+    };
     Manifest manifest = new Manifest(
-        ModelBundle.FORMAT_VERSION, spec.getModel(), "xgboost", encoded.pipeline().features(), ds.getLabel(), ds.getPositiveClass(),
+        ModelBundle.FORMAT_VERSION, spec.getModel(), "xgboost", encoded.pipeline().features(), ds.getLabel(),
+        objective.task() == LearningObjective.Task.BINARY ? ds.getPositiveClass() : null,
         Instant.now().toString(), eval.metrics(), params,
-        new Manifest.DataFingerprint(ds.getUri(), data.sha256(), data.table().rows()), Manifest.Files.standard());
+        new Manifest.DataFingerprint(ds.getUri(), data.sha256(), data.table().rows()), Manifest.Files.standard(),
+        objective.key(), data.classes(), eval.classMetrics());
     try {
       ModelBundle.write(outDir, manifest, encoded.pipeline(), profile, trained.model());
     } catch (RuntimeException e) {
@@ -232,19 +276,35 @@ final class Trial {
     }
   }
 
-  /** XGBoost's own predictions: the reference the bundle's Java scorer is tested against. */
-  static double[] predict(Booster booster, Csr rows, int width) throws XGBoostError {
+  /** XGBoost's own predictions, one row per record and one column per output: the reference the bundle's Java scorer is tested against. */
+  static double[][] predict(Booster booster, Csr rows, int width) throws XGBoostError {
     DMatrix m = rows.matrix(width);
     try {
-      float[][] p = booster.predict(m);
-      double[] out = new double[p.length];
-      for (int i = 0; i < p.length; i++) {
-        out[i] = p[i][0];
-      }
-      return out;
+      return widen(booster.predict(m));
     } finally {
       m.dispose();
     }
+  }
+
+  /** xgboost4j's float predictions as doubles, row by row. */
+  static double[][] widen(float[][] p) {
+    double[][] out = new double[p.length][];
+    for (int i = 0; i < p.length; i++) {
+      out[i] = new double[p[i].length];
+      for (int k = 0; k < p[i].length; k++) {
+        out[i][k] = p[i][k];
+      }
+    }
+    return out;
+  }
+
+  /** The only output of a binary or regression model, per row. */
+  static double[] column(double[][] predictions) {
+    double[] out = new double[predictions.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = predictions[i][0];
+    }
+    return out;
   }
 
   /**
@@ -286,39 +346,50 @@ final class Trial {
     }
   }
 
-  /** Stratified split: the same share of each class goes to validation; deterministic per seed. */
+  /**
+   * Stratified split: the same share of each class (0/1, or a class index) goes to validation;
+   * deterministic per seed. The highest class is shuffled first, so 0/1 labels split as they
+   * always have (positives, then negatives).
+   */
   static int[][] stratifiedSplit(int[] labels, double share, long seed) {
-    List<Integer> pos = new ArrayList<>();
-    List<Integer> neg = new ArrayList<>();
+    int classes = Arrays.stream(labels).max().orElse(0) + 1;
+    List<List<Integer>> byClass = new ArrayList<>();
+    for (int c = 0; c < classes; c++) {
+      byClass.add(new ArrayList<>());
+    }
     for (int i = 0; i < labels.length; i++) {
-      (labels[i] == 1 ? pos : neg).add(i);
+      byClass.get(labels[i]).add(i);
     }
     Random random = new Random(seed);
-    java.util.Collections.shuffle(pos, random);
-    java.util.Collections.shuffle(neg, random);
-    int vp = (int) Math.round(pos.size() * share);
-    int vn = (int) Math.round(neg.size() * share);
-    int[] valid = new int[vp + vn];
-    int[] train = new int[labels.length - vp - vn];
-    int a = 0;
-    int b = 0;
-    for (int i = 0; i < pos.size(); i++) {
-      if (i < vp) {
-        valid[a++] = pos.get(i);
-      } else {
-        train[b++] = pos.get(i);
-      }
+    for (int c = classes - 1; c >= 0; c--) {
+      java.util.Collections.shuffle(byClass.get(c), random);
     }
-    for (int i = 0; i < neg.size(); i++) {
-      if (i < vn) {
-        valid[a++] = neg.get(i);
-      } else {
-        train[b++] = neg.get(i);
-      }
+    List<Integer> valid = new ArrayList<>();
+    List<Integer> train = new ArrayList<>();
+    for (int c = classes - 1; c >= 0; c--) {
+      List<Integer> rows = byClass.get(c);
+      int v = (int) Math.round(rows.size() * share);
+      valid.addAll(rows.subList(0, v));
+      train.addAll(rows.subList(v, rows.size()));
     }
-    Arrays.sort(valid);
-    Arrays.sort(train);
-    return new int[][] {train, valid};
+    return new int[][] {sorted(train), sorted(valid)};
+  }
+
+  /** A regression's split: a seeded shuffle of all rows, the first {@code share} of them for validation. */
+  static int[][] randomSplit(int rows, double share, long seed) {
+    List<Integer> all = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      all.add(i);
+    }
+    java.util.Collections.shuffle(all, new Random(seed));
+    int v = (int) Math.round(rows * share);
+    return new int[][] {sorted(all.subList(v, rows)), sorted(all.subList(0, v))};
+  }
+
+  private static int[] sorted(List<Integer> rows) {
+    int[] out = rows.stream().mapToInt(Integer::intValue).toArray();
+    Arrays.sort(out);
+    return out;
   }
 
   private static int[] pick(int[] values, int[] idx) {
@@ -329,8 +400,16 @@ final class Trial {
     return out;
   }
 
-  private static float[] toFloat(int[] v) {
-    float[] out = new float[v.length];
+  private static float[] pick(float[] values, int[] idx) {
+    float[] out = new float[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      out[i] = values[idx[i]];
+    }
+    return out;
+  }
+
+  private static double[] toDouble(float[] v) {
+    double[] out = new double[v.length];
     for (int i = 0; i < v.length; i++) {
       out[i] = v[i];
     }

@@ -2,6 +2,7 @@ package dev.modelops.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelops.api.v1alpha1.ExperimentSpec;
+import dev.modelops.api.v1alpha1.LearningObjective;
 import dev.modelops.api.v1alpha1.ExperimentSpec.SearchParameter;
 import dev.modelops.trainer.TrainerInputException.Reason;
 import java.util.LinkedHashMap;
@@ -96,20 +97,46 @@ final class TrialParameters {
     return out;
   }
 
-  /** The booster parameters XGBoost gets, with the defaults modelops sets, and the round count. */
   /** XGBoost's name for early stopping: stop after this many rounds without a better validation loss (0: never). */
   static final String EARLY_STOPPING = "early_stopping_rounds";
 
   /**
    * The booster's parameters, its (maximum) number of rounds, and after how many rounds without a
-   * better validation logloss training stops (0: it runs every round).
+   * better validation loss (eval_metric) training stops (0: it runs every round).
    */
-  record Booster(Map<String, Object> params, int rounds, int earlyStoppingRounds) {}
+  record Booster(Map<String, Object> params, int rounds, int earlyStoppingRounds) {
+    /**
+     * The parameters for the training labels: multi:softprob needs num_class ({@code classes},
+     * null when not multi-class); reg:pseudohubererror starts from the labels' median unless
+     * base_score is given, as XGBoost does not estimate it (from 0.5, a model of prices in the
+     * hundred thousands never got near them).
+     */
+    Map<String, Object> paramsFor(List<String> classes, float[] labels) {
+      Map<String, Object> out = new TreeMap<>(params);
+      if (classes != null) {
+        out.put("num_class", classes.size());
+      }
+      if (LearningObjective.REG_PSEUDO_HUBER_ERROR.key().equals(params.get("objective")) && !params.containsKey("base_score")) {
+        float[] sorted = labels.clone();
+        java.util.Arrays.sort(sorted);
+        out.put("base_score", sorted[sorted.length / 2]);
+      }
+      return out;
+    }
+  }
 
-  static Booster booster(Map<String, String> merged, long seed) {
+  /** The booster parameters XGBoost gets for {@code objective}, with the defaults modelops sets, and the round count. */
+  static Booster booster(Map<String, String> merged, long seed, LearningObjective objective) {
     Map<String, Object> params = new TreeMap<>();
-    params.put("objective", "binary:logistic");
-    params.put("eval_metric", "logloss");
+    params.put("objective", objective.key());
+    // Early stopping watches the first metric: the objective's own loss.
+    params.put("eval_metric", switch (objective) {
+      case BINARY_LOGISTIC, REG_LOGISTIC -> "logloss";
+      case REG_SQUARED_ERROR -> "rmse";
+      case REG_PSEUDO_HUBER_ERROR -> "mphe";
+      case REG_ABSOLUTE_ERROR -> "mae";
+      case MULTI_SOFTPROB -> "mlogloss";
+    });
     params.put("tree_method", "hist");
     params.put("verbosity", 0);
     params.put("seed", seed);
@@ -145,14 +172,11 @@ final class TrialParameters {
         params.put(e.getKey(), e.getValue());
       }
     }
-    Object objective = params.get("objective");
-    if (!OBJECTIVES.contains(String.valueOf(objective))) {
-      throw new TrainerInputException(
-          Reason.BadParameter, "objective=" + objective + " is not supported; modelops trains binary classifiers with objective binary:logistic (or reg:logistic)");
+    // The objective has one home, spec.algorithm.objective: the schema checks the metrics against it.
+    if (!objective.key().equals(params.get("objective"))) {
+      throw new TrainerInputException(Reason.BadParameter, "objective=" + params.get("objective") + " in the parameters differs from"
+          + " spec.algorithm.objective " + objective.key() + "; set the objective in spec.algorithm.objective only");
     }
     return new Booster(params, rounds, earlyStopping);
   }
-
-  /** Objectives whose output is the positive-class probability, which bundles promise. */
-  static final java.util.Set<String> OBJECTIVES = java.util.Set.of("binary:logistic", "reg:logistic");
 }

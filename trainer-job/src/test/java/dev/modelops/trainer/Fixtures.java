@@ -101,6 +101,50 @@ final class Fixtures {
         """.formatted(DATA.resolve("review-sentiment.csv"), extra);
   }
 
+  /** A regression of the Ames sale prices on every other column of the file. */
+  static String ames(String objective, String metric, String params) {
+    return """
+        spec:
+          model: ames
+          dataset:
+            uri: %s
+            label: Sale_Price
+            seed: 11
+            features:
+              numeric: [Lot_Frontage, Lot_Area, Year_Built, Year_Remod_Add, Mas_Vnr_Area, BsmtFin_SF_1, Bsmt_Unf_SF, Total_Bsmt_SF,
+                First_Flr_SF, Second_Flr_SF, Gr_Liv_Area, Bsmt_Full_Bath, Full_Bath, Half_Bath, Bedroom_AbvGr, TotRms_AbvGrd, Fireplaces,
+                Garage_Cars, Garage_Area, Wood_Deck_SF, Open_Porch_SF, Enclosed_Porch, Screen_Porch, Mo_Sold, Year_Sold, Longitude, Latitude]
+              categorical: [MS_Zoning, Neighborhood, Bldg_Type, House_Style, Overall_Cond, Exter_Cond, Foundation, Heating_QC, Central_Air,
+                Garage_Type, Garage_Finish, Paved_Drive, Sale_Type, Sale_Condition]
+          algorithm:
+            objective: %s
+            params: {%s}
+          objective:
+            metric: %s
+            goal: minimize
+        """.formatted(DATA.resolve("ames-housing.csv"), objective, params, metric);
+  }
+
+  /** The four run-time classes of the HPC jobs. */
+  static String hpc(String params) {
+    return """
+        spec:
+          model: hpc
+          dataset:
+            uri: %s
+            label: class
+            seed: 5
+            features:
+              numeric: [compounds, input_fields, iterations, num_pending, hour]
+              categorical: [protocol, day]
+          algorithm:
+            objective: multi:softprob
+            params: {%s}
+          objective:
+            metric: macro_f1
+        """.formatted(DATA.resolve("hpc-jobs.csv"), params);
+  }
+
   static Path write(Path dir, String name, String text) throws IOException {
     Path p = dir.resolve(name);
     Files.writeString(p, text);

@@ -53,7 +53,7 @@ final class RealShifts {
           List.of("multiple_lines", "internet_service", "online_security", "online_backup", "device_protection", "tech_support", "streaming_tv",
               "streaming_movies", "contract", "payment_method"),
           "contract", "Month-to-month"),
-      new Shift("ames housing, neighbourhood North_Ames", Path.of("src/test/resources/drift/ames-housing.csv"),
+      new Shift("ames housing, neighbourhood North_Ames", Fixtures.DATA.resolve("ames-housing.csv"),
           List.of("Lot_Frontage", "Lot_Area", "Year_Built", "Year_Remod_Add", "Mas_Vnr_Area", "BsmtFin_SF_1", "Bsmt_Unf_SF", "Total_Bsmt_SF",
               "First_Flr_SF", "Second_Flr_SF", "Gr_Liv_Area", "Bsmt_Full_Bath", "Full_Bath", "Half_Bath", "Bedroom_AbvGr", "TotRms_AbvGrd",
               "Fireplaces", "Garage_Cars", "Garage_Area", "Wood_Deck_SF", "Open_Porch_SF", "Enclosed_Porch", "Screen_Porch", "Mo_Sold",
@@ -61,7 +61,7 @@ final class RealShifts {
           List.of("MS_Zoning", "Neighborhood", "Bldg_Type", "House_Style", "Overall_Cond", "Exter_Cond", "Foundation", "Heating_QC",
               "Central_Air", "Garage_Type", "Garage_Finish", "Paved_Drive", "Sale_Type", "Sale_Condition"),
           "Neighborhood", "North_Ames"),
-      new Shift("hpc jobs, protocol J", Path.of("src/test/resources/drift/hpc-jobs.csv"),
+      new Shift("hpc jobs, protocol J", Fixtures.DATA.resolve("hpc-jobs.csv"),
           List.of("compounds", "input_fields", "iterations", "num_pending", "hour"), List.of("protocol", "day"), "protocol", "J"));
 
   /** A data set split for one shift: its header, and the reference, control and shift rows. */

@@ -308,6 +308,23 @@ class TrainerMainTest {
   }
 
   @Test
+  void aMultiClassResultCarriesEachClassesMetricsWhenTheyFitAndLeavesThemToTheManifestWhenNot() throws Exception {
+    Map<String, Map<String, Double>> few = Map.of("VF", Map.of("precision", 0.9, "recall", 0.8, "f1", 0.85));
+    JsonNode small = new ObjectMapper().readTree(TrialResult.succeeded(0.8, Map.of("macro_f1", 0.8), null, few, "b", Map.of(), Map.of()).toLine());
+    assertThat(small.path("classMetrics").path("VF").path("recall").asDouble()).isEqualTo(0.8);
+    Map<String, Map<String, Double>> many = new java.util.TreeMap<>();
+    for (int i = 0; i < 100; i++) {
+      many.put("job-class-" + i, Map.of("precision", 0.123456789, "recall", 0.123456789, "f1", 0.123456789));
+    }
+    String line = TrialResult.succeeded(0.8, Map.of("macro_f1", 0.8), null, many, "b", Map.of("eta", "0.1"), Map.of()).toLine();
+    assertThat(line.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(4000);
+    JsonNode parsed = new ObjectMapper().readTree(line);
+    assertThat(parsed.path("status").asText()).isEqualTo("Succeeded");
+    assertThat(parsed.path("metrics").path("macro_f1").asDouble()).isEqualTo(0.8);
+    assertThat(parsed.has("classMetrics")).isFalse();
+  }
+
+  @Test
   void aMalformedCommandLine() throws Exception {
     assertRefused("should be in KEY=VALUE format", "BadParameter", "--experiment", "x.yaml", "--param", "max_depth", "--output", "o");
     assertRefused("Missing required option: '--output", "BadParameter", "--experiment", "x.yaml");

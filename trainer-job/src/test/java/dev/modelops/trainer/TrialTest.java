@@ -39,7 +39,7 @@ class TrialTest {
     try (Scorer scorer = bundle.newScorer()) {
       for (int i = 0; i < o.validationRows().length; i++) {
         double p = scorer.score(rows.get(o.validationRows()[i]));
-        assertThat(p).as("validation row %d", o.validationRows()[i]).isCloseTo(o.validationPredictions()[i], within(1e-6));
+        assertThat(p).as("validation row %d", o.validationRows()[i]).isCloseTo(o.validationPredictions()[i][0], within(1e-6));
       }
     }
     assertThat(o.metrics()).containsKeys("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss");
@@ -70,7 +70,7 @@ class TrialTest {
     List<Map<String, Object>> rows = rawRecords(Fixtures.DATA.resolve("telco-churn.csv"), bundle.features());
     try (Scorer scorer = bundle.newScorer()) {
       for (int i = 0; i < stopped.validationRows().length; i += 7) {
-        assertThat(scorer.score(rows.get(stopped.validationRows()[i]))).isCloseTo(stopped.validationPredictions()[i], within(1e-6));
+        assertThat(scorer.score(rows.get(stopped.validationRows()[i]))).isCloseTo(stopped.validationPredictions()[i][0], within(1e-6));
       }
     }
     // The same parameters without early stopping train the same model again.
@@ -103,7 +103,7 @@ class TrialTest {
     try (Scorer scorer = bundle.newScorer()) {
       for (int i = 0; i < o.validationRows().length; i++) {
         assertThat(scorer.score(rows.get(o.validationRows()[i])))
-            .as("%s validation row %d", booster, o.validationRows()[i]).isCloseTo(o.validationPredictions()[i], within(1e-6));
+            .as("%s validation row %d", booster, o.validationRows()[i]).isCloseTo(o.validationPredictions()[i][0], within(1e-6));
       }
     }
   }
@@ -154,7 +154,7 @@ class TrialTest {
     List<Map<String, Object>> rows = rawRecords(Fixtures.DATA.resolve("telco-churn.csv"), bundle.features());
     try (Scorer scorer = bundle.newScorer()) {
       for (int i = 0; i < 200; i++) {
-        assertThat(scorer.score(rows.get(o.validationRows()[i]))).isCloseTo(o.validationPredictions()[i], within(1e-6));
+        assertThat(scorer.score(rows.get(o.validationRows()[i]))).isCloseTo(o.validationPredictions()[i][0], within(1e-6));
       }
     }
   }

@@ -19,6 +19,25 @@ import lombok.Data;
 /** The desired state of an Experiment: data, features, algorithm, search space, objective, registration. */
 @Data
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.objective.metric in " + MetricRules.FITTING_METRICS,
+    messageExpression = "'metric ' + self.objective.metric + ' does not fit algorithm.objective ' + self.algorithm.objective"
+        + " + '; it is measured by ' + " + MetricRules.FITTING_METRIC_NAMES,
+    fieldPath = ".objective.metric")
+@ValidationRule(
+    value = "!has(self.register.qualityGate) || self.register.qualityGate.all(g, g.metric in " + MetricRules.FITTING_METRICS + ")",
+    messageExpression = "'a quality-gate metric does not fit algorithm.objective ' + self.algorithm.objective"
+        + " + '; it is measured by ' + " + MetricRules.FITTING_METRIC_NAMES,
+    fieldPath = ".register.qualityGate")
+@ValidationRule(
+    value = "!(self.algorithm.objective in " + MetricRules.BINARY_OBJECTIVES + ") || has(self.dataset.positiveClass)",
+    messageExpression = "'dataset.positiveClass is required for algorithm.objective ' + self.algorithm.objective",
+    fieldPath = ".dataset.positiveClass")
+@ValidationRule(
+    value = "self.algorithm.objective in " + MetricRules.BINARY_OBJECTIVES + " || !has(self.dataset.positiveClass)",
+    messageExpression = "'dataset.positiveClass is only for binary objectives; algorithm.objective '"
+        + " + self.algorithm.objective + ' predicts ' + (self.algorithm.objective == 'multi:softprob' ? 'every class' : 'a number')",
+    fieldPath = ".dataset.positiveClass")
 public class ExperimentSpec {
   /** Bounds that keep the cost of the feature-list rules within the API server's CEL budget. */
   static final int MAX_COLUMNS = 1000;
@@ -26,10 +45,13 @@ public class ExperimentSpec {
   static final int MAX_COLUMN_NAME = 128;
 
   static final String GATE_FRACTION_MESSAGE =
-      "accuracy, precision, recall, f1 and roc_auc are between 0 and 1: a quality-gate bound must"
+      "accuracy, precision, recall, f1, roc_auc and macro_f1 are between 0 and 1: a quality-gate bound must"
           + " be too (write 0.8, not 80)";
 
-  static final String GATE_LOSS_MESSAGE = "log_loss is never negative: a quality-gate bound must be at least 0";
+  static final String GATE_R2_MESSAGE = "r2 is at most 1 (a perfect model): a quality-gate min must be too";
+
+  static final String GATE_LOSS_MESSAGE = "log_loss, mlogloss, rmse and mae are never negative: a quality-gate bound must be at least 0";
+
 
   @Required
   @Pattern(Patterns.MODEL_NAME)
@@ -112,10 +134,10 @@ public class ExperimentSpec {
     @JsonPropertyDescription("The column holding the label to predict.")
     private String label;
 
-    @Required
     @Size(min = 1)
     @JsonPropertyDescription(
-        "The label value that counts as the positive class (mapped to 1); every other value maps to 0.")
+        "The label value that counts as the positive class (mapped to 1); every other value maps to 0."
+            + " Required for a binary objective, absent for regression and multi-class ones.")
     private String positiveClass;
 
     @Required
@@ -240,9 +262,19 @@ public class ExperimentSpec {
     @JsonPropertyDescription("The learner. xgboost (gradient-boosted trees) for now.")
     private AlgorithmName name;
 
+    @Default("binary:logistic")
+    @JsonPropertyDescription(
+        "What the model predicts: binary:logistic (or reg:logistic) the probability of"
+            + " dataset.positiveClass; reg:squarederror, reg:pseudohubererror or reg:absoluteerror a"
+            + " number (a numeric label); multi:softprob one probability per label value (2 to 100"
+            + " classes). Metrics: accuracy, precision, recall, f1, roc_auc, log_loss for binary;"
+            + " rmse, mae, r2 for regression; accuracy, macro_f1, mlogloss for multi-class.")
+    @Size(max = MetricRules.MAX_NAME)
+    private LearningObjective objective;
+
     @JsonPropertyDescription(
         "Fixed hyperparameters passed to the learner for every trial, e.g. {eta: 0.1,"
-            + " num_round: 200}. Searched parameters override these.")
+            + " num_round: 200}; not the objective (set objective). Searched parameters override these.")
     private Map<String, JsonNode> params;
   }
 
@@ -387,20 +419,24 @@ public class ExperimentSpec {
   @Data
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
-      value = "self.metric != 'log_loss' || self.goal == 'minimize'",
-      message = "log_loss is a loss: set goal to minimize",
+      value = "!(self.metric in " + MetricRules.LOSSES + ") || self.goal == 'minimize'",
+      messageExpression = "self.metric + ' is a loss: set goal to minimize'",
       fieldPath = ".goal")
   @ValidationRule(
-      value = "self.metric == 'log_loss' || self.goal == 'maximize'",
-      message = "accuracy, precision, recall, f1 and roc_auc are maximised: set goal to maximize",
+      value = "self.metric in " + MetricRules.LOSSES + " || self.goal == 'maximize'",
+      messageExpression = "self.metric + ' is maximised: set goal to maximize'",
       fieldPath = ".goal")
   public static class Objective {
     @Required
-    @JsonPropertyDescription("accuracy, precision, recall, f1, roc_auc or log_loss, on the validation split.")
+    @JsonPropertyDescription(
+        "The metric on the validation split; it must fit algorithm.objective: accuracy, precision, recall,"
+            + " f1, roc_auc or log_loss (binary); rmse, mae or r2 (regression); accuracy, macro_f1 or"
+            + " mlogloss (multi-class).")
+    @Size(max = MetricRules.MAX_NAME)
     private Metric metric;
 
     @Default("maximize")
-    @JsonPropertyDescription("maximize, or minimize (log_loss only).")
+    @JsonPropertyDescription("maximize, or minimize (the losses: log_loss, mlogloss, rmse, mae).")
     private Goal goal;
   }
 
@@ -409,8 +445,9 @@ public class ExperimentSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Register {
     @JsonPropertyDescription(
-        "Minimum (or, for log_loss, maximum) metric values the best trial must reach to be"
+        "Minimum (or, for losses, maximum) metric values the best trial must reach to be"
             + " registered. Empty: any successful trial is registered.")
+    @Size(max = 20)
     private List<MetricThreshold> qualityGate;
 
     @Default("manual")
@@ -435,21 +472,25 @@ public class ExperimentSpec {
       message = "a quality-gate entry needs min or max")
   // A bound no model can reach (or every model passes) is a gate that never (or always) opens.
   @ValidationRule(
-      value = "!has(self.min) || self.metric == 'log_loss' || (self.min >= 0.0 && self.min <= 1.0)",
+      value = "!has(self.min) || !(self.metric in " + MetricRules.FRACTIONS + ") || (self.min >= 0.0 && self.min <= 1.0)",
       message = GATE_FRACTION_MESSAGE,
       fieldPath = ".min")
   @ValidationRule(
-      value = "!has(self.max) || self.metric == 'log_loss' || (self.max >= 0.0 && self.max <= 1.0)",
+      value = "!has(self.max) || !(self.metric in " + MetricRules.FRACTIONS + ") || (self.max >= 0.0 && self.max <= 1.0)",
       message = GATE_FRACTION_MESSAGE,
       fieldPath = ".max")
   @ValidationRule(
-      value = "!has(self.min) || self.metric != 'log_loss' || self.min >= 0.0",
+      value = "!has(self.min) || !(self.metric in " + MetricRules.LOSSES + ") || self.min >= 0.0",
       message = GATE_LOSS_MESSAGE,
       fieldPath = ".min")
   @ValidationRule(
-      value = "!has(self.max) || self.metric != 'log_loss' || self.max >= 0.0",
+      value = "!has(self.max) || !(self.metric in " + MetricRules.LOSSES + ") || self.max >= 0.0",
       message = GATE_LOSS_MESSAGE,
       fieldPath = ".max")
+  @ValidationRule(
+      value = "!has(self.min) || self.metric != 'r2' || self.min <= 1.0",
+      message = GATE_R2_MESSAGE,
+      fieldPath = ".min")
   @ValidationRule(
       value = "!has(self.min) || !has(self.max) || self.min <= self.max",
       message = "min must not exceed max",
@@ -457,6 +498,7 @@ public class ExperimentSpec {
   public static class MetricThreshold {
     @Required
     @JsonPropertyDescription("The metric to check.")
+    @Size(max = MetricRules.MAX_NAME)
     private Metric metric;
 
     @JsonPropertyDescription("The lowest acceptable value.")

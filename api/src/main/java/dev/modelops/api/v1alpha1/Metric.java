@@ -15,7 +15,17 @@ public enum Metric {
   @JsonProperty("roc_auc")
   ROC_AUC("roc_auc", false),
   @JsonProperty("log_loss")
-  LOG_LOSS("log_loss", true);
+  LOG_LOSS("log_loss", true),
+  @JsonProperty("rmse")
+  RMSE("rmse", true),
+  @JsonProperty("mae")
+  MAE("mae", true),
+  @JsonProperty("r2")
+  R2("r2", false),
+  @JsonProperty("macro_f1")
+  MACRO_F1("macro_f1", false),
+  @JsonProperty("mlogloss")
+  MLOGLOSS("mlogloss", true);
 
   private final String key;
   private final boolean lowerIsBetter;
@@ -30,7 +40,7 @@ public enum Metric {
     return key;
   }
 
-  /** True for losses, where a smaller value is a better model. */
+  /** True for losses and errors (log_loss, mlogloss, rmse, mae), where a smaller value is a better model. */
   public boolean lowerIsBetter() {
     return lowerIsBetter;
   }
@@ -42,7 +52,7 @@ public enum Metric {
         return m;
       }
     }
-    throw new IllegalArgumentException(
-        "unknown metric '" + key + "'; allowed: accuracy, precision, recall, f1, roc_auc, log_loss");
+    throw new IllegalArgumentException("unknown metric '" + key + "'; allowed: "
+        + java.util.Arrays.stream(values()).map(Metric::key).collect(java.util.stream.Collectors.joining(", ")));
   }
 }

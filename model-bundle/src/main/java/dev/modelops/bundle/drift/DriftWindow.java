@@ -30,6 +30,7 @@ public final class DriftWindow {
   private final long[] outOfVocabulary;
   private final long[] textMissing;
   private final long[] prediction;
+  private final double[] predictionCuts;
   private long recorded;
 
   public DriftWindow(FeaturePipeline pipeline, ReferenceProfile profile, int capacity) {
@@ -57,10 +58,17 @@ public final class DriftWindow {
     }
     this.outOfVocabulary = new long[text.size()];
     this.textMissing = new long[text.size()];
-    this.prediction = new long[ProfileBuilder.PREDICTION_CUTS.length + 1];
+    // The profile's own bins: the fixed probability bins of a binary model, a regression's value
+    // deciles, a multi-class model's class bins (a profile without them: the fixed ones).
+    this.predictionCuts = profile.prediction() == null ? ProfileBuilder.PREDICTION_CUTS : profile.prediction().cuts();
+    this.prediction = new long[predictionCuts.length + 1];
   }
 
-  /** Counts one record: raw values in the pipeline's feature order, and its prediction. */
+  /**
+   * Counts one record: raw values in the pipeline's feature order, and its prediction: the
+   * positive-class probability (binary), the value (regression), or the index of the most
+   * probable class ({@link ProfileBuilder#predictedClass}, multi-class).
+   */
   public void record(Object[] values, double predicted) {
     recordAll(new Object[][] {values}, new double[] {predicted});
   }
@@ -106,7 +114,7 @@ public final class DriftWindow {
           terms[r][t] = ids;
         }
       }
-      predictionBins[r] = ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, predicted[r]);
+      predictionBins[r] = ReferenceProfile.binOf(predictionCuts, predicted[r]);
     }
     synchronized (this) {
       for (int r = 0; r < n; r++) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.modelops.bundle.CategoricalEncoder;
 import dev.modelops.bundle.FeaturePipeline;
 import dev.modelops.bundle.NumericEncoder;
+import dev.modelops.bundle.ProfileBuilder;
 import dev.modelops.bundle.ReferenceProfile;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,10 +63,30 @@ class DriftStatisticsTest {
   }
 
   private static ReferenceProfile profile() {
+    return profile(new ReferenceProfile.Binned(new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9},
+        new double[] {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}));
+  }
+
+  private static ReferenceProfile profile(ReferenceProfile.Binned prediction) {
     return new ReferenceProfile(100,
         List.of(new ReferenceProfile.NumericProfile("x", new double[] {0, 1}, new double[] {0.3, 0.4, 0.3}, new double[] {-1, 0.5, 2}, 0.5, 1, -2, 3, 0)),
         List.of(new ReferenceProfile.CategoricalProfile("c", List.of("a", "b"), new double[] {0.5, 0.5, 0}, 0)),
-        List.of(), new ReferenceProfile.Binned(new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9}, new double[] {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}));
+        List.of(), prediction);
+  }
+
+  @Test
+  void aMultiClassWindowCountsPredictedClassesInTheProfilesClassBins() {
+    // Four classes, predicted 40/30/20/10 in the reference; live: only classes 0 and 3.
+    ReferenceProfile classes = profile(ProfileBuilder.classBins(4, new double[][] {
+        {0.9, 0, 0, 0.1}, {0.9, 0, 0, 0.1}, {0.9, 0, 0, 0.1}, {0.9, 0, 0, 0.1}, {0, 0.9, 0, 0.1}, {0, 0.9, 0, 0.1}, {0, 0.9, 0, 0.1},
+        {0, 0, 0.9, 0.1}, {0, 0, 0.9, 0.1}, {0.1, 0, 0, 0.9}}));
+    DriftWindow window = new DriftWindow(pipeline(), classes, 100);
+    for (int i = 0; i < 10; i++) {
+      window.record(new Object[] {0.5, "a"}, i < 5 ? 0 : 3);
+    }
+    assertThat(window.snapshot().prediction()).containsExactly(5, 0, 0, 5);
+    DriftReport report = DriftReport.of(classes, window.snapshot(), DriftReport.Thresholds.defaults());
+    assertThat(report.predictionPsi()).isGreaterThan(1);
   }
 
   @Test

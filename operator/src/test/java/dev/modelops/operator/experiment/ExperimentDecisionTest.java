@@ -47,7 +47,12 @@ class ExperimentDecisionTest {
   final List<String> events = new ArrayList<>();
 
   static Experiment example(String name, String model) throws Exception {
-    Experiment exp = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples/churn/experiment.yaml").toFile(), Experiment.class);
+    return example("churn", name, model);
+  }
+
+  /** The Experiment of examples/{@code useCase}/experiment.yaml, named {@code name}. */
+  static Experiment example(String useCase, String name, String model) throws Exception {
+    Experiment exp = new ObjectMapper(new YAMLFactory()).readValue(Path.of("../examples", useCase, "experiment.yaml").toFile(), Experiment.class);
     exp.getMetadata().setName(name);
     exp.getMetadata().setNamespace("test");
     exp.getMetadata().setUid(UUID.randomUUID().toString());
@@ -119,6 +124,23 @@ class ExperimentDecisionTest {
     double randomDepth = random.subList(startup, 12).stream().mapToInt(p -> Integer.parseInt(p.get("max_depth"))).average().orElseThrow();
     double tpeDepth = done.getTrials().subList(startup, 12).stream().mapToInt(t -> Integer.parseInt(t.getParams().get("max_depth"))).average().orElseThrow();
     assertThat(tpeDepth).as("after the start-up trials it proposes shallower trees than the random plan (%s)", randomDepth).isLessThan(randomDepth);
+  }
+
+  @Test
+  void aRegressionRegistersTheTrialWithTheSmallestRmse() throws Exception {
+    Experiment exp = example("house-prices", "prices", "prices");
+    exp.getSpec().getSearch().setMaxTrials(3);
+    exp.getSpec().getSearch().setParallelTrials(3);
+    step(exp);
+    double[] rmse = {31000, 26000, 29000};
+    for (int i = 0; i < rmse.length; i++) {
+      finish("prices-t" + i, 0, "{\"status\":\"Succeeded\",\"objective\":" + rmse[i] + ",\"metrics\":{\"rmse\":" + rmse[i]
+          + ",\"r2\":0.9},\"bundleUri\":\"pvc://modelops-artifacts/test/prices/prices-t" + i + "\"}");
+    }
+    ExperimentStatus s = step(exp);
+    assertThat(s.getPhase()).isEqualTo(ExperimentStatus.Phase.Succeeded);
+    assertThat(s.getBestTrial()).isEqualTo("prices-t1");
+    assertThat(versions.get(0).getSpec().getMetrics()).containsEntry("rmse", 26000.0);
   }
 
   @Test
