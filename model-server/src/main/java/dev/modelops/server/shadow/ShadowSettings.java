@@ -1,0 +1,76 @@
+package dev.modelops.server.shadow;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.context.exceptions.ConfigurationException;
+import io.micronaut.core.bind.annotation.Bindable;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+
+/**
+ * Shadow rollout settings, under {@code model.shadow.*} (environment variables MODEL_SHADOW_URL,
+ * MODEL_SHADOW_SHARE, ...). On a Production server, {@code url} turns mirroring on; on a
+ * candidate, {@code acceptIds} lets it answer under the ids its Production server sends. Checked
+ * at start: a bad value stops the server with a message naming the setting, the value and what
+ * is allowed.
+ *
+ * @param url the candidate server's base URL (http or https); empty: no mirroring (the default)
+ * @param share the share of Production's prediction requests mirrored to the candidate, 0 to 1
+ * @param maxInFlight mirrored requests waiting for the candidate at once; past it a mirror is dropped (counted), never queued
+ * @param timeout how long a mirrored request may wait for the candidate's answer before it counts as a timeout
+ * @param acceptIds whether this server, as a candidate, answers under the prediction ids a Production server sends with a mirrored request
+ */
+@ConfigurationProperties("model.shadow")
+public record ShadowSettings(
+    @Bindable(defaultValue = "") String url,
+    @Bindable(defaultValue = "1.0") double share,
+    @Bindable(defaultValue = "64") int maxInFlight,
+    @Bindable(defaultValue = "1s") Duration timeout,
+    @Bindable(defaultValue = "false") boolean acceptIds) {
+
+  public ShadowSettings {
+    url = url == null ? "" : url.strip();
+    if (!url.isEmpty()) {
+      candidate(url);
+    }
+    if (!(share >= 0 && share <= 1)) {
+      throw refused("model.shadow.share (MODEL_SHADOW_SHARE)", Double.toString(share), "a share of requests from 0 to 1, such as 0.1");
+    }
+    if (maxInFlight < 1 || maxInFlight > 10_000) {
+      throw refused("model.shadow.max-in-flight (MODEL_SHADOW_MAX_IN_FLIGHT)", Integer.toString(maxInFlight), "a number of requests from 1 to 10000");
+    }
+    if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw refused("model.shadow.timeout (MODEL_SHADOW_TIMEOUT)", String.valueOf(timeout), "a duration above 0 and at most 1m, such as 500ms or 2s");
+    }
+  }
+
+  /** Whether this server mirrors requests. */
+  public boolean mirrors() {
+    return !url.isEmpty() && share > 0;
+  }
+
+  /** The candidate's base URL, ending in '/' so that paths resolve under it. */
+  public URI candidate() {
+    return candidate(url);
+  }
+
+  private static URI candidate(String url) {
+    String what = "model.shadow.url (MODEL_SHADOW_URL)";
+    String allowed = "the candidate server's base URL, http:// or https:// with a host, such as http://churn-v4:8080";
+    URI u;
+    try {
+      u = new URI(url.endsWith("/") ? url : url + "/");
+    } catch (URISyntaxException e) {
+      throw refused(what, url, allowed);
+    }
+    if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null
+        || u.getQuery() != null || u.getFragment() != null) {
+      throw refused(what, url, allowed);
+    }
+    return u;
+  }
+
+  private static ConfigurationException refused(String setting, String value, String allowed) {
+    return new ConfigurationException(setting + " is '" + value + "'; it must be " + allowed);
+  }
+}
