@@ -7,23 +7,26 @@ import dev.modelops.server.scoring.RequestIds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micronaut.context.BeanContext;
 import io.micronaut.context.annotation.Context;
-import jakarta.annotation.PreDestroy;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.client.DefaultHttpClientConfiguration;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.HttpClientConfiguration.ConnectionPoolConfiguration.ConnectionLocality;
+import io.micronaut.http.client.HttpClientRegistry;
+import io.micronaut.http.client.LoadBalancer;
+import io.micronaut.http.client.exceptions.ReadTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +34,14 @@ import org.slf4j.LoggerFactory;
  * Mirrors a share of Production's prediction requests to a shadow candidate ({@link ShadowSettings})
  * once Production's answer is computed, and compares the candidate's answers with it
  * ({@link ShadowComparison}). The caller never waits for the candidate and never sees its
- * failures: the request is sent asynchronously, at most {@code model.shadow.max-in-flight} at
- * once (past that a mirror is dropped, not queued), and every outcome is only counted, as
- * {@code model_shadow_requests_total{model,outcome}} with outcome ok, dropped, error or timeout;
- * {@code model_shadow_latency_seconds{model}} is the histogram of the candidate's answer times.
- * The mirrored request carries Production's first prediction id ({@link RequestIds#HEADER}), so
- * a candidate with {@code model.shadow.accept-ids} answers under the same ids.
+ * failures: the request is sent asynchronously on the server's own event loops (no thread
+ * hand-off), at most {@code model.shadow.max-in-flight} at once with {@code model.shadow.queue}
+ * more waiting for a connection (past that a mirror is dropped), and every outcome is only
+ * counted, as {@code model_shadow_requests_total{model,outcome}} with outcome ok, dropped, error
+ * or timeout; {@code model_shadow_latency_seconds{model}} is the histogram of the candidate's
+ * answer times. The mirrored request carries Production's first prediction id
+ * ({@link RequestIds#HEADER}), so a candidate with {@code model.shadow.accept-ids} answers under
+ * the same ids.
  */
 @Context
 public class ShadowMirror {
@@ -46,35 +51,37 @@ public class ShadowMirror {
 
   private final ShadowSettings settings;
   private final URI candidate;
-  private final Semaphore inFlight;
-  private final ExecutorService executor;
+  private final Semaphore room;
   private final HttpClient http;
   private final ShadowComparison comparison;
   private final Counter[] outcomes = new Counter[Outcome.values().length];
   private final Timer latency;
   private final AtomicLong lastWarning = new AtomicLong();
 
-  public ShadowMirror(ShadowSettings settings, LoadedModel model, ModelSettings modelSettings, MeterRegistry registry) {
+  public ShadowMirror(ShadowSettings settings, LoadedModel model, ModelSettings modelSettings, MeterRegistry registry,
+      HttpClientRegistry<HttpClient> clients, BeanContext context) {
     this.settings = settings;
     if (!settings.mirrors()) {
       candidate = null;
-      inFlight = null;
-      executor = null;
+      room = null;
       http = null;
       comparison = null;
       latency = null;
       return;
     }
     candidate = settings.candidate();
-    inFlight = new Semaphore(settings.maxInFlight());
-    // The client's own work (answers, comparison) on two threads of its own, never a request thread.
-    executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "shadow-mirror");
-      t.setDaemon(true);
-      return t;
-    });
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor)
-        .connectTimeout(settings.timeout()).build();
+    room = new Semaphore(settings.maxInFlight() + settings.queue());
+    DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
+    configuration.setConnectTimeout(settings.timeout());
+    configuration.setReadTimeout(settings.timeout());
+    configuration.setExceptionOnErrorStatus(false);
+    configuration.setFollowRedirects(false);
+    // Connections on the event loop that answered the request, so that a mirror is written
+    // and its answer read without waking another thread.
+    configuration.getConnectionPoolConfiguration().setMaxConcurrentHttp1Connections(settings.maxInFlight());
+    configuration.getConnectionPoolConfiguration().setMaxPendingAcquires(settings.queue() + 1);
+    configuration.getConnectionPoolConfiguration().setConnectionLocality(ConnectionLocality.PREFERRED);
+    http = clients.resolveClient(null, LoadBalancer.fixed(candidate), configuration, context);
     comparison = new ShadowComparison(model.name(), modelSettings.feedbackCapacity(), registry);
     for (Outcome o : Outcome.values()) {
       outcomes[o.ordinal()] = Counter.builder("model_shadow_requests").description("Requests mirrored to the shadow candidate, by outcome")
@@ -83,8 +90,8 @@ public class ShadowMirror {
     latency = Timer.builder("model_shadow_latency").description("Time the shadow candidate took to answer a mirrored request")
         .tag("model", model.name()).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(settings.timeout()).register(registry);
-    LOG.info("mirroring {}% of prediction requests to the shadow candidate {} (at most {} at once, timeout {})",
-        settings.share() * 100, candidate, settings.maxInFlight(), settings.timeout());
+    LOG.info("mirroring {}% of prediction requests to the shadow candidate {} (at most {} at once and {} waiting, timeout {})",
+        settings.share() * 100, candidate, settings.maxInFlight(), settings.queue(), settings.timeout());
   }
 
   /**
@@ -96,24 +103,41 @@ public class ShadowMirror {
     if (candidate == null || production.length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
       return;
     }
-    if (!inFlight.tryAcquire()) {
+    if (!room.tryAcquire()) {
       outcomes[Outcome.DROPPED.ordinal()].increment();
       return;
     }
     long start = System.nanoTime();
     try {
-      HttpRequest request = HttpRequest.newBuilder(candidate.resolve(path.startsWith("/") ? path.substring(1) : path)).timeout(settings.timeout())
-          .header("Content-Type", contentType).header(RequestIds.HEADER, production[0].id())
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-      http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((answer, failure) -> {
-        try {
-          settle(path, production, decode, answer, failure, System.nanoTime() - start);
-        } finally {
-          inFlight.release();
+      HttpRequest<byte[]> request = HttpRequest.POST(candidate.resolve(path.startsWith("/") ? path.substring(1) : path), body)
+          .contentType(contentType).header(RequestIds.HEADER, production[0].id());
+      http.exchange(request, byte[].class).subscribe(new Subscriber<HttpResponse<byte[]>>() {
+        private HttpResponse<byte[]> answer;
+
+        @Override
+        public void onSubscribe(Subscription s) {
+          s.request(1);
+        }
+
+        @Override
+        public void onNext(HttpResponse<byte[]> r) {
+          answer = r;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          room.release();
+          failed(t instanceof ReadTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, path, t.toString());
+        }
+
+        @Override
+        public void onComplete() {
+          room.release();
+          settle(path, production, decode, answer, System.nanoTime() - start);
         }
       });
     } catch (RuntimeException e) {
-      inFlight.release();
+      room.release();
       failed(Outcome.ERROR, path, e.toString());
     }
   }
@@ -125,16 +149,10 @@ public class ShadowMirror {
     }
   }
 
-  private void settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, Throwable failure,
-      long nanos) {
-    if (failure != null) {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      failed(cause instanceof HttpTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, path, cause.toString());
-      return;
-    }
+  private void settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, long nanos) {
     latency.record(nanos, TimeUnit.NANOSECONDS);
-    if (answer.statusCode() / 100 != 2) {
-      failed(Outcome.ERROR, path, "HTTP " + answer.statusCode());
+    if (answer == null || answer.code() / 100 != 2) {
+      failed(Outcome.ERROR, path, answer == null ? "no answer" : "HTTP " + answer.code());
       return;
     }
     Prediction[] candidateAnswers;
@@ -160,13 +178,6 @@ public class ShadowMirror {
     if (now - last > 60_000 && lastWarning.compareAndSet(last, now)) {
       LOG.warn("shadow candidate {}: {} of POST {}: {} (counted in model_shadow_requests_total; the caller is not affected)",
           candidate, outcome.name().toLowerCase(Locale.ROOT), path, why);
-    }
-  }
-
-  @PreDestroy
-  void close() {
-    if (executor != null) {
-      executor.shutdownNow();
     }
   }
 }

@@ -16,7 +16,8 @@ import java.time.Duration;
  *
  * @param url the candidate server's base URL (http or https); empty: no mirroring (the default)
  * @param share the share of Production's prediction requests mirrored to the candidate, 0 to 1
- * @param maxInFlight mirrored requests waiting for the candidate at once; past it a mirror is dropped (counted), never queued
+ * @param maxInFlight mirrored requests sent to the candidate and waiting for its answer at once (one sender thread each)
+ * @param queue mirrored requests waiting for a sender; past it a mirror is dropped (counted)
  * @param timeout how long a mirrored request may wait for the candidate's answer before it counts as a timeout
  * @param acceptIds whether this server, as a candidate, answers under the prediction ids a Production server sends with a mirrored request
  */
@@ -24,7 +25,8 @@ import java.time.Duration;
 public record ShadowSettings(
     @Bindable(defaultValue = "") String url,
     @Bindable(defaultValue = "1.0") double share,
-    @Bindable(defaultValue = "64") int maxInFlight,
+    @Bindable(defaultValue = "8") int maxInFlight,
+    @Bindable(defaultValue = "256") int queue,
     @Bindable(defaultValue = "1s") Duration timeout,
     @Bindable(defaultValue = "false") boolean acceptIds) {
 
@@ -36,8 +38,11 @@ public record ShadowSettings(
     if (!(share >= 0 && share <= 1)) {
       throw refused("model.shadow.share (MODEL_SHADOW_SHARE)", Double.toString(share), "a share of requests from 0 to 1, such as 0.1");
     }
-    if (maxInFlight < 1 || maxInFlight > 10_000) {
-      throw refused("model.shadow.max-in-flight (MODEL_SHADOW_MAX_IN_FLIGHT)", Integer.toString(maxInFlight), "a number of requests from 1 to 10000");
+    if (maxInFlight < 1 || maxInFlight > 256) {
+      throw refused("model.shadow.max-in-flight (MODEL_SHADOW_MAX_IN_FLIGHT)", Integer.toString(maxInFlight), "a number of requests from 1 to 256");
+    }
+    if (queue < 0 || queue > 100_000) {
+      throw refused("model.shadow.queue (MODEL_SHADOW_QUEUE)", Integer.toString(queue), "a number of requests from 0 to 100000");
     }
     if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
       throw refused("model.shadow.timeout (MODEL_SHADOW_TIMEOUT)", String.valueOf(timeout), "a duration above 0 and at most 1m, such as 500ms or 2s");
