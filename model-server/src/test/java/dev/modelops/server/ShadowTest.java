@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -230,6 +231,58 @@ class ShadowTest {
     JsonNode atCandidate = JSON.readTree(post(candidate + "/v1/feedback", JSON.writeValueAsString(labels)).body());
     assertThat(atCandidate.path("accepted").asInt()).as("the candidate answered under Production's ids").isEqualTo(60);
     assertThat(atCandidate.path("liveAccuracy").asDouble()).isEqualTo(candidateRight / 60.0);
+  }
+
+  @Test
+  void aCanaryAnswersItsShareOfCallersUnderProductionsIdsAndTheStepIsReportedForTheOperator() throws Exception {
+    String canary = base(serve(productionPath, Map.of("model.shadow.url", candidate, "model.shadow.mode", "canary", "model.shadow.share", 1.0,
+        "model.shadow.step", "churn-v2/1/1")));
+    List<Map<String, Object>> sent = rows.subList(200, 240);
+    double[] c = scores(candidateBundle, sent);
+    double[] p = scores(productionBundle, sent);
+    JsonNode answers = JSON.readTree(post(canary + "/v1/predict", JSON.writeValueAsString(sent)).body());
+    for (int i = 0; i < sent.size(); i++) {
+      assertThat(answers.get(i).path("probability").asDouble()).as("the candidate's answer, row " + i).isEqualTo(c[i]);
+    }
+    JsonNode one = JSON.readTree(post(canary + "/v1/predict", JSON.writeValueAsString(sent.get(0))).body());
+    assertThat(one.path("probability").asDouble()).isEqualTo(c[0]);
+
+    JsonNode report = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(canary + "/v1/shadow")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    assertThat(report.path("step").asText()).isEqualTo("churn-v2/1/1");
+    assertThat(report.path("mode").asText()).isEqualTo("canary");
+    assertThat(report.path("answered").asLong()).isEqualTo(2);
+    assertThat(report.path("failed").asLong()).isZero();
+    assertThat(report.path("rows").asLong()).isEqualTo(41);
+    long differ = IntStream.range(0, sent.size()).filter(i -> (p[i] >= 0.5) != (c[i] >= 0.5)).count() + ((p[0] >= 0.5) != (c[0] >= 0.5) ? 1 : 0);
+    assertThat(report.path("disagreements").asLong()).isEqualTo(differ);
+    long binned = 0;
+    for (JsonNode n : report.path("bins").path("candidate")) {
+      binned += n.asLong();
+    }
+    assertThat(binned).isEqualTo(41);
+    long timed = 0;
+    for (JsonNode n : report.path("latency").path("counts")) {
+      timed += n.asLong();
+    }
+    assertThat(timed).isEqualTo(2);
+    assertThat(report.path("latency").path("bounds").size()).isEqualTo(report.path("latency").path("counts").size() - 1);
+  }
+
+  @Test
+  void aCanaryWhoseCandidateIsDownAnswersEveryCallerItself() throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    String canary = base(serve(productionPath, Map.of("model.shadow.url", "http://127.0.0.1:" + closed, "model.shadow.mode", "canary")));
+    for (Map<String, Object> record : rows.subList(0, 5)) {
+      HttpResponse<String> r = post(canary + "/v1/predict", JSON.writeValueAsString(record));
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertAnswersAreProductions(JSON.readTree(r.body()), record);
+    }
+    JsonNode report = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(canary + "/v1/shadow")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    assertThat(report.path("failed").asLong()).isEqualTo(5);
+    assertThat(report.path("answered").asLong()).isZero();
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.modelops.server.scoring.RequestIds;
 import dev.modelops.server.shadow.ShadowMirror;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
@@ -54,14 +55,21 @@ public class PredictController {
   @Post("/predict")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Object predict(@Header(RequestIds.HEADER) @Nullable String firstId, @Body @Nullable byte[] body) {
+  public Object predict(HttpRequest<?> request, @Header(RequestIds.HEADER) @Nullable String firstId, @Body @Nullable byte[] body) {
     limit.check(body == null ? 0 : body.length);
     JsonNode root = Json.parse(body);
     model.bundle();
     Rows rows = JsonRecords.rows(root, model, rowLimit::records);
     Prediction[] out = predictions.predict(rows, ids.of(firstId));
+    Object answer = JsonRecords.answer(out, root.isArray());
+    // A canary's share of requests is answered by the candidate (under the same ids), this server's answer when it fails.
+    java.util.concurrent.CompletableFuture<byte[]> canary = shadow.canary("v1/predict", MediaType.APPLICATION_JSON, body, out, JsonRecords::readAnswer);
+    if (canary != null) {
+      request.setAttribute(CanaryFilter.ANSWER, canary); // the filter waits for it
+      return answer;
+    }
     shadow.mirror("v1/predict", MediaType.APPLICATION_JSON, body, out, JsonRecords::readAnswer);
-    return JsonRecords.answer(out, root.isArray());
+    return answer;
   }
 
   /**

@@ -87,6 +87,21 @@ final class ShadowComparison {
     }
   }
 
+  /** The counts so far, as {@code GET /v1/shadow} reports them. */
+  void snapshot(java.util.Map<String, Object> out) {
+    out.put("rows", (long) rows.count());
+    out.put("disagreements", (long) disagreements.count());
+    java.util.Map<String, Object> b = new java.util.LinkedHashMap<>();
+    b.put("production", java.util.Arrays.stream(bins[0]).mapToLong(c -> (long) c.count()).toArray());
+    b.put("candidate", java.util.Arrays.stream(bins[1]).mapToLong(c -> (long) c.count()).toArray());
+    out.put("bins", b);
+    java.util.Map<String, Object> f = new java.util.LinkedHashMap<>();
+    f.put("labelled", (long) labelled.count());
+    f.put("productionCorrect", (long) correct[0].count());
+    f.put("candidateCorrect", (long) correct[1].count());
+    out.put("feedback", f);
+  }
+
   /** Joins a true label to a compared row, if {@code id} is one; Production's own live accuracy is the feedback tracker's. */
   void label(String id, int label) {
     Integer both = classes.remove(id);

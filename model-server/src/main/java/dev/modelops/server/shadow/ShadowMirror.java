@@ -57,6 +57,9 @@ public class ShadowMirror {
   private final Counter[] outcomes = new Counter[Outcome.values().length];
   private final Timer latency;
   private final AtomicLong lastWarning = new AtomicLong();
+  /** The upper bounds (seconds) of the candidate's answer-time buckets that {@code GET /v1/shadow} reports. */
+  static final double[] LATENCY_BOUNDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  private final java.util.concurrent.atomic.AtomicLongArray latencyCounts = new java.util.concurrent.atomic.AtomicLongArray(LATENCY_BOUNDS.length + 1);
 
   public ShadowMirror(ShadowSettings settings, LoadedModel model, ModelSettings modelSettings, MeterRegistry registry,
       HttpClientRegistry<HttpClient> clients, BeanContext context) {
@@ -100,19 +103,46 @@ public class ShadowMirror {
    * predictions in row order. Returns at once.
    */
   public void mirror(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode) {
-    if (candidate == null || production.length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
+    if (candidate == null || settings.canary() || production.length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
       return;
     }
     if (!room.tryAcquire()) {
       outcomes[Outcome.DROPPED.ordinal()].increment();
       return;
     }
+    send(path, contentType, body, production, decode, null);
+  }
+
+  /**
+   * In canary mode, for a request that falls in the share: sends it to the candidate and returns
+   * the candidate's answer (its body, compared with Production's first), or null when the
+   * candidate failed or timed out (counted): the caller then gets Production's answer. Returns
+   * null at once for a request that is not the candidate's (and in shadow mode).
+   */
+  public java.util.concurrent.CompletableFuture<byte[]> canary(String path, String contentType, byte[] body, Prediction[] production,
+      Function<byte[], Prediction[]> decode) {
+    if (candidate == null || !settings.canary() || production.length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
+      return null;
+    }
+    java.util.concurrent.CompletableFuture<byte[]> answer = new java.util.concurrent.CompletableFuture<>();
+    if (!room.tryAcquire()) {
+      outcomes[Outcome.DROPPED.ordinal()].increment();
+      answer.complete(null);
+      return answer;
+    }
+    send(path, contentType, body, production, decode, answer);
+    return answer;
+  }
+
+  /** Sends a request to the candidate; its compared answer completes {@code answer} (null: failed), when given. */
+  private void send(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode,
+      java.util.concurrent.CompletableFuture<byte[]> answer) {
     long start = System.nanoTime();
     try {
       HttpRequest<byte[]> request = HttpRequest.POST(candidate.resolve(path.startsWith("/") ? path.substring(1) : path), body)
           .contentType(contentType).header(RequestIds.HEADER, production[0].id());
       http.exchange(request, byte[].class).subscribe(new Subscriber<HttpResponse<byte[]>>() {
-        private HttpResponse<byte[]> answer;
+        private HttpResponse<byte[]> received;
 
         @Override
         public void onSubscribe(Subscription s) {
@@ -121,25 +151,56 @@ public class ShadowMirror {
 
         @Override
         public void onNext(HttpResponse<byte[]> r) {
-          answer = r;
+          received = r;
         }
 
         @Override
         public void onError(Throwable t) {
           room.release();
           failed(t instanceof ReadTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, path, t.toString());
+          if (answer != null) {
+            answer.complete(null);
+          }
         }
 
         @Override
         public void onComplete() {
           room.release();
-          settle(path, production, decode, answer, System.nanoTime() - start);
+          boolean compared = settle(path, production, decode, received, System.nanoTime() - start);
+          if (answer != null) {
+            answer.complete(compared ? received.body() : null);
+          }
         }
       });
     } catch (RuntimeException e) {
       room.release();
       failed(Outcome.ERROR, path, e.toString());
+      if (answer != null) {
+        answer.complete(null);
+      }
     }
+  }
+
+  /** What {@code GET /v1/shadow} reports: the configuration, and the candidate's answers compared with Production's since the start. */
+  public java.util.Map<String, Object> snapshot() {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("step", settings.step());
+    out.put("mode", settings.mode());
+    out.put("url", settings.url());
+    out.put("share", settings.share());
+    if (candidate == null) {
+      return out;
+    }
+    out.put("answered", (long) outcomes[Outcome.OK.ordinal()].count());
+    out.put("failed", (long) (outcomes[Outcome.ERROR.ordinal()].count() + outcomes[Outcome.TIMEOUT.ordinal()].count()));
+    out.put("dropped", (long) outcomes[Outcome.DROPPED.ordinal()].count());
+    comparison.snapshot(out);
+    long[] counts = new long[latencyCounts.length()];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = latencyCounts.get(i);
+    }
+    out.put("latency", java.util.Map.of("bounds", LATENCY_BOUNDS, "counts", counts));
+    return out;
   }
 
   /** Joins a true label to a compared row, if {@code id} is one. */
@@ -149,25 +210,33 @@ public class ShadowMirror {
     }
   }
 
-  private void settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, long nanos) {
+  /** Counts and compares the candidate's answer; whether it was a good one. */
+  private boolean settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, long nanos) {
     latency.record(nanos, TimeUnit.NANOSECONDS);
+    double seconds = nanos / 1e9;
+    int bucket = 0;
+    while (bucket < LATENCY_BOUNDS.length && seconds > LATENCY_BOUNDS[bucket]) {
+      bucket++;
+    }
+    latencyCounts.incrementAndGet(bucket);
     if (answer == null || answer.code() / 100 != 2) {
       failed(Outcome.ERROR, path, answer == null ? "no answer" : "HTTP " + answer.code());
-      return;
+      return false;
     }
     Prediction[] candidateAnswers;
     try {
       candidateAnswers = decode.apply(answer.body());
     } catch (RuntimeException e) {
       failed(Outcome.ERROR, path, "an answer that could not be read: " + e.getMessage());
-      return;
+      return false;
     }
     if (candidateAnswers.length != production.length) {
       failed(Outcome.ERROR, path, candidateAnswers.length + " answers to " + production.length + " rows");
-      return;
+      return false;
     }
     comparison.compare(production, candidateAnswers);
     outcomes[Outcome.OK.ordinal()].increment();
+    return true;
   }
 
   /** Counts a failed mirror; says so in the log at most once a minute, since a candidate that is down fails every one. */

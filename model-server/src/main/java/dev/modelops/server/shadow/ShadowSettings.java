@@ -20,6 +20,9 @@ import java.time.Duration;
  * @param queue mirrored requests waiting for a sender; past it a mirror is dropped (counted)
  * @param timeout how long a mirrored request may wait for the candidate's answer before it counts as a timeout
  * @param acceptIds whether this server, as a candidate, answers under the prediction ids a Production server sends with a mirrored request
+ * @param mode shadow (the candidate's answers are only compared) or canary (for the share of
+ *     requests, the candidate's answer is the caller's, Production's own when the candidate fails)
+ * @param step the rollout step this configuration is (the operator's MODEL_SHADOW_STEP), echoed by {@code GET /v1/shadow}
  */
 @ConfigurationProperties("model.shadow")
 public record ShadowSettings(
@@ -28,7 +31,9 @@ public record ShadowSettings(
     @Bindable(defaultValue = "8") int maxInFlight,
     @Bindable(defaultValue = "256") int queue,
     @Bindable(defaultValue = "1s") Duration timeout,
-    @Bindable(defaultValue = "false") boolean acceptIds) {
+    @Bindable(defaultValue = "false") boolean acceptIds,
+    @Bindable(defaultValue = "shadow") String mode,
+    @Bindable(defaultValue = "") String step) {
 
   public ShadowSettings {
     url = url == null ? "" : url.strip();
@@ -44,9 +49,19 @@ public record ShadowSettings(
     if (queue < 0 || queue > 100_000) {
       throw refused("model.shadow.queue (MODEL_SHADOW_QUEUE)", Integer.toString(queue), "a number of requests from 0 to 100000");
     }
+    mode = mode == null || mode.isBlank() ? "shadow" : mode.strip();
+    if (!mode.equals("shadow") && !mode.equals("canary")) {
+      throw refused("model.shadow.mode (MODEL_SHADOW_MODE)", mode, "shadow (the candidate's answers are compared only) or canary (it answers the share of requests)");
+    }
+    step = step == null ? "" : step.strip();
     if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
       throw refused("model.shadow.timeout (MODEL_SHADOW_TIMEOUT)", String.valueOf(timeout), "a duration above 0 and at most 1m, such as 500ms or 2s");
     }
+  }
+
+  /** Whether the candidate answers the callers of its share of requests. */
+  public boolean canary() {
+    return mirrors() && mode.equals("canary");
   }
 
   /** Whether this server mirrors requests. */
