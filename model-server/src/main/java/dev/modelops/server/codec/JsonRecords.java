@@ -60,6 +60,24 @@ public final class JsonRecords {
     return answers;
   }
 
+  /** The predictions of an answer as {@link #answer} writes it (another model server's, such as a shadow candidate's); an answer of another shape is an IllegalArgumentException. */
+  public static Prediction[] readAnswer(byte[] body) {
+    JsonNode root = Json.parse(body);
+    JsonNode[] answers = root.isArray() ? new JsonNode[root.size()] : new JsonNode[] {root};
+    for (int i = 0; root.isArray() && i < answers.length; i++) {
+      answers[i] = root.get(i);
+    }
+    Prediction[] out = new Prediction[answers.length];
+    for (int i = 0; i < answers.length; i++) {
+      JsonNode a = answers[i];
+      if (!a.path("class").isIntegralNumber() || !a.path("probability").isNumber()) {
+        throw new IllegalArgumentException("answer " + i + " has no integer 'class' and number 'probability'");
+      }
+      out[i] = new Prediction(a.path("id").asText(null), a.path("class").asInt(), a.path("probability").asDouble());
+    }
+    return out;
+  }
+
   private static Map<String, Object> answer(Prediction p) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", p.id());

@@ -2,6 +2,7 @@ package dev.modelops.server.codec;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.RecordException;
 import dev.modelops.bundle.Scorer;
@@ -41,6 +42,30 @@ public final class V2Codec {
       }
     }
     return Rows.of(values);
+  }
+
+  /**
+   * The predictions of a V2 answer as {@link #response} writes it (another model server's, such as
+   * a shadow candidate's), without ids; an answer of another shape is an IllegalArgumentException.
+   */
+  public static Prediction[] readResponse(byte[] body) {
+    JsonNode probability = null;
+    JsonNode predicted = null;
+    for (JsonNode output : Json.parse(body).path("outputs")) {
+      switch (output.path("name").asText()) {
+        case "probability" -> probability = output.path("data");
+        case "predicted_class" -> predicted = output.path("data");
+        default -> { }
+      }
+    }
+    if (probability == null || predicted == null || probability.size() != predicted.size()) {
+      throw new IllegalArgumentException("the answer has no 'probability' and 'predicted_class' outputs of one length");
+    }
+    Prediction[] out = new Prediction[probability.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = new Prediction(null, predicted.get(i).asInt(), probability.get(i).asDouble());
+    }
+    return out;
   }
 
   /** The inference response, written straight to bytes. */

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,12 +29,7 @@ public class FeedbackTracker {
   public FeedbackTracker(LoadedModel model, ModelSettings settings, InferenceLog log, MeterRegistry registry) {
     this.log = log;
     int capacity = settings.feedbackCapacity();
-    this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-        return size() > capacity;
-      }
-    });
+    this.recent = Collections.synchronizedMap(new RecentById<>(capacity));
     Gauge.builder("model_live_accuracy", this, f -> f.liveAccuracy() == null ? Double.NaN : f.liveAccuracy())
         .description("Accuracy on labelled feedback").tag("model", model.name()).register(registry);
     // Named without _total: the Prometheus registry appends it to counters.

@@ -10,6 +10,8 @@ import dev.modelops.server.limits.BodySizeLimit;
 import dev.modelops.server.limits.RowLimit;
 import dev.modelops.server.model.LoadedModel;
 import dev.modelops.server.scoring.Predictions;
+import dev.modelops.server.scoring.RequestIds;
+import dev.modelops.server.shadow.ShadowMirror;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -18,6 +20,7 @@ import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Produces;
@@ -41,9 +44,14 @@ public class InferenceV2Controller {
   private final RowLimit rowLimit;
 
   private final Drain drain;
+  private final CandidateIds ids;
+  private final ShadowMirror shadow;
 
-  public InferenceV2Controller(LoadedModel model, Predictions predictions, BodySizeLimit limit, RowLimit rowLimit, Drain drain) {
+  public InferenceV2Controller(LoadedModel model, Predictions predictions, BodySizeLimit limit, RowLimit rowLimit, Drain drain, CandidateIds ids,
+      ShadowMirror shadow) {
     this.model = model;
+    this.ids = ids;
+    this.shadow = shadow;
     this.drain = drain;
     this.predictions = predictions;
     this.limit = limit;
@@ -94,14 +102,15 @@ public class InferenceV2Controller {
 
   @Post("/models/{name}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
-  public HttpResponse<byte[]> infer(@PathVariable String name, @Body @Nullable byte[] body) {
-    return inferOf(name, null, body);
+  public HttpResponse<byte[]> infer(@PathVariable String name, @Header(RequestIds.HEADER) @Nullable String firstId, @Body @Nullable byte[] body) {
+    return inferOf(name, null, firstId, body);
   }
 
   @Post("/models/{name}/versions/{version}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
-  public HttpResponse<byte[]> inferVersion(@PathVariable String name, @PathVariable String version, @Body @Nullable byte[] body) {
-    return inferOf(name, version, body);
+  public HttpResponse<byte[]> inferVersion(@PathVariable String name, @PathVariable String version, @Header(RequestIds.HEADER) @Nullable String firstId,
+      @Body @Nullable byte[] body) {
+    return inferOf(name, version, firstId, body);
   }
 
   private void checkModel(String name, String version) {
@@ -148,12 +157,14 @@ public class InferenceV2Controller {
     return HttpResponse.ok(Map.of("name", name, "ready", true));
   }
 
-  private HttpResponse<byte[]> inferOf(String name, String version, byte[] body) {
+  private HttpResponse<byte[]> inferOf(String name, String version, String firstId, byte[] body) {
     checkModel(name, version);
     limit.check(body == null ? 0 : body.length);
     V2Request request = V2Request.parse(body);
     rowLimit.tensorRows(request.rows());
-    Prediction[] out = predictions.predict(V2Codec.rows(request, model.features()));
+    Prediction[] out = predictions.predict(V2Codec.rows(request, model.features()), ids.of(firstId));
+    // The candidate serves another version of the model: its unversioned route.
+    shadow.mirror("v2/models/" + name + "/infer", MediaType.APPLICATION_JSON, body, out, V2Codec::readResponse);
     return HttpResponse.ok(V2Codec.response(model.name(), model.version(), request.id(), out)).contentType(MediaType.APPLICATION_JSON_TYPE);
   }
 }

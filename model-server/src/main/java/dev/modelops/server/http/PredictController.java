@@ -1,6 +1,7 @@
 package dev.modelops.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelops.server.Prediction;
 import dev.modelops.server.Rows;
 import dev.modelops.server.codec.FeedbackLabels;
 import dev.modelops.server.codec.Json;
@@ -10,8 +11,11 @@ import dev.modelops.server.limits.BodySizeLimit;
 import dev.modelops.server.limits.RowLimit;
 import dev.modelops.server.model.LoadedModel;
 import dev.modelops.server.scoring.Predictions;
+import dev.modelops.server.scoring.RequestIds;
+import dev.modelops.server.shadow.ShadowMirror;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Consumes;
@@ -33,26 +37,39 @@ public class PredictController {
   private final BodySizeLimit limit;
   private final RowLimit rowLimit;
   private final FeedbackToken token;
+  private final CandidateIds ids;
+  private final ShadowMirror shadow;
 
   public PredictController(LoadedModel model, Predictions predictions, FeedbackTracker feedback, BodySizeLimit limit, RowLimit rowLimit,
-      FeedbackToken token) {
+      FeedbackToken token, CandidateIds ids, ShadowMirror shadow) {
     this.model = model;
     this.predictions = predictions;
     this.feedback = feedback;
     this.limit = limit;
     this.rowLimit = rowLimit;
     this.token = token;
+    this.ids = ids;
+    this.shadow = shadow;
   }
 
   @Post("/predict")
   @Consumes(MediaType.APPLICATION_JSON)
   @Produces(MediaType.APPLICATION_JSON)
-  public Object predict(@Body @Nullable byte[] body) {
+  public Object predict(HttpRequest<?> request, @Header(RequestIds.HEADER) @Nullable String firstId, @Body @Nullable byte[] body) {
     limit.check(body == null ? 0 : body.length);
     JsonNode root = Json.parse(body);
     model.bundle();
     Rows rows = JsonRecords.rows(root, model, rowLimit::records);
-    return JsonRecords.answer(predictions.predict(rows), root.isArray());
+    Prediction[] out = predictions.predict(rows, ids.of(firstId));
+    Object answer = JsonRecords.answer(out, root.isArray());
+    // A canary's share of requests is answered by the candidate (under the same ids), this server's answer when it fails.
+    java.util.concurrent.CompletableFuture<byte[]> canary = shadow.canary("v1/predict", MediaType.APPLICATION_JSON, body, out, JsonRecords::readAnswer);
+    if (canary != null) {
+      request.setAttribute(CanaryFilter.ANSWER, canary); // the filter waits for it
+      return answer;
+    }
+    shadow.mirror("v1/predict", MediaType.APPLICATION_JSON, body, out, JsonRecords::readAnswer);
+    return answer;
   }
 
   /**
@@ -72,6 +89,7 @@ public class PredictController {
     for (FeedbackLabels.Label l : FeedbackLabels.decode(root, () -> model.bundle().manifest().positiveClass())) {
       if (feedback.join(l.id(), l.label())) {
         accepted++;
+        shadow.label(l.id(), l.label());
       } else {
         unknown.add(l.id());
       }

@@ -41,7 +41,7 @@ public class RequestStats {
 
   void count(String path, int status) {
     if (path.startsWith("/v2/health") || path.startsWith("/v1/lifecycle") || path.startsWith("/v1/drift")
-        || path.startsWith("/v1/stats") || path.startsWith("/prometheus")) {
+        || path.startsWith("/v1/stats") || path.startsWith("/v1/shadow") || path.startsWith("/prometheus")) {
       return;
     }
     answers.increment();

@@ -32,12 +32,22 @@ public class Predictions {
 
   /** Scores the rows in one model call and answers them in order. */
   public Prediction[] predict(Rows rows) {
+    return predict(rows, null);
+  }
+
+  /**
+   * Scores the rows in one model call and answers them in order, under the given ids (a shadow
+   * candidate answering under the ids its Production server gave the same rows) or, when null,
+   * new ones.
+   */
+  public Prediction[] predict(Rows rows, RequestIds.Block given) {
     Object[][] values = rows.values();
     double[] p = model.scoreAll(values);
     drift.record(values, p);
+    RequestIds.Block block = given != null ? given : ids.next(p.length);
     Prediction[] out = new Prediction[p.length];
     for (int i = 0; i < p.length; i++) {
-      out[i] = new Prediction(ids.next(), p[i] >= 0.5 ? 1 : 0, p[i]);
+      out[i] = new Prediction(block.id(i), p[i] >= 0.5 ? 1 : 0, p[i]);
     }
     metrics.record(out);
     feedback.remember(out);

@@ -1,0 +1,252 @@
+package dev.modelops.server.shadow;
+
+import dev.modelops.server.ModelSettings;
+import dev.modelops.server.Prediction;
+import dev.modelops.server.model.LoadedModel;
+import dev.modelops.server.scoring.RequestIds;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micronaut.context.BeanContext;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.client.DefaultHttpClientConfiguration;
+import io.micronaut.http.client.HttpClient;
+import io.micronaut.http.client.HttpClientConfiguration.ConnectionPoolConfiguration.ConnectionLocality;
+import io.micronaut.http.client.HttpClientRegistry;
+import io.micronaut.http.client.LoadBalancer;
+import io.micronaut.http.client.exceptions.ReadTimeoutException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mirrors a share of Production's prediction requests to a shadow candidate ({@link ShadowSettings})
+ * once Production's answer is computed, and compares the candidate's answers with it
+ * ({@link ShadowComparison}). The caller never waits for the candidate and never sees its
+ * failures: the request is sent asynchronously on the server's own event loops (no thread
+ * hand-off), at most {@code model.shadow.max-in-flight} at once with {@code model.shadow.queue}
+ * more waiting for a connection (past that a mirror is dropped), and every outcome is only
+ * counted, as {@code model_shadow_requests_total{model,outcome}} with outcome ok, dropped, error
+ * or timeout; {@code model_shadow_latency_seconds{model}} is the histogram of the candidate's
+ * answer times. The mirrored request carries Production's first prediction id
+ * ({@link RequestIds#HEADER}), so a candidate with {@code model.shadow.accept-ids} answers under
+ * the same ids.
+ */
+@Context
+public class ShadowMirror {
+  private static final Logger LOG = LoggerFactory.getLogger(ShadowMirror.class);
+
+  enum Outcome { OK, DROPPED, ERROR, TIMEOUT }
+
+  private final ShadowSettings settings;
+  private final URI candidate;
+  private final Semaphore room;
+  private final HttpClient http;
+  private final ShadowComparison comparison;
+  private final Counter[] outcomes = new Counter[Outcome.values().length];
+  private final Timer latency;
+  private final AtomicLong lastWarning = new AtomicLong();
+  /** The upper bounds (seconds) of the candidate's answer-time buckets that {@code GET /v1/shadow} reports. */
+  static final double[] LATENCY_BOUNDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  private final java.util.concurrent.atomic.AtomicLongArray latencyCounts = new java.util.concurrent.atomic.AtomicLongArray(LATENCY_BOUNDS.length + 1);
+
+  public ShadowMirror(ShadowSettings settings, LoadedModel model, ModelSettings modelSettings, MeterRegistry registry,
+      HttpClientRegistry<HttpClient> clients, BeanContext context) {
+    this.settings = settings;
+    if (!settings.mirrors()) {
+      candidate = null;
+      room = null;
+      http = null;
+      comparison = null;
+      latency = null;
+      return;
+    }
+    candidate = settings.candidate();
+    room = new Semaphore(settings.maxInFlight() + settings.queue());
+    DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
+    configuration.setConnectTimeout(settings.timeout());
+    configuration.setReadTimeout(settings.timeout());
+    configuration.setExceptionOnErrorStatus(false);
+    configuration.setFollowRedirects(false);
+    // Connections on the event loop that answered the request, so that a mirror is written
+    // and its answer read without waking another thread.
+    configuration.getConnectionPoolConfiguration().setMaxConcurrentHttp1Connections(settings.maxInFlight());
+    configuration.getConnectionPoolConfiguration().setMaxPendingAcquires(settings.queue() + 1);
+    configuration.getConnectionPoolConfiguration().setConnectionLocality(ConnectionLocality.PREFERRED);
+    http = clients.resolveClient(null, LoadBalancer.fixed(candidate), configuration, context);
+    comparison = new ShadowComparison(model.name(), modelSettings.feedbackCapacity(), registry);
+    for (Outcome o : Outcome.values()) {
+      outcomes[o.ordinal()] = Counter.builder("model_shadow_requests").description("Requests mirrored to the shadow candidate, by outcome")
+          .tag("model", model.name()).tag("outcome", o.name().toLowerCase(Locale.ROOT)).register(registry);
+    }
+    latency = Timer.builder("model_shadow_latency").description("Time the shadow candidate took to answer a mirrored request")
+        .tag("model", model.name()).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(settings.timeout()).register(registry);
+    LOG.info("mirroring {}% of prediction requests to the shadow candidate {} (at most {} at once and {} waiting, timeout {})",
+        settings.share() * 100, candidate, settings.maxInFlight(), settings.queue(), settings.timeout());
+  }
+
+  /**
+   * Mirrors a prediction request Production has answered, if it falls in the share: the same
+   * body to the same {@code path} on the candidate, whose answer {@code decode} reads back into
+   * predictions in row order. Returns at once.
+   */
+  public void mirror(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode) {
+    if (candidate == null || settings.canary() || production.length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
+      return;
+    }
+    if (!room.tryAcquire()) {
+      outcomes[Outcome.DROPPED.ordinal()].increment();
+      return;
+    }
+    send(path, contentType, body, production, decode, null);
+  }
+
+  /**
+   * In canary mode, for a request that falls in the share: sends it to the candidate and returns
+   * the candidate's answer (its body, compared with Production's first), or null when the
+   * candidate failed or timed out (counted): the caller then gets Production's answer. Returns
+   * null at once for a request that is not the candidate's (and in shadow mode).
+   */
+  public java.util.concurrent.CompletableFuture<byte[]> canary(String path, String contentType, byte[] body, Prediction[] production,
+      Function<byte[], Prediction[]> decode) {
+    if (candidate == null || !settings.canary() || production.length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
+      return null;
+    }
+    java.util.concurrent.CompletableFuture<byte[]> answer = new java.util.concurrent.CompletableFuture<>();
+    if (!room.tryAcquire()) {
+      outcomes[Outcome.DROPPED.ordinal()].increment();
+      answer.complete(null);
+      return answer;
+    }
+    send(path, contentType, body, production, decode, answer);
+    return answer;
+  }
+
+  /** Sends a request to the candidate; its compared answer completes {@code answer} (null: failed), when given. */
+  private void send(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode,
+      java.util.concurrent.CompletableFuture<byte[]> answer) {
+    long start = System.nanoTime();
+    try {
+      HttpRequest<byte[]> request = HttpRequest.POST(candidate.resolve(path.startsWith("/") ? path.substring(1) : path), body)
+          .contentType(contentType).header(RequestIds.HEADER, production[0].id());
+      http.exchange(request, byte[].class).subscribe(new Subscriber<HttpResponse<byte[]>>() {
+        private HttpResponse<byte[]> received;
+
+        @Override
+        public void onSubscribe(Subscription s) {
+          s.request(1);
+        }
+
+        @Override
+        public void onNext(HttpResponse<byte[]> r) {
+          received = r;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          room.release();
+          failed(t instanceof ReadTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, path, t.toString());
+          if (answer != null) {
+            answer.complete(null);
+          }
+        }
+
+        @Override
+        public void onComplete() {
+          room.release();
+          boolean compared = settle(path, production, decode, received, System.nanoTime() - start);
+          if (answer != null) {
+            answer.complete(compared ? received.body() : null);
+          }
+        }
+      });
+    } catch (RuntimeException e) {
+      room.release();
+      failed(Outcome.ERROR, path, e.toString());
+      if (answer != null) {
+        answer.complete(null);
+      }
+    }
+  }
+
+  /** What {@code GET /v1/shadow} reports: the configuration, and the candidate's answers compared with Production's since the start. */
+  public java.util.Map<String, Object> snapshot() {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("step", settings.step());
+    out.put("mode", settings.mode());
+    out.put("url", settings.url());
+    out.put("share", settings.share());
+    if (candidate == null) {
+      return out;
+    }
+    out.put("answered", (long) outcomes[Outcome.OK.ordinal()].count());
+    out.put("failed", (long) (outcomes[Outcome.ERROR.ordinal()].count() + outcomes[Outcome.TIMEOUT.ordinal()].count()));
+    out.put("dropped", (long) outcomes[Outcome.DROPPED.ordinal()].count());
+    comparison.snapshot(out);
+    long[] counts = new long[latencyCounts.length()];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = latencyCounts.get(i);
+    }
+    out.put("latency", java.util.Map.of("bounds", LATENCY_BOUNDS, "counts", counts));
+    return out;
+  }
+
+  /** Joins a true label to a compared row, if {@code id} is one. */
+  public void label(String id, int label) {
+    if (comparison != null) {
+      comparison.label(id, label);
+    }
+  }
+
+  /** Counts and compares the candidate's answer; whether it was a good one. */
+  private boolean settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, long nanos) {
+    latency.record(nanos, TimeUnit.NANOSECONDS);
+    double seconds = nanos / 1e9;
+    int bucket = 0;
+    while (bucket < LATENCY_BOUNDS.length && seconds > LATENCY_BOUNDS[bucket]) {
+      bucket++;
+    }
+    latencyCounts.incrementAndGet(bucket);
+    if (answer == null || answer.code() / 100 != 2) {
+      failed(Outcome.ERROR, path, answer == null ? "no answer" : "HTTP " + answer.code());
+      return false;
+    }
+    Prediction[] candidateAnswers;
+    try {
+      candidateAnswers = decode.apply(answer.body());
+    } catch (RuntimeException e) {
+      failed(Outcome.ERROR, path, "an answer that could not be read: " + e.getMessage());
+      return false;
+    }
+    if (candidateAnswers.length != production.length) {
+      failed(Outcome.ERROR, path, candidateAnswers.length + " answers to " + production.length + " rows");
+      return false;
+    }
+    comparison.compare(production, candidateAnswers);
+    outcomes[Outcome.OK.ordinal()].increment();
+    return true;
+  }
+
+  /** Counts a failed mirror; says so in the log at most once a minute, since a candidate that is down fails every one. */
+  private void failed(Outcome outcome, String path, String why) {
+    outcomes[outcome.ordinal()].increment();
+    long now = System.currentTimeMillis();
+    long last = lastWarning.get();
+    if (now - last > 60_000 && lastWarning.compareAndSet(last, now)) {
+      LOG.warn("shadow candidate {}: {} of POST {}: {} (counted in model_shadow_requests_total; the caller is not affected)",
+          candidate, outcome.name().toLowerCase(Locale.ROOT), path, why);
+    }
+  }
+}
