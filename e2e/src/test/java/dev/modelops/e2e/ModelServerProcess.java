@@ -56,11 +56,20 @@ final class ModelServerProcess implements AutoCloseable {
    * examples/data, for this run only (whatever modelops.pvcRoot says for other trainers here).
    */
   static Path trainChurn(Path dir) {
-    Path bundle = dir.resolve("churn-bundle");
-    int code = TrainerMain.run(new String[] {"--experiment", "../examples/churn/experiment.yaml", "--param", "max_depth=4", "--output", bundle.toString()},
-        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()), Path.of("../examples").toAbsolutePath().normalize());
+    return train(dir.resolve("churn-bundle"), Path.of("../examples/churn/experiment.yaml"), Path.of("../examples"), "max_depth=4");
+  }
+
+  /** Trains an Experiment file's model with the real trainer into {@code bundle}; its pvc:// data under {@code pvcRoot}. */
+  static Path train(Path bundle, Path experiment, Path pvcRoot, String... params) {
+    List<String> args = new ArrayList<>(List.of("--experiment", experiment.toString(), "--output", bundle.toString()));
+    for (String p : params) {
+      args.addAll(List.of("--param", p));
+    }
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = TrainerMain.run(args.toArray(String[]::new), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err),
+        pvcRoot.toAbsolutePath().normalize());
     if (code != 0) {
-      throw new IllegalStateException("the trainer failed with exit code " + code);
+      throw new IllegalStateException("the trainer failed with exit code " + code + ": " + err);
     }
     return bundle;
   }
