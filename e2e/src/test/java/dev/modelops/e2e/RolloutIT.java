@@ -50,7 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * traffic while month-to-month customers arrive, with their true labels sent as feedback. A
  * candidate trained on shuffled labels is mirrored to and rejected, with the failed check and its
  * values; one trained on every customer (the drifted segment included) is promoted on evidence:
- * it agrees with the labels better. The caller of the Production server never sees an error.
+ * it agrees with the labels better. A Canary of the same model answers 20%, then 50% of the
+ * callers before it is promoted. The caller of the Production server never sees an error (every
+ * request is checked for a 200).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RolloutIT {
@@ -254,5 +256,24 @@ class RolloutIT {
     assertThat(passed.getStatus().getAnalysis().getChecks()).filteredOn(c -> c.getName().equals("accuracy")).singleElement()
         .satisfies(c -> assertThat(c.getValue()).as("the candidate's live accuracy minus Production's").isGreaterThan(0));
     assertThat(routedVersion()).isEqualTo("3");
+  }
+
+  @Test
+  @Order(4)
+  void aCanaryAnswersAGrowingShareOfCallersStepByStepAndIsPromoted() throws Exception {
+    // the same model as churn-v3, rebuilt: it must behave as v3 does
+    ModelVersion v4 = version(4, everyone, rollout(Rollout.Strategy.Canary, 0.05));
+    ModelVersion second = until(4, "churn-v3", s -> s.getAnalysis() != null && s.getAnalysis().getStep() == 2
+        && s.getAnalysis().getStepStartedAt() != null);
+    assertThat(second.getStatus().getAnalysis().getShare()).isEqualTo(0.5);
+    assertThat(kubelet.server("churn-v3")).isNotNull();
+    ModelVersion promoted = until(4, "churn-v3", s -> Boolean.TRUE.equals(s.getReceivesProductionTraffic()));
+    System.out.println("rollout: canary: " + promoted.getStatus().getAnalysis().getMessage());
+    assertThat(promoted.getStatus().getAnalysis().getChecks()).filteredOn(c -> c.getName().equals("classDisagreement")).singleElement()
+        .satisfies(c -> assertThat(c.getValue()).isZero());
+    assertThat(routedVersion()).isEqualTo("4");
+    assertThat(Cluster.eventsOnce(client, NS, e -> "Promoted".equals(e.getReason()) && "churn-v4".equals(e.getInvolvedObject().getName())))
+        .filteredOn(e -> v4.getMetadata().getName().equals(e.getInvolvedObject().getName())).extracting(Event::getReason)
+        .contains("AnalysisStarted", "AnalysisStepPassed", "AnalysisPassed", "Promoted");
   }
 }
