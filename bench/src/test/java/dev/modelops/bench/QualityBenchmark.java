@@ -106,12 +106,14 @@ class QualityBenchmark {
         }
       }
       List<TrialOutcome> outcomes = new ArrayList<>();
+      String failure = "";
       for (int t = 0; t < plan.size(); t++) {
         TrialResult r = train(experimentFile, plan.get(t), root, root.resolve("trial-" + t));
         outcomes.add(new TrialOutcome("trial-" + t, t, r.ok(), r.ok() ? r.objective() : null));
+        failure = r.ok() ? failure : r.message();
       }
-      String where = example + " fold " + f;
-      int best = BestTrialSelector.best(outcomes, lowerIsBetter).orElseThrow(() -> new IllegalStateException(where + ": no trial succeeded")).index();
+      String problem = example + " fold " + f + ": no trial succeeded; the last failure: " + failure;
+      int best = BestTrialSelector.best(outcomes, lowerIsBetter).orElseThrow(() -> new IllegalStateException(problem)).index();
       Map<String, Object> figures = new LinkedHashMap<>();
       figures.put("fold", f);
       figures.put("params", plan.get(best));
