@@ -5,7 +5,9 @@ categorical columns, each row's fold, the trainer's held-out figures): scikit-le
 RandomForest, 100 trees, trained on the other folds and measured on the held-out one. Numeric
 columns: a missing cell (empty or NA) takes the training folds' median. Categorical columns:
 one-hot, a missing cell is its own category "NA", a category unseen in training is all zeros.
-Usage: forest.py bench/target/quality/house-prices.json bench/target/quality/hpc-jobs.json
+Usage: forest.py [--train-share S] bench/target/quality/house-prices.json bench/target/quality/hpc-jobs.json
+--train-share 0.9 trains the forest on a seeded 90% of the training folds, as many rows as the
+trainer's bundle gets from them with validationSplit 0.1 (it keeps the rest to compare trials).
 """
 import csv
 import json
@@ -53,12 +55,13 @@ def figures(spec, y_true, y_pred):
     return {"accuracy": float(accuracy_score(y_true, y_pred)), "macro_f1": float(f1_score(y_true, y_pred, average="macro"))}
 
 
-def measure(spec):
+def measure(spec, train_share):
     x, y = load(spec)
     folds = np.array(spec["folds"])
     keys = ["rmse", "r2"] if spec["kind"] == "regression" else ["accuracy", "macro_f1"]
     fmt = {"rmse": "{:,.0f}", "r2": "{:.4f}", "accuracy": "{:.4f}", "macro_f1": "{:.4f}"}
-    print(f"\n{spec['example']}: {len(y)} rows, {folds.max() + 1} folds; held-out figures, ours (trainer + Java scorer) against the forest")
+    print(f"\n{spec['example']}: {len(y)} rows, {folds.max() + 1} folds; held-out figures, ours (trainer + Java scorer) against the forest"
+          + (f" trained on {train_share:.0%} of the training folds" if train_share < 1 else ""))
     print("| fold | rows | " + " | ".join(f"ours {k} | forest {k}" for k in keys) + " | ours: best trial's params |")
     print("|---" * (2 + 2 * len(keys) + 1) + "|")
     totals = {k: [[], []] for k in keys}
@@ -66,7 +69,10 @@ def measure(spec):
         f = ours["fold"]
         held = folds == f
         columns, model = forest(spec, f)
-        model.fit(columns.fit_transform(x[~held]), y[~held])
+        train = np.flatnonzero(~held)
+        if train_share < 1:
+            train = np.random.default_rng(f).permutation(train)[: int(round(len(train) * train_share))]
+        model.fit(columns.fit_transform(x[train]), y[train])
         theirs = figures(spec, y[held], model.predict(columns.transform(x[held])))
         cells = []
         for k in keys:
@@ -82,6 +88,10 @@ def measure(spec):
 
 
 if __name__ == "__main__":
-    for path in sys.argv[1:]:
+    args = sys.argv[1:]
+    share = 1.0
+    if args[:1] == ["--train-share"]:
+        share, args = float(args[1]), args[2:]
+    for path in args:
         with open(path, encoding="utf-8") as f:
-            measure(json.load(f))
+            measure(json.load(f), share)
