@@ -26,12 +26,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
@@ -135,6 +137,9 @@ class QualityBenchmark {
     Path results = Path.of("target/quality", example + ".json");
     Files.createDirectories(results.getParent());
     JSON.writerWithDefaultPrettyPrinter().writeValue(results.toFile(), out);
+    try (Stream<Path> files = Files.walk(work)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); // the folds' CSVs and every trial's bundle
+    }
   }
 
   /** Row i's fold: a seeded shuffle of the rows dealt round the k folds, so the folds differ in size by at most one. */
