@@ -37,7 +37,8 @@ public final class SearchSpace {
     return out;
   }
 
-  static TrialPlanner.Strategy strategy(ExperimentSpec spec) {
+  /** The plan's strategy: random when the search names none. */
+  public static TrialPlanner.Strategy strategy(ExperimentSpec spec) {
     return switch (spec.getSearch().getStrategy() == null ? ExperimentSpec.SearchStrategy.RANDOM : spec.getSearch().getStrategy()) {
       case GRID -> TrialPlanner.Strategy.GRID;
       case RANDOM -> TrialPlanner.Strategy.RANDOM;
