@@ -199,7 +199,8 @@ class NodeLoopIT {
 
   /**
    * Three promotions in a row (churn-v3, v4, v5 of v2's bundle, each set to Production once the
-   * previous one took the traffic and its predecessor's Pods are gone) while one client sends
+   * previous one took the traffic and its predecessor's Pods are gone; v5 with a Shadow rollout,
+   * so v4's Pods roll to mirror their requests to it before it is promoted) while one client sends
    * requests through the Service without pause: none may fail.
    */
   void threePromotionsInARow() throws Exception {
@@ -216,6 +217,11 @@ class NodeLoopIT {
       mv.getSpec().setVersion(version);
       mv.getSpec().setSource(null);
       mv.getSpec().setStage(ModelVersionSpec.Stage.Production);
+      if (version == 5) {
+        // The last one on evidence: churn-v4's servers mirror the Service's requests to it
+        // (through the cluster's DNS) until 200 rows compared agree, then it is promoted.
+        mv.getSpec().setRollout(shadowRollout());
+      }
       client.resource(mv).create();
       int previous = version - 1;
       String name = mv.getMetadata().getName();
@@ -240,6 +246,12 @@ class NodeLoopIT {
     figure("three promotions under load: p50 / p99 / max (ms)", result.path("p50Millis").asDouble() + " / " + result.path("p99Millis").asDouble()
         + " / " + result.path("maxMillis").asDouble());
     assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "5");
+    ModelVersion v5 = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v5").get();
+    figure("churn-v5's shadow analysis", v5.getStatus().getAnalysis().getMessage());
+    assertThat(v5.getStatus().getAnalysis().getResult()).isEqualTo("Passed");
+    assertThat(v5.getStatus().getAnalysis().getSamples()).isGreaterThanOrEqualTo(200);
+    assertThat(v5.getStatus().getAnalysis().getChecks()).filteredOn(c -> c.getName().equals("classDisagreement")).singleElement()
+        .satisfies(c -> assertThat(c.getValue()).as("the same model mirrored").isZero());
     assertThat(result.path("requests").asLong()).as("requests sent during the promotions").isGreaterThan(100);
     assertThat(result.path("failures").asLong()).as("requests that failed during the promotions: %s", result.path("failureKinds")).isZero();
     assertThat(result.path("refusedConnections").asLong()).as("connections refused during the promotions").isZero();
@@ -251,6 +263,20 @@ class NodeLoopIT {
           .filteredOn(e -> name.equals(e.getInvolvedObject().getName()) && "Promoted".equals(e.getReason())).hasSize(1);
     }
     killAServerUnderLoad();
+  }
+
+  /** A Shadow rollout of the whole traffic, judged on 200 rows over at least 10 s. */
+  static dev.modelops.api.v1alpha1.Rollout shadowRollout() {
+    dev.modelops.api.v1alpha1.Rollout r = new dev.modelops.api.v1alpha1.Rollout();
+    r.setStrategy(dev.modelops.api.v1alpha1.Rollout.Strategy.Shadow);
+    r.setShare(1.0);
+    dev.modelops.api.v1alpha1.Rollout.Analysis a = new dev.modelops.api.v1alpha1.Rollout.Analysis();
+    a.setMinSamples(200);
+    a.setMinDuration("10s");
+    a.setMaxDuration("5m");
+    a.setMaxLatencyP99("2s");
+    r.setAnalysis(a);
+    return r;
   }
 
   /** Kills the operator's Pod with SIGKILL (deleted with no grace) and waits for its successor to be ready. */
