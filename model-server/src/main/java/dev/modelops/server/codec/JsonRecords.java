@@ -1,5 +1,7 @@
 package dev.modelops.server.codec;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelops.bundle.RecordException;
 import dev.modelops.server.ApiException;
@@ -7,6 +9,7 @@ import dev.modelops.server.Prediction;
 import dev.modelops.server.Rows;
 import dev.modelops.server.model.LoadedModel;
 import io.micronaut.http.HttpStatus;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,22 +63,51 @@ public final class JsonRecords {
     return answers;
   }
 
-  /** The predictions of an answer as {@link #answer} writes it (another model server's, such as a shadow candidate's); an answer of another shape is an IllegalArgumentException. */
+  /**
+   * The predictions of an answer as {@link #answer} writes it (another model server's, such as a
+   * shadow candidate's), read as a stream; an answer of another shape is an IllegalArgumentException.
+   */
   public static Prediction[] readAnswer(byte[] body) {
-    JsonNode root = Json.parse(body);
-    JsonNode[] answers = root.isArray() ? new JsonNode[root.size()] : new JsonNode[] {root};
-    for (int i = 0; root.isArray() && i < answers.length; i++) {
-      answers[i] = root.get(i);
-    }
-    Prediction[] out = new Prediction[answers.length];
-    for (int i = 0; i < answers.length; i++) {
-      JsonNode a = answers[i];
-      if (!a.path("class").isIntegralNumber() || !a.path("probability").isNumber()) {
-        throw new IllegalArgumentException("answer " + i + " has no integer 'class' and number 'probability'");
+    try (JsonParser p = Json.STREAMING.createParser(body)) {
+      JsonToken t = p.nextToken();
+      List<Prediction> out = new ArrayList<>();
+      boolean whole = false;
+      if (t == JsonToken.START_OBJECT) {
+        out.add(readAnswer(p));
+        whole = true;
+      } else if (t == JsonToken.START_ARRAY) {
+        while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
+          out.add(readAnswer(p));
+        }
+        whole = t == JsonToken.END_ARRAY;
       }
-      out[i] = new Prediction(a.path("id").asText(null), a.path("class").asInt(), a.path("probability").asDouble());
+      if (out.isEmpty() || !whole) {
+        throw new IllegalArgumentException("not an answer or an array of answers");
+      }
+      return out.toArray(new Prediction[0]);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    return out;
+  }
+
+  private static Prediction readAnswer(JsonParser p) throws IOException {
+    String id = null;
+    Integer predicted = null;
+    Double probability = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (name) {
+        case "id" -> id = p.getValueAsString();
+        case "class" -> predicted = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : null;
+        case "probability" -> probability = v.isNumeric() ? p.getDoubleValue() : null;
+        default -> p.skipChildren();
+      }
+    }
+    if (predicted == null || probability == null) {
+      throw new IllegalArgumentException("an answer without an integer 'class' and a number 'probability'");
+    }
+    return new Prediction(id, predicted, probability);
   }
 
   private static Map<String, Object> answer(Prediction p) {
