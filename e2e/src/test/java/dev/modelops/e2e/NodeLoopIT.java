@@ -78,6 +78,7 @@ class NodeLoopIT {
       client = node.client();
       theLoop();
       threePromotionsInARow();
+      rolloutsOnEvidence();
       node.residentMemory().forEach((k, v) -> figure("resident memory, " + k + " (MiB)", v));
     } catch (Throwable t) {
       System.out.println(node.componentLogs(40));
@@ -262,7 +263,92 @@ class NodeLoopIT {
           .as("Promoted events of " + name)
           .filteredOn(e -> name.equals(e.getInvolvedObject().getName()) && "Promoted".equals(e.getReason())).hasSize(1);
     }
-    killAServerUnderLoad();
+  }
+
+  /**
+   * With churn-v5 serving and a client sending requests through the Service without pause: a
+   * candidate trained in trial Pods on the churn data with its labels shuffled is mirrored to
+   * (Shadow) and rejected with the failed check, churn-v5 keeping the traffic; then a Canary of
+   * churn-v5's model answers half of the Service's requests before it is promoted. No request
+   * fails. Then one server is killed under load.
+   */
+  void rolloutsOnEvidence() throws Exception {
+    Path shuffled = tmp.resolve("telco-churn-shuffled.csv");
+    List<String> lines = Files.readAllLines(Path.of("../examples/data/telco-churn.csv"));
+    int churn = List.of(lines.get(0).split(",")).indexOf("churn");
+    List<String> labels = new ArrayList<>(lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1)[churn]).toList());
+    Collections.shuffle(labels, new Random(3));
+    List<String> out = new ArrayList<>(List.of(lines.get(0)));
+    for (int i = 1; i < lines.size(); i++) {
+      String[] cells = lines.get(i).split(",", -1);
+      cells[churn] = labels.get(i - 1);
+      out.add(String.join(",", cells));
+    }
+    Files.write(shuffled, out);
+    node.copyIntoClaim(client, NS, "data", shuffled, "telco-churn-shuffled.csv");
+    Experiment broken = YAML.readValue(Path.of("../examples/quickstart/experiment.yaml").toFile(), Experiment.class);
+    broken.getMetadata().setName("churn-shuffled");
+    broken.getMetadata().setNamespace(NS);
+    broken.getSpec().getDataset().setUri("pvc://data/telco-churn-shuffled.csv");
+    broken.getSpec().getSearch().setMaxTrials(1);
+    broken.getSpec().getSearch().setParallelTrials(1);
+    broken.getSpec().getRegister().setQualityGate(null);
+    broken.getSpec().getRegister().setPromote(ExperimentSpec.PromotionMode.MANUAL);
+    client.resource(broken).create();
+    ModelVersion v6 = version("churn-v6", ModelVersionStatus.Phase.Registered, 300);
+    assertThat(v6.getSpec().getSource().getExperiment()).isEqualTo("churn-shuffled");
+
+    Path stop = tmp.resolve("stop-rollouts");
+    Process load = node.inNodeNetwork(javaCommand("load", service, loadRecords.toString(), stop.toString(), "900"))
+        .redirectError(tmp.resolve("rollouts.err").toFile()).start();
+    long t = System.nanoTime();
+    dev.modelops.api.v1alpha1.Rollout strict = shadowRollout();
+    strict.getAnalysis().setMaxPredictionDivergence(0.2);
+    client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v6").edit(m -> {
+      m.getSpec().setStage(ModelVersionSpec.Stage.Production);
+      m.getSpec().setRollout(strict);
+      return m;
+    });
+    ModelVersion rejected = version("churn-v6", ModelVersionStatus.Phase.Rejected, 240);
+    figure("shuffled-label candidate: set to Production to rejected", seconds(t));
+    figure("shuffled-label candidate: why", rejected.getStatus().getMessage());
+    assertThat(rejected.getStatus().getMessage()).contains("predictionDivergence").contains("production stays with churn-v5");
+    assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "5");
+
+    ModelVersion v5 = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v5").get();
+    ModelVersion canary = new ModelVersion();
+    canary.getMetadata().setName("churn-v7");
+    canary.getMetadata().setNamespace(NS);
+    canary.setSpec(v5.getSpec());
+    canary.getSpec().setVersion(7);
+    dev.modelops.api.v1alpha1.Rollout steps = shadowRollout();
+    steps.setStrategy(dev.modelops.api.v1alpha1.Rollout.Strategy.Canary);
+    steps.setShare(null);
+    steps.setSteps(List.of(50));
+    canary.getSpec().setRollout(steps);
+    t = System.nanoTime();
+    client.resource(canary).create();
+    until("churn-v7 takes the traffic", 240, () -> {
+      ModelVersion now = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v7").get();
+      return now != null && now.getStatus() != null && Boolean.TRUE.equals(now.getStatus().getReceivesProductionTraffic());
+    }, 200);
+    figure("canary (one step, 50%) created to promoted", seconds(t));
+    until("churn-v5's Pods are gone", 120, () -> client.pods().inNamespace(NS).withLabel("modelops.dev/version", "5").list().getItems().isEmpty(), 200);
+    Thread.sleep(2000);
+    Files.writeString(stop, "done");
+    assertThat(load.waitFor(60, TimeUnit.SECONDS)).as("the load client stopped").isTrue();
+    JsonNode result = JSON.readTree(load.getInputStream().readAllBytes());
+    ModelVersion v7 = client.resources(ModelVersion.class).inNamespace(NS).withName("churn-v7").get();
+    figure("churn-v7's canary analysis", v7.getStatus().getAnalysis().getMessage());
+    figure("rejected shadow and canary under load: requests / failed", result.path("requests").asLong() + " / " + result.path("failures").asLong()
+        + " " + result.path("failureKinds"));
+    figure("rejected shadow and canary under load: p50 / p99 / max (ms)", result.path("p50Millis").asDouble() + " / "
+        + result.path("p99Millis").asDouble() + " / " + result.path("maxMillis").asDouble());
+    assertThat(v7.getStatus().getAnalysis().getResult()).isEqualTo("Passed");
+    assertThat(result.path("requests").asLong()).as("requests sent during the rollouts").isGreaterThan(100);
+    assertThat(result.path("failures").asLong()).as("requests that failed during the rollouts: %s", result.path("failureKinds")).isZero();
+    assertThat(result.path("refusedConnections").asLong()).as("connections refused during the rollouts").isZero();
+    killAServerUnderLoad("7");
   }
 
   /** A Shadow rollout of the whole traffic, judged on 200 rows over at least 10 s. */
@@ -295,17 +381,17 @@ class NodeLoopIT {
   }
 
   /**
-   * One of churn-v5's two model-server processes is killed (SIGKILL) while a client sends requests
+   * One of the Production version's two model-server processes is killed (SIGKILL) while a client sends requests
    * through the Service: the request in flight on it is lost; the connections kube-proxy still
    * sends to it until the kubelet reports it not ready are refused, never sent, and tried again by
    * the client (counted and reported); the Service answers again afterwards.
    */
-  void killAServerUnderLoad() throws Exception {
+  void killAServerUnderLoad(String version) throws Exception {
     Path stop = tmp.resolve("stop-kill");
     Process load = node.inNodeNetwork(javaCommand("load", service, loadRecords.toString(), stop.toString(), "120"))
         .redirectError(tmp.resolve("kill.err").toFile()).start();
     Thread.sleep(3000);
-    Pod victim = client.pods().inNamespace(NS).withLabel("modelops.dev/version", "5").list().getItems().get(0);
+    Pod victim = client.pods().inNamespace(NS).withLabel("modelops.dev/version", version).list().getItems().get(0);
     String container = victim.getStatus().getContainerStatuses().get(0).getContainerID().replace("containerd://", "");
     assertThat(node.execInContainer("k3s", "ctr", "task", "kill", "--signal", "SIGKILL", container).getExitCode()).isZero();
     until("the killed server restarted and is ready", 120, () -> {
