@@ -45,7 +45,7 @@ final class Trial {
       Map<String, String> params,
       Map<String, Long> timings,
       int[] validationRows,
-      /* XGBoost's predictions for the validation rows: one per row (a probability or a value), or K class probabilities per row. */
+      /* XGBoost's predictions for the validation rows by the evaluated model (before any refit): one per row (a probability or a value), or K class probabilities per row. */
       double[][] validationPredictions,
       /* The data's SHA-256 and the bundle's manifest.json, for tracking. */
       String dataSha256,
