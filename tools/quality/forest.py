@@ -7,7 +7,8 @@ columns: a missing cell (empty or NA) takes the training folds' median. Categori
 one-hot, a missing cell is its own category "NA", a category unseen in training is all zeros.
 Usage: forest.py [--train-share S] bench/target/quality/house-prices.json bench/target/quality/hpc-jobs.json
 --train-share 0.9 trains the forest on a seeded 90% of the training folds, as many rows as the
-trainer's bundle gets from them with validationSplit 0.1 (it keeps the rest to compare trials).
+trainer's bundle gets from them with validationSplit 0.1 and no dataset.refit (it keeps the rest
+to compare trials; with refit the bundle is trained on all of them, like the forest by default).
 """
 import csv
 import json

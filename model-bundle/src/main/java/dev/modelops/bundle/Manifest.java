@@ -22,6 +22,7 @@ import java.util.Map;
  *     (absent in bundles written before regression and multi-class models: binary:logistic)
  * @param classes a multi-class model's label values, in the order of its outputs
  * @param classMetrics a multi-class model's precision, recall and f1 of each class, by label value
+ * @param training the rows the model was trained on (absent in bundles written before refit)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(
@@ -38,16 +39,24 @@ public record Manifest(
     Files files,
     String objective,
     List<String> classes,
-    Map<String, Map<String, Double>> classMetrics) {
+    Map<String, Map<String, Double>> classMetrics,
+    Training training) {
 
   /** The manifest of a binary classifier, as bundles were before other kinds of model. */
   public Manifest(int formatVersion, String model, String algorithm, List<Feature> features, String label, String positiveClass,
       String createdAt, Map<String, Double> metrics, Map<String, String> params, DataFingerprint data, Files files) {
-    this(formatVersion, model, algorithm, features, label, positiveClass, createdAt, metrics, params, data, files, null, null, null);
+    this(formatVersion, model, algorithm, features, label, positiveClass, createdAt, metrics, params, data, files, null, null, null, null);
   }
 
   /** Identifies the training data: its location, SHA-256 of its bytes, and row count. */
   public record DataFingerprint(String uri, String sha256, long rows) {}
+
+  /**
+   * How many rows the model was trained on, and whether it was refit: trained again, after the
+   * metrics were measured on the validation split, on the training and validation rows together
+   * (then the metrics are those of the model before the refit, which did not see those rows).
+   */
+  public record Training(long rows, boolean refit) {}
 
   /** File names inside the bundle directory. */
   public record Files(String model, String pipeline, String profile) {

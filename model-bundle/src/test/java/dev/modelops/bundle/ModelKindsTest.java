@@ -146,7 +146,7 @@ class ModelKindsTest {
         List.of(new NumericEncoder("x", 0, 0, 1), new NumericEncoder("y", 0, 0, 1)), List.of(), List.of(), null);
     String objective = read(model).objective();
     Manifest manifest = new Manifest(1, "m", "xgboost", pipeline.features(), "class", null, "now", Map.of(), Map.of(), null, null,
-        objective, classes, null);
+        objective, classes, null, null);
     ReferenceProfile profile = new ReferenceProfile(0, List.of(), List.of(), List.of(), new ReferenceProfile.Binned(new double[0], new double[] {1}));
     ModelBundle.write(tmp, manifest, pipeline, profile, model.getBytes(StandardCharsets.UTF_8));
     return ModelBundle.read(tmp);

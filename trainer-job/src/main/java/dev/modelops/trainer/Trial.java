@@ -45,7 +45,7 @@ final class Trial {
       Map<String, String> params,
       Map<String, Long> timings,
       int[] validationRows,
-      /* XGBoost's predictions for the validation rows: one per row (a probability or a value), or K class probabilities per row. */
+      /* XGBoost's predictions for the validation rows by the evaluated model (before any refit): one per row (a probability or a value), or K class probabilities per row. */
       double[][] validationPredictions,
       /* The data's SHA-256 and the bundle's manifest.json, for tracking. */
       String dataSha256,
@@ -93,12 +93,18 @@ final class Trial {
     }
     timings.put("evaluateMs", ms(t3));
 
-    long t4 = System.nanoTime();
     if (booster.earlyStoppingRounds() > 0) {
       // The rounds early stopping found: what the bundle holds, and what trains it again without early stopping.
       params.put(TrialParameters.ROUNDS, Integer.toString(trained.rounds()));
       params.remove("n_estimators");
     }
+    if (Boolean.TRUE.equals(ds.getRefit())) {
+      // After evaluation, so the metrics stay those of the model that never saw the validation rows.
+      long refitStart = System.nanoTime();
+      trained = refit(booster, data, params, split, encoded, trained);
+      timings.put("refitMs", ms(refitStart));
+    }
+    long t4 = System.nanoTime();
     write(spec, data, split, encoded, trained, eval, params, outDir);
     byte[] manifest = readManifest(outDir);
     String bundleUri = output.contains("://") ? output : outDir.toAbsolutePath().toString();
@@ -136,10 +142,11 @@ final class Trial {
 
   /**
    * The model (UBJ), its predictions on the validation split (one per row, or one per class), a
-   * regression's predictions on the training split (its drift bins; else null), and how many
-   * rounds it was trained for.
+   * regression's predictions on the training split (its drift bins; else null), how many rounds
+   * it was trained for, on how many rows, and whether it was refit: trained again on the training
+   * and validation rows after the predictions were taken.
    */
-  private record Trained(byte[] model, double[][] validPredictions, double[] trainPredictions, int rounds) {}
+  private record Trained(byte[] model, double[][] validPredictions, double[] trainPredictions, int rounds, int rows, boolean refit) {}
 
   private static CsvLoader.Data load(ExperimentSpec.Dataset ds, Path experimentDir, Path pvcRoot, LearningObjective objective) {
     try (InputStream in = Locations.open(ds.getUri(), experimentDir, pvcRoot)) {
@@ -210,21 +217,57 @@ final class Trial {
       }
       model = XGBoost.train(dtrain, boosterParams, rounds, Map.of(), null, null);
       double[] trainPredictions = split.trainLabels() == null ? column(predict(model, encoded.train(), width)) : null;
-      return new Trained(model.toByteArray("ubj"), predict(model, encoded.valid(), width), trainPredictions, rounds);
+      return new Trained(model.toByteArray("ubj"), predict(model, encoded.valid(), width), trainPredictions, rounds, split.train().rows(), false);
     } catch (XGBoostError e) {
-      String message = ExperimentLoader.firstLine(e.getMessage());
-      if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
-        throw new TrainerInputException(Reason.BadParameter, "XGBoost refused the parameters " + params + ": " + message);
-      }
-      throw new IllegalStateException("XGBoost failed: " + message, e);
+      throw failure(e, params);
     } finally {
-      if (model != null) {
-        model.dispose();
-      }
-      if (dtrain != null) {
-        dtrain.dispose();
-      }
+      dispose(model, dtrain);
     }
+  }
+
+  /**
+   * Refit (spec.dataset.refit): the evaluated model's parameters and number of rounds, trained
+   * again on every row (the training and validation splits together, in the data's order). The
+   * rows are encoded by the pipeline fitted on the training split, and the booster parameters are
+   * the evaluated model's (a pseudo-Huber base_score stays the training labels' median), so only
+   * the rows differ. The validation and training predictions are kept: the drift reference stays
+   * that of the evaluated model, on rows it did not learn from.
+   */
+  private static Trained refit(TrialParameters.Booster booster, CsvLoader.Data data, Map<String, String> params, Split split, Encoded encoded,
+      Trained evaluated) {
+    Booster model = null;
+    DMatrix dall = null;
+    int width = encoded.pipeline().width();
+    try {
+      dall = Csr.encode(encoded.pipeline(), data.table()).matrix(width);
+      dall.setLabel(data.targets());
+      model = XGBoost.train(dall, booster.paramsFor(data.classes(), split.trainTargets()), evaluated.rounds(), Map.of(), null, null);
+      return new Trained(model.toByteArray("ubj"), evaluated.validPredictions(), evaluated.trainPredictions(), evaluated.rounds(),
+          data.table().rows(), true);
+    } catch (XGBoostError e) {
+      throw failure(e, params);
+    } finally {
+      dispose(model, dall);
+    }
+  }
+
+  /** Frees XGBoost's native memory of a model and its matrix, either of which may not have been made. */
+  private static void dispose(Booster model, DMatrix matrix) {
+    if (model != null) {
+      model.dispose();
+    }
+    if (matrix != null) {
+      matrix.dispose();
+    }
+  }
+
+  /** An error of XGBoost's: the user's to fix when it refused a parameter, else the trainer's. */
+  private static RuntimeException failure(XGBoostError e, Map<String, String> params) {
+    String message = ExperimentLoader.firstLine(e.getMessage());
+    if (message.contains("Invalid Parameter") || message.contains("Unknown") || message.contains("invalid")) {
+      return new TrainerInputException(Reason.BadParameter, "XGBoost refused the parameters " + params + ": " + message);
+    }
+    return new IllegalStateException("XGBoost failed: " + message, e);
   }
 
   /**
@@ -268,7 +311,7 @@ final class Trial {
         objective.task() == LearningObjective.Task.BINARY ? ds.getPositiveClass() : null,
         Instant.now().toString(), eval.metrics(), params,
         new Manifest.DataFingerprint(ds.getUri(), data.sha256(), data.table().rows()), Manifest.Files.standard(),
-        objective.key(), data.classes(), eval.classMetrics());
+        objective.key(), data.classes(), eval.classMetrics(), new Manifest.Training(trained.rows(), trained.refit()));
     try {
       ModelBundle.write(outDir, manifest, encoded.pipeline(), profile, trained.model());
     } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.modelops.api.v1alpha1.ExperimentSpec;
 import dev.modelops.bundle.CsrBuilder;
+import dev.modelops.bundle.Manifest;
 import dev.modelops.bundle.ModelBundle;
 import dev.modelops.bundle.ModelKind;
 import dev.modelops.bundle.Scorer;
@@ -142,6 +143,52 @@ class ModelKindsTrialTest {
     assertThat(rounds).isBetween(11, 1999);
     assertThat(ModelBundle.read(o.bundleDir()).model().treeCount()).isEqualTo(rounds);
     assertThat(o.metrics().get("r2")).isGreaterThan(0.85);
+  }
+
+  /** Each kind of model, with early stopping where it applies, trained without refit and with it. */
+  @ParameterizedTest
+  @CsvSource({"hpc-jobs.csv, 4331", "ames-housing.csv, 2930", "telco-churn.csv, 7043"})
+  void aRefitBundleIsTrainedOnEveryRowAndKeepsTheMetricsOfTheModelBeforeIt(String file, int rows) throws Exception {
+    String yaml = switch (file) {
+      case "hpc-jobs.csv" -> Fixtures.hpc("num_round: 500, max_depth: 6, eta: 0.3, early_stopping_rounds: 10");
+      case "ames-housing.csv" -> Fixtures.ames("reg:squarederror", "rmse", "num_round: 2000, eta: 0.3, max_depth: 4, early_stopping_rounds: 10");
+      default -> Fixtures.churn(Fixtures.DATA.resolve(file).toString(), "");
+    };
+    Map<String, String> trial = file.startsWith("telco") ? Map.of("max_depth", "4", "eta", "0.1", "booster", "gbtree") : Map.of();
+    Trial.Outcome held = Trial.run(ExperimentLoader.read(Fixtures.write(tmp, "held.yaml", yaml)), tmp, trial, tmp.resolve("held-" + file).toString(),
+        StorageLocation.pvcRoot());
+    String refitYaml = yaml.replaceFirst("(?m)^( +)label: (.*)$", "$1label: $2\n$1refit: true");
+    Trial.Outcome refit = Trial.run(ExperimentLoader.read(Fixtures.write(tmp, "refit.yaml", refitYaml)), tmp, trial,
+        tmp.resolve("refit-" + file).toString(), StorageLocation.pvcRoot());
+    ModelBundle heldBundle = ModelBundle.read(held.bundleDir());
+    ModelBundle refitBundle = ModelBundle.read(refit.bundleDir());
+
+    assertThat(refit.metrics()).isEqualTo(held.metrics());
+    assertThat(refit.params()).isEqualTo(held.params());
+    assertThat(refitBundle.manifest().metrics()).isEqualTo(heldBundle.manifest().metrics());
+    assertThat(heldBundle.manifest().training()).isEqualTo(new Manifest.Training(rows - held.validationRows().length, false));
+    assertThat(refitBundle.manifest().training()).isEqualTo(new Manifest.Training(rows, true));
+    // The early-stopped number of rounds, on more rows.
+    assertThat(refitBundle.model().treeCount()).isEqualTo(heldBundle.model().treeCount());
+    assertThat(Files.readAllBytes(refitBundle.dir().resolve("model.ubj"))).isNotEqualTo(Files.readAllBytes(heldBundle.dir().resolve("model.ubj")));
+    assertThat(refitBundle.pipeline().features()).isEqualTo(heldBundle.pipeline().features());
+
+    List<Map<String, Object>> records = TrialTest.rawRecords(Fixtures.DATA.resolve(file), refitBundle.features());
+    double[][] before = xgboostOnEveryRow(heldBundle, records);
+    double[][] after = xgboostOnEveryRow(refitBundle, records);
+    int differ = 0;
+    try (Scorer scorer = refitBundle.newScorer()) {
+      for (int r = 0; r < records.size(); r++) {
+        double[] p = switch (refitBundle.kind()) {
+          case MULTICLASS -> scorer.probabilities(records.get(r));
+          case REGRESSION -> new double[] {scorer.value(records.get(r))};
+          default -> new double[] {scorer.score(records.get(r))};
+        };
+        assertThat(p).as("%s row %d", file, r).containsExactly(after[r], within(1e-6));
+        differ += Arrays.equals(before[r], after[r]) ? 0 : 1;
+      }
+    }
+    assertThat(differ).isGreaterThan(records.size() / 2);
   }
 
   /** xgboost4j's own predictions for every row, from the model file in the bundle and the rows encoded by its pipeline. */

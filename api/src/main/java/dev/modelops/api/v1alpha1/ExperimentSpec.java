@@ -156,6 +156,15 @@ public class ExperimentSpec {
     @JsonPropertyDescription(
         "Seed for the split and the learner: the same data, spec, parameters and seed give the same model.")
     private Long seed;
+
+    @Default("false")
+    @JsonPropertyDescription(
+        "After a trial is evaluated on the validation split, train its model again with the same"
+            + " parameters (and the rounds early stopping chose) on the training and validation rows"
+            + " together, and put that model in the bundle. The trial's metrics still come from the"
+            + " model that did not see the validation rows; the feature pipeline and drift reference"
+            + " stay fitted on the training split.")
+    private Boolean refit;
   }
 
   /** Feature columns by type, and the options of their transforms. */
