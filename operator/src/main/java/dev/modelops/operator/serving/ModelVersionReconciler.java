@@ -81,6 +81,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
     }
     act(mv, split.get(true), context.getClient(), now, metrics);
     metrics.ready(mv, outcome.status());
+    metrics.analysis(mv, outcome.status());
     metrics.retain(context.getPrimaryCache().list().map(v -> v.getMetadata().getNamespace() + "/" + v.getMetadata().getName())
         .collect(java.util.stream.Collectors.toSet()));
     UpdateControl<ModelVersion> control = UpdateControl.noUpdate();

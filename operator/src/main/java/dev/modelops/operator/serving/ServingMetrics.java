@@ -72,9 +72,41 @@ public final class ServingMetrics {
     r.value().set(serving ? 1 : 0);
   }
 
+  /**
+   * Publishes the measurements of a version's rollout analysis, after its status was recorded:
+   * {@code modelops_modelversion_analysis_check{namespace,model,modelversion,check}}, each check's
+   * value in the current (or last) step, NaN while there is nothing to measure. A version without
+   * an analysis has none.
+   */
+  void analysis(ModelVersion mv, ModelVersionStatus status) {
+    String key = mv.getMetadata().getNamespace() + "/" + mv.getMetadata().getName();
+    ModelVersionStatus.Analysis a = status == null ? null : status.getAnalysis();
+    if (a == null || a.getChecks() == null) {
+      return;
+    }
+    for (ModelVersionStatus.Check c : a.getChecks()) {
+      checks.computeIfAbsent(key + "/" + c.getName(), k -> {
+        java.util.concurrent.atomic.AtomicReference<Double> value = new java.util.concurrent.atomic.AtomicReference<>(Double.NaN);
+        io.micrometer.core.instrument.Gauge g = io.micrometer.core.instrument.Gauge.builder("modelops_modelversion_analysis_check", value,
+                v -> v.get() == null ? Double.NaN : v.get())
+            .description("The value of a rollout analysis check in the current (or last) step: predictionDivergence, classDisagreement,"
+                + " errorShare, latencyP99 (seconds), accuracy (candidate minus Production)")
+            .tag("namespace", mv.getMetadata().getNamespace()).tag("model", mv.getSpec().getModel())
+            .tag("modelversion", mv.getMetadata().getName()).tag("check", c.getName()).register(registry);
+        return new Check(g.getId(), value);
+      }).value().set(c.getValue() == null ? Double.NaN : c.getValue());
+    }
+  }
+
+  private record Check(io.micrometer.core.instrument.Meter.Id id, java.util.concurrent.atomic.AtomicReference<Double> value) {}
+
+  private final java.util.Map<String, Check> checks = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Drops the series of versions that are no longer in {@code known} (namespace/name keys). */
   void retain(java.util.Set<String> known) {
     ready.keySet().stream().filter(k -> !known.contains(k)).toList().forEach(this::forget);
+    checks.keySet().stream().filter(k -> !known.contains(k.substring(0, k.lastIndexOf('/')))).toList()
+        .forEach(k -> registry.remove(checks.remove(k).id()));
   }
 
   private void forget(String key) {

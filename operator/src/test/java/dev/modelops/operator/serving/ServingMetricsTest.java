@@ -44,6 +44,21 @@ class ServingMetricsTest {
     assertThat(registry.scrape()).doesNotContain("modelops_modelversion_ready{");
   }
 
+  @Test
+  void aRolloutAnalysisPublishesEachChecksValueUntilTheVersionIsGone() {
+    ModelVersion mv = version(ModelVersionSpec.Stage.Production);
+    ModelVersionStatus s = status(ModelVersionStatus.Phase.Analysing, 1);
+    s.setAnalysis(new ModelVersionStatus.Analysis());
+    s.getAnalysis().setChecks(RolloutAnalysis.checks(new ShadowReading("churn-v3/1/1", 250, 0, 250, 25, new long[] {50, 200}, new long[] {100, 150},
+        0, 0, 0, new double[] {0.01}, new long[] {250, 0}), null));
+    metrics.analysis(mv, s);
+    assertThat(registry.scrape()).contains(
+        "modelops_modelversion_analysis_check{check=\"classDisagreement\",model=\"churn\",modelversion=\"churn-v3\",namespace=\"team-a\"} 0.1")
+        .contains("check=\"latencyP99\",model=\"churn\",modelversion=\"churn-v3\",namespace=\"team-a\"} 0.01");
+    metrics.retain(Set.of("team-a/other"));
+    assertThat(registry.scrape()).doesNotContain("modelops_modelversion_analysis_check{");
+  }
+
   static ModelVersion version(ModelVersionSpec.Stage stage) {
     ModelVersion mv = new ModelVersion();
     mv.setMetadata(new ObjectMetaBuilder().withName("churn-v3").withNamespace("team-a").build());
