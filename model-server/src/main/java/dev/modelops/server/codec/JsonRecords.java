@@ -8,15 +8,14 @@ import dev.modelops.server.Rows;
 import dev.modelops.server.model.LoadedModel;
 import io.micronaut.http.HttpStatus;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
  * The plain JSON API's records: a body of one JSON record (feature name to value, {@code null}
- * missing) or an array of them, to rows; answers {@code {"id","class","probability"}}, or an
- * array of them for an array.
+ * missing) or an array of them, to rows; answers with the fields of the model's kind
+ * ({@link AnswerFields}), such as {@code {"id","class","probability"}}, or an array of them for an array.
  */
 public final class JsonRecords {
   private JsonRecords() {}
@@ -49,19 +48,23 @@ public final class JsonRecords {
   }
 
   /** The answer: one object for a record, an array for an array of records. */
-  public static Object answer(Prediction[] out, boolean array) {
+  public static Object answer(Prediction[] out, boolean array, AnswerFields fields) {
     if (!array) {
-      return answer(out[0]);
+      return fields.json(out[0]);
     }
     List<Map<String, Object>> answers = new ArrayList<>(out.length);
     for (Prediction p : out) {
-      answers.add(answer(p));
+      answers.add(fields.json(p));
     }
     return answers;
   }
 
-  /** The predictions of an answer as {@link #answer} writes it (another model server's, such as a shadow candidate's); an answer of another shape is an IllegalArgumentException. */
-  public static Prediction[] readAnswer(byte[] body) {
+  /**
+   * The predictions of an answer as {@link #answer} writes it for a model of this kind (another
+   * model server's, such as a shadow candidate's); a multi-class class this model does not know
+   * reads as class -1. An answer of another shape is an IllegalArgumentException.
+   */
+  public static Prediction[] readAnswer(byte[] body, AnswerFields fields) {
     JsonNode root = Json.parse(body);
     JsonNode[] answers = root.isArray() ? new JsonNode[root.size()] : new JsonNode[] {root};
     for (int i = 0; root.isArray() && i < answers.length; i++) {
@@ -70,19 +73,28 @@ public final class JsonRecords {
     Prediction[] out = new Prediction[answers.length];
     for (int i = 0; i < answers.length; i++) {
       JsonNode a = answers[i];
-      if (!a.path("class").isIntegralNumber() || !a.path("probability").isNumber()) {
-        throw new IllegalArgumentException("answer " + i + " has no integer 'class' and number 'probability'");
-      }
-      out[i] = new Prediction(a.path("id").asText(null), a.path("class").asInt(), a.path("probability").asDouble());
+      String id = a.path("id").asText(null);
+      out[i] = switch (fields.kind()) {
+        case BINARY -> {
+          if (!a.path("class").isIntegralNumber() || !a.path("probability").isNumber()) {
+            throw new IllegalArgumentException("answer " + i + " has no integer 'class' and number 'probability'");
+          }
+          yield new Prediction(id, a.path("class").asInt(), a.path("probability").asDouble());
+        }
+        case REGRESSION -> {
+          if (!a.path("value").isNumber()) {
+            throw new IllegalArgumentException("answer " + i + " has no number 'value'");
+          }
+          yield Prediction.ofValue(id, a.path("value").asDouble());
+        }
+        case MULTICLASS -> {
+          if (!a.path("class").isTextual()) {
+            throw new IllegalArgumentException("answer " + i + " has no string 'class'");
+          }
+          yield fields.classOnly(id, a.path("class").asText());
+        }
+      };
     }
     return out;
-  }
-
-  private static Map<String, Object> answer(Prediction p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", p.id());
-    m.put("class", p.predictedClass());
-    m.put("probability", p.probability());
-    return m;
   }
 }
