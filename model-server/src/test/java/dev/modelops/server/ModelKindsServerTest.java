@@ -260,7 +260,7 @@ class ModelKindsServerTest {
     assertThat(joined.get("liveMae").asDouble()).isCloseTo(after.get("feedbackAbsError").asDouble() / n, within(1e-9));
     assertThat(joined.get("liveRmse").asDouble()).isCloseTo(Math.sqrt(after.get("feedbackSquaredError").asDouble() / n), within(1e-9));
     String metrics = houses.get("/prometheus").body();
-    assertThat(metrics).contains("model_feedback_abs_error_sum", "model_feedback_squared_error_sum", "model_feedback_total");
+    assertThat(metrics).contains("model_feedback_abs_error_sum_total{", "model_feedback_squared_error_sum_total{", "model_feedback_total{");
   }
 
   @Test
