@@ -317,8 +317,45 @@ class ModelKindsServerTest {
       assertThat(ServerApiTest.JSON.readTree(s.get("/v1/drift").body()).get("report").has("predictionPsi")).isTrue();
       assertThat(s.get("/prometheus").body()).contains("model_prediction_bin_count{bin=\"" + cuts.length + "\"");
     }
+    // Since the start, a regression also counts its values in those bins, a multi-class model its classes by label.
+    assertThat(houses.get("/prometheus").body()).contains("model_prediction_value_bin_total{le=\"+Inf\"");
+    assertThat(jobs.get("/prometheus").body()).contains("model_predictions_total{class=\"" + jobs.bundle().classes().get(0) + "\"");
     // A multi-class model's bins are its classes: the share each was predicted.
     JsonNode counts = ServerApiTest.JSON.readTree(jobs.get("/v1/drift/counts").body());
     assertThat(counts.get("prediction").size()).isEqualTo(jobs.bundle().classes().size());
+  }
+
+  /** The inference log's prediction and feedback entries of one id, once both are written (the log writes off the request path). */
+  static Map<String, JsonNode> logged(Path dir, String id) throws Exception {
+    Map<String, JsonNode> found = new java.util.HashMap<>();
+    for (long end = System.currentTimeMillis() + 10_000; found.size() < 2 && System.currentTimeMillis() < end; Thread.sleep(50)) {
+      Path file = dir.resolve("inference.ndjson");
+      if (Files.exists(file)) {
+        for (String line : Files.readAllLines(file)) {
+          JsonNode e = ServerApiTest.JSON.readTree(line);
+          if (id.equals(e.path("id").asText())) {
+            found.put(e.get("type").asText(), e);
+          }
+        }
+      }
+    }
+    assertThat(found).containsKeys("prediction", "feedback");
+    return found;
+  }
+
+  @Test
+  void theInferenceLogKeepsEachKindsAnswerAndFeedback() throws Exception {
+    String house = houses.postJson("/v1/predict", houses.records().get(1)).get("id").asText();
+    houses.postJson("/v1/feedback", Map.of("id", house, "label", 150_000));
+    Map<String, JsonNode> h = logged(tmp.resolve("houses-log"), house);
+    assertThat(h.get("prediction").get("value").asDouble()).isEqualTo(houses.value(1));
+    assertThat(h.get("feedback").get("error").asDouble()).isEqualTo(150_000 - houses.value(1));
+    String job = jobs.postJson("/v1/predict", jobs.records().get(1)).get("id").asText();
+    jobs.postJson("/v1/feedback", Map.of("id", job, "label", jobs.predictedClass(1)));
+    Map<String, JsonNode> j = logged(tmp.resolve("jobs-log"), job);
+    assertThat(j.get("prediction").get("class").asText()).isEqualTo(jobs.predictedClass(1));
+    assertThat(j.get("prediction").get("probabilities").size()).isEqualTo(jobs.bundle().classes().size());
+    assertThat(j.get("feedback").get("label").asText()).isEqualTo(jobs.predictedClass(1));
+    assertThat(j.get("feedback").get("correct").asBoolean()).isTrue();
   }
 }
