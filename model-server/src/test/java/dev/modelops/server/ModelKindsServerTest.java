@@ -358,4 +358,33 @@ class ModelKindsServerTest {
     assertThat(j.get("feedback").get("label").asText()).isEqualTo(jobs.predictedClass(1));
     assertThat(j.get("feedback").get("correct").asBoolean()).isTrue();
   }
+
+  @Test
+  void aShadowOfEachKindReadsTheCandidatesAnswers() throws Exception {
+    for (Served candidate : new Served[] {houses, jobs}) {
+      // Production serves the same bundle as its candidate: every answer read back agrees.
+      EmbeddedServer production = ApplicationContext.run(EmbeddedServer.class, Map.of(
+          "micronaut.server.port", -1,
+          "model.bundle", candidate.bundle().dir().toString(),
+          "model.shadow.url", candidate.base()));
+      try {
+        Served p = new Served(production, "http://127.0.0.1:" + production.getPort(), candidate.bundle(), candidate.records());
+        p.postJson("/v1/predict", p.records().subList(0, 10));
+        p.postJson("/v2/models/" + p.bundle().manifest().model() + "/infer", v2Request(p));
+        JsonNode shadow = null;
+        for (long end = System.currentTimeMillis() + 10_000; System.currentTimeMillis() < end; Thread.sleep(50)) {
+          shadow = ServerApiTest.JSON.readTree(p.get("/v1/shadow").body());
+          if (shadow.get("answered").asLong() + shadow.get("failed").asLong() >= 2) {
+            break;
+          }
+        }
+        assertThat(shadow.get("answered").asLong()).as(shadow.toString()).isEqualTo(2);
+        assertThat(shadow.get("failed").asLong()).isZero();
+        assertThat(shadow.get("rows").asLong()).isEqualTo(10 + ROWS);
+        assertThat(shadow.get("disagreements").asLong()).isZero();
+      } finally {
+        production.getApplicationContext().close();
+      }
+    }
+  }
 }
