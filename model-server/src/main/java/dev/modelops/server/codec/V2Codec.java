@@ -50,31 +50,30 @@ public final class V2Codec {
    * model does not know reads as class -1. An answer of another shape is an IllegalArgumentException.
    */
   public static Prediction[] readResponse(byte[] body, AnswerFields fields) {
-    JsonNode first = null;
-    JsonNode second = null;
-    String[] names = switch (fields.kind()) {
-      case BINARY -> new String[] {"probability", "predicted_class"};
-      case REGRESSION -> new String[] {"value", "value"};
-      case MULTICLASS -> new String[] {"class", "class"};
+    // The outputs each kind is read from: the first gives the rows, the second (binary) must match it.
+    List<String> names = switch (fields.kind()) {
+      case BINARY -> List.of("probability", "predicted_class");
+      case REGRESSION -> List.of("value");
+      case MULTICLASS -> List.of("class");
     };
+    JsonNode[] data = new JsonNode[names.size()];
     for (JsonNode output : Json.parse(body).path("outputs")) {
-      String name = output.path("name").asText();
-      if (name.equals(names[0])) {
-        first = output.path("data");
-      }
-      if (name.equals(names[1])) {
-        second = output.path("data");
+      int o = names.indexOf(output.path("name").asText());
+      if (o >= 0) {
+        data[o] = output.path("data");
       }
     }
-    if (first == null || second == null || first.size() != second.size()) {
-      throw new IllegalArgumentException("the answer has no " + String.join(" and ", new java.util.LinkedHashSet<>(List.of(names))) + " outputs of one length");
+    for (JsonNode d : data) {
+      if (d == null || d.size() != data[0].size()) {
+        throw new IllegalArgumentException("the answer has no " + String.join(" and ", names) + " outputs of one length");
+      }
     }
-    Prediction[] out = new Prediction[first.size()];
+    Prediction[] out = new Prediction[data[0].size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = switch (fields.kind()) {
-        case BINARY -> new Prediction(null, second.get(i).asInt(), first.get(i).asDouble());
-        case REGRESSION -> Prediction.ofValue(null, first.get(i).asDouble());
-        case MULTICLASS -> fields.classOnly(null, first.get(i).asText());
+        case BINARY -> new Prediction(null, data[1].get(i).asInt(), data[0].get(i).asDouble());
+        case REGRESSION -> Prediction.ofValue(null, data[0].get(i).asDouble());
+        case MULTICLASS -> fields.classOnly(null, data[0].get(i).asText());
       };
     }
     return out;
