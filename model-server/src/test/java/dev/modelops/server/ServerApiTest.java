@@ -44,17 +44,32 @@ class ServerApiTest {
    * reads pvc://data/telco-churn.csv: with the pvc root examples/, claim "data" is examples/data.
    */
   static Path trainChurn(Path dir) {
-    Path out = dir.resolve("churn-bundle");
-    int code = TrainerMain.run(new String[] {"--experiment", "../examples/churn/experiment.yaml", "--param", "max_depth=4", "--output", out.toString()},
-        new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()), Path.of("../examples").toAbsolutePath().normalize());
-    assertThat(code).isZero();
+    return train(dir.resolve("churn-bundle"), Path.of("../examples/churn/experiment.yaml"), "max_depth=4");
+  }
+
+  /** Trains an Experiment (its data under examples/) with the real trainer, with these searched hyperparameters (name=value), into {@code out}. */
+  static Path train(Path out, Path experiment, String... params) {
+    List<String> args = new ArrayList<>(List.of("--experiment", experiment.toString(), "--output", out.toString()));
+    for (String p : params) {
+      args.add("--param");
+      args.add(p);
+    }
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = TrainerMain.run(args.toArray(new String[0]), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err),
+        Path.of("../examples").toAbsolutePath().normalize());
+    assertThat(code).as(err.toString()).isZero();
     return out;
   }
 
   /** The churn data as JSON-like records, the way clients send them. */
   static List<Map<String, Object>> churnRecords(ModelBundle b) throws Exception {
+    return records(b, "telco-churn.csv");
+  }
+
+  /** A file of examples/data as JSON-like records of the bundle's features, the way clients send them. */
+  static List<Map<String, Object>> records(ModelBundle b, String file) throws Exception {
     List<Map<String, Object>> out = new ArrayList<>();
-    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
+    try (var reader = Files.newBufferedReader(Path.of("../examples/data/" + file))) {
       for (var rec : org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (var f : b.features()) {

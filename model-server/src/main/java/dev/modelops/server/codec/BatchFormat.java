@@ -14,9 +14,9 @@ import java.util.Map;
 
 /**
  * The two formats of a streamed batch, each read as rows and answered in kind: CSV (a header
- * row, answers {@code id,class,probability}, a failure as a last line {@code #error,<message>})
- * and NDJSON (answers {@code {"id","class","probability"}} per line, a failure as
- * {@code {"error": "<message>"}}).
+ * row, answers with the columns of {@link AnswerFields}, such as {@code id,class,probability},
+ * a failure as a last line {@code #error,<message>}) and NDJSON (answers with the fields of
+ * {@code /v1/predict} per line, a failure as {@code {"error": "<message>"}}).
  */
 public enum BatchFormat {
   CSV(MediaType.of("text/csv")) {
@@ -26,13 +26,13 @@ public enum BatchFormat {
     }
 
     @Override
-    public byte[] header() {
-      return "id,class,probability\n".getBytes(StandardCharsets.UTF_8);
+    public byte[] header(AnswerFields fields) {
+      return fields.csvHeader().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
-    void append(StringBuilder sb, Prediction p) {
-      sb.append(p.id()).append(',').append(p.predictedClass()).append(',').append(p.probability()).append('\n');
+    void append(StringBuilder sb, Prediction[] answers, AnswerFields fields) {
+      fields.csv(sb, answers);
     }
 
     @Override
@@ -47,15 +47,13 @@ public enum BatchFormat {
     }
 
     @Override
-    public byte[] header() {
+    public byte[] header(AnswerFields fields) {
       return new byte[0];
     }
 
     @Override
-    void append(StringBuilder sb, Prediction p) {
-      // Ids are hex and digits (see RequestIds): nothing to escape.
-      sb.append("{\"id\":\"").append(p.id()).append("\",\"class\":").append(p.predictedClass())
-          .append(",\"probability\":").append(p.probability()).append("}\n");
+    void append(StringBuilder sb, Prediction[] answers, AnswerFields fields) {
+      fields.ndjson(sb, answers);
     }
 
     @Override
@@ -87,18 +85,16 @@ public enum BatchFormat {
   public abstract Iterator<Object[]> rows(InputStream body, List<Feature> features) throws IOException;
 
   /** What the answer starts with. */
-  public abstract byte[] header();
+  public abstract byte[] header(AnswerFields fields);
 
-  /** Answers in this format, one line each. */
-  public byte[] encode(Prediction[] answers) {
+  /** Answers in this format, one line each, with the fields of the model's kind. */
+  public byte[] encode(Prediction[] answers, AnswerFields fields) {
     StringBuilder sb = new StringBuilder(answers.length * 48);
-    for (Prediction p : answers) {
-      append(sb, p);
-    }
+    append(sb, answers, fields);
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  abstract void append(StringBuilder sb, Prediction p);
+  abstract void append(StringBuilder sb, Prediction[] answers, AnswerFields fields);
 
   /** The last line of an answer whose batch failed after the status line went out. */
   public abstract byte[] errorLine(String message);

@@ -11,15 +11,14 @@ import dev.modelops.server.model.LoadedModel;
 import io.micronaut.http.HttpStatus;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
  * The plain JSON API's records: a body of one JSON record (feature name to value, {@code null}
- * missing) or an array of them, to rows; answers {@code {"id","class","probability"}}, or an
- * array of them for an array.
+ * missing) or an array of them, to rows; answers with the fields of the model's kind
+ * ({@link AnswerFields}), such as {@code {"id","class","probability"}}, or an array of them for an array.
  */
 public final class JsonRecords {
   private JsonRecords() {}
@@ -52,22 +51,64 @@ public final class JsonRecords {
   }
 
   /** The answer: one object for a record, an array for an array of records. */
-  public static Object answer(Prediction[] out, boolean array) {
+  public static Object answer(Prediction[] out, boolean array, AnswerFields fields) {
     if (!array) {
-      return answer(out[0]);
+      return fields.json(out[0]);
     }
     List<Map<String, Object>> answers = new ArrayList<>(out.length);
     for (Prediction p : out) {
-      answers.add(answer(p));
+      answers.add(fields.json(p));
     }
     return answers;
   }
 
   /**
-   * The predictions of an answer as {@link #answer} writes it (another model server's, such as a
-   * shadow candidate's), read as a stream; an answer of another shape is an IllegalArgumentException.
+   * The predictions of an answer as {@link #answer} writes it for a model of this kind (another
+   * model server's, such as a shadow candidate's); a multi-class class this model does not know
+   * reads as class -1. An answer of another shape is an IllegalArgumentException.
    */
-  public static Prediction[] readAnswer(byte[] body) {
+  public static Prediction[] readAnswer(byte[] body, AnswerFields fields) {
+    if (fields.kind() == dev.modelops.bundle.ModelKind.BINARY) {
+      return readBinaryAnswer(body); // the common case, read as a stream
+    }
+    JsonNode root = Json.parse(body);
+    JsonNode[] answers = root.isArray() ? new JsonNode[root.size()] : new JsonNode[] {root};
+    for (int i = 0; root.isArray() && i < answers.length; i++) {
+      answers[i] = root.get(i);
+    }
+    Prediction[] out = new Prediction[answers.length];
+    for (int i = 0; i < answers.length; i++) {
+      JsonNode a = answers[i];
+      String id = a.path("id").asText(null);
+      out[i] = switch (fields.kind()) {
+        case BINARY -> {
+          if (!a.path("class").isIntegralNumber() || !a.path("probability").isNumber()) {
+            throw new IllegalArgumentException("answer " + i + " has no integer 'class' and number 'probability'");
+          }
+          yield new Prediction(id, a.path("class").asInt(), a.path("probability").asDouble());
+        }
+        case REGRESSION -> {
+          if (!a.path("value").isNumber()) {
+            throw new IllegalArgumentException("answer " + i + " has no number 'value'");
+          }
+          yield Prediction.ofValue(id, a.path("value").asDouble());
+        }
+        case MULTICLASS -> {
+          if (!a.path("class").isTextual()) {
+            throw new IllegalArgumentException("answer " + i + " has no string 'class'");
+          }
+          yield fields.classOnly(id, a.path("class").asText());
+        }
+      };
+    }
+    return out;
+  }
+
+  /**
+   * A binary model's answer as {@link #answer} writes it, read as a stream; an answer of another
+   * shape is an IllegalArgumentException.
+   */
+  private static Prediction[] readBinaryAnswer(byte[] body) {
     try (JsonParser p = Json.STREAMING.createParser(body)) {
       JsonToken t = p.nextToken();
       List<Prediction> out = new ArrayList<>();
@@ -108,13 +149,5 @@ public final class JsonRecords {
       throw new IllegalArgumentException("an answer without an integer 'class' and a number 'probability'");
     }
     return new Prediction(id, predicted, probability);
-  }
-
-  private static Map<String, Object> answer(Prediction p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", p.id());
-    m.put("class", p.predictedClass());
-    m.put("probability", p.probability());
-    return m;
   }
 }

@@ -16,8 +16,8 @@ import java.util.List;
 
 /**
  * Open Inference Protocol V2 tensors to rows and answers to tensors. Inputs are one tensor per
- * feature, named after it ({@link V2Request}); outputs are "probability" (FP64, the positive
- * class) and "predicted_class" (INT64).
+ * feature, named after it ({@link V2Request}); outputs are those of the model's kind
+ * ({@link AnswerFields}): binary "probability" (FP64, the positive class) and "predicted_class" (INT64).
  */
 public final class V2Codec {
   private V2Codec() {}
@@ -45,31 +45,42 @@ public final class V2Codec {
   }
 
   /**
-   * The predictions of a V2 answer as {@link #response} writes it (another model server's, such as
-   * a shadow candidate's), without ids; an answer of another shape is an IllegalArgumentException.
+   * The predictions of a V2 answer as {@link #response} writes it for a model of this kind
+   * (another model server's, such as a shadow candidate's), without ids; a multi-class class this
+   * model does not know reads as class -1. An answer of another shape is an IllegalArgumentException.
    */
-  public static Prediction[] readResponse(byte[] body) {
-    JsonNode probability = null;
-    JsonNode predicted = null;
+  public static Prediction[] readResponse(byte[] body, AnswerFields fields) {
+    // The outputs each kind is read from: the first gives the rows, the second (binary) must match it.
+    List<String> names = switch (fields.kind()) {
+      case BINARY -> List.of("probability", "predicted_class");
+      case REGRESSION -> List.of("value");
+      case MULTICLASS -> List.of("class");
+    };
+    JsonNode[] data = new JsonNode[names.size()];
     for (JsonNode output : Json.parse(body).path("outputs")) {
-      switch (output.path("name").asText()) {
-        case "probability" -> probability = output.path("data");
-        case "predicted_class" -> predicted = output.path("data");
-        default -> { }
+      int o = names.indexOf(output.path("name").asText());
+      if (o >= 0) {
+        data[o] = output.path("data");
       }
     }
-    if (probability == null || predicted == null || probability.size() != predicted.size()) {
-      throw new IllegalArgumentException("the answer has no 'probability' and 'predicted_class' outputs of one length");
+    for (JsonNode d : data) {
+      if (d == null || d.size() != data[0].size()) {
+        throw new IllegalArgumentException("the answer has no " + String.join(" and ", names) + " outputs of one length");
+      }
     }
-    Prediction[] out = new Prediction[probability.size()];
+    Prediction[] out = new Prediction[data[0].size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = new Prediction(null, predicted.get(i).asInt(), probability.get(i).asDouble());
+      out[i] = switch (fields.kind()) {
+        case BINARY -> new Prediction(null, data[1].get(i).asInt(), data[0].get(i).asDouble());
+        case REGRESSION -> Prediction.ofValue(null, data[0].get(i).asDouble());
+        case MULTICLASS -> fields.classOnly(null, data[0].get(i).asText());
+      };
     }
     return out;
   }
 
   /** The inference response, written straight to bytes. */
-  public static byte[] response(String model, int version, String id, Prediction[] out) {
+  public static byte[] response(String model, int version, String id, Prediction[] out, AnswerFields fields) {
     ByteArrayBuilder bytes = new ByteArrayBuilder(128 + out.length * 24);
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(bytes)) {
       g.writeStartObject();
@@ -79,24 +90,7 @@ public final class V2Codec {
         g.writeStringField("id", id);
       }
       g.writeArrayFieldStart("outputs");
-      for (int o = 0; o < 2; o++) {
-        g.writeStartObject();
-        g.writeStringField("name", o == 0 ? "probability" : "predicted_class");
-        g.writeStringField("datatype", o == 0 ? "FP64" : "INT64");
-        g.writeArrayFieldStart("shape");
-        g.writeNumber(out.length);
-        g.writeEndArray();
-        g.writeArrayFieldStart("data");
-        for (Prediction p : out) {
-          if (o == 0) {
-            g.writeNumber(p.probability());
-          } else {
-            g.writeNumber(p.predictedClass());
-          }
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-      }
+      fields.v2Outputs(g, out);
       g.writeEndArray();
       g.writeEndObject();
     } catch (IOException e) {

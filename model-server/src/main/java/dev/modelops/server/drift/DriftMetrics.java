@@ -24,7 +24,8 @@ import java.util.function.ToDoubleFunction;
  *       vocabulary term ({@code bin} is the term's index in the profile's vocabulary);
  *   <li>{@code model_text_oov_count{model,feature}} and {@code model_text_missing_count{model,feature}}:
  *       term occurrences outside the vocabulary, and records without the text;
- *   <li>{@code model_prediction_bin_count{model,bin}}: predictions per fixed probability bin;
+ *   <li>{@code model_prediction_bin_count{model,bin}}: predictions per bin of the reference profile:
+ *       the fixed probability bins (binary), the value deciles (regression), one bin per class (multi-class);
  *   <li>{@code model_drift_window_samples{model}}: the records counted.
  * </ul>
  *
@@ -64,7 +65,7 @@ public class DriftMetrics {
         gauge(registry, "model_text_oov_rate", "Share of recent text terms not in the training vocabulary", name, feature, r -> r.features().get(f).outOfVocabularyRate());
       }
     }
-    Gauge.builder("model_prediction_psi", this, m -> m.report().predictionPsi()).description("PSI of the predicted-probability distribution").tag("model", name).register(registry);
+    Gauge.builder("model_prediction_psi", this, m -> m.report().predictionPsi()).description("PSI of the predictions' distribution in the reference profile's bins").tag("model", name).register(registry);
     Gauge.builder("model_drifted_feature_share", this, m -> m.report().driftedFeatureShare()).description("Share of features over their drift threshold").tag("model", name).register(registry);
     Gauge.builder("model_drift_window_samples", this, m -> m.report().samples()).description("Predictions in the drift window").tag("model", name).register(registry);
     DriftCounts c = drift.counts();
@@ -88,7 +89,7 @@ public class DriftMetrics {
       Gauge.builder("model_text_missing_count", this, m -> m.counts().text().get(feature).missing())
           .description("Recent records without this text").tag("model", name).tag("feature", feature).register(registry);
     });
-    binCounts(registry, "model_prediction_bin_count", "Recent predicted probabilities per fixed bin", name, null, c.prediction().length, DriftCounts::prediction);
+    binCounts(registry, "model_prediction_bin_count", "Recent predictions per bin of the reference profile (binary: probability; regression: value; multi-class: the predicted class)", name, null, c.prediction().length, DriftCounts::prediction);
   }
 
   /** One gauge per bin of a feature's counts ({@code feature} null: the prediction's), read from the latest counts. */

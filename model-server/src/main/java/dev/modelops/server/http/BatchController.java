@@ -1,6 +1,7 @@
 package dev.modelops.server.http;
 
 import dev.modelops.server.ApiException;
+import dev.modelops.server.codec.AnswerFields;
 import dev.modelops.server.codec.BatchFormat;
 import dev.modelops.server.model.LoadedModel;
 import dev.modelops.server.scoring.BatchScoring;
@@ -49,7 +50,7 @@ public class BatchController {
       } catch (IOException e) {
         throw new ApiException(HttpStatus.BAD_REQUEST, null, "cannot read the body: " + e.getMessage());
       }
-      return HttpResponse.ok(new StreamedFile(batches.score(rows, format), format.mediaType()));
+      return HttpResponse.ok(new StreamedFile(batches.score(rows, format, AnswerFields.of(model.kind(), model.classes())), format.mediaType()));
     } catch (ApiException e) {
       drain(body);
       throw e;

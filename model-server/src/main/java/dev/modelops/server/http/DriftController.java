@@ -40,6 +40,10 @@ public class DriftController {
     out.put("version", model.version());
     out.put("report", report);
     out.put("liveAccuracy", feedback.liveAccuracy());
+    if (feedback.regression()) {
+      out.put("liveMae", feedback.liveMae());
+      out.put("liveRmse", feedback.liveRmse());
+    }
     out.put("feedback", feedback.total());
     out.put("modelCreatedAt", model.bundle().manifest().createdAt());
     return out;
@@ -60,6 +64,8 @@ public class DriftController {
     out.put("prediction", c.prediction());
     out.put("feedback", feedback.total());
     out.put("feedbackCorrect", feedback.correct());
+    out.put("feedbackAbsError", feedback.absErrorSum());
+    out.put("feedbackSquaredError", feedback.squaredErrorSum());
     out.put("modelCreatedAt", model.bundle().manifest().createdAt());
     return out;
   }

@@ -4,6 +4,7 @@ import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.FeatureType;
 import dev.modelops.server.ApiException;
 import dev.modelops.server.Prediction;
+import dev.modelops.server.codec.AnswerFields;
 import dev.modelops.server.codec.V2Codec;
 import dev.modelops.server.codec.V2Request;
 import dev.modelops.server.limits.BodySizeLimit;
@@ -33,7 +34,9 @@ import java.util.Map;
  * The Open Inference Protocol V2 (the REST protocol of KServe, Triton and MLServer). Inputs are
  * one tensor per feature, named after it, of shape [N] or [N, 1]: FP32/FP64/INT* for numeric
  * features, BYTES (strings) for categorical and text ones; null elements are missing values.
- * Outputs are "probability" (FP64, the positive class) and "predicted_class" (INT64).
+ * Outputs are those of the model's kind ({@link AnswerFields}): binary "probability" (FP64, the
+ * positive class) and "predicted_class" (INT64); regression "value" (FP64 [N]); multi-class
+ * "class" (BYTES [N], the label) and "probabilities" (FP64 [N, K], in the order of the classes).
  */
 @Controller("/v2")
 @Produces(MediaType.APPLICATION_JSON)
@@ -134,19 +137,11 @@ public class InferenceV2Controller {
     m.put("platform", "xgboost");
     List<Map<String, Object>> inputs = new ArrayList<>();
     for (Feature f : model.features()) {
-      inputs.add(tensor(f.name(), f.type() == FeatureType.NUMERIC ? "FP64" : "BYTES"));
+      inputs.add(AnswerFields.tensor(f.name(), f.type() == FeatureType.NUMERIC ? "FP64" : "BYTES", List.of(-1)));
     }
     m.put("inputs", inputs);
-    m.put("outputs", List.of(tensor("probability", "FP64"), tensor("predicted_class", "INT64")));
+    m.put("outputs", AnswerFields.of(model.kind(), model.classes()).v2Metadata());
     return m;
-  }
-
-  private static Map<String, Object> tensor(String name, String datatype) {
-    Map<String, Object> t = new LinkedHashMap<>();
-    t.put("name", name);
-    t.put("datatype", datatype);
-    t.put("shape", List.of(-1));
-    return t;
   }
 
   private HttpResponse<Map<String, Object>> readyOf(String name, String version) {
@@ -164,7 +159,8 @@ public class InferenceV2Controller {
     rowLimit.tensorRows(request.rows());
     Prediction[] out = predictions.predict(V2Codec.rows(request, model.features()), ids.of(firstId));
     // The candidate serves another version of the model: its unversioned route.
-    shadow.mirror("v2/models/" + name + "/infer", MediaType.APPLICATION_JSON, body, out, V2Codec::readResponse);
-    return HttpResponse.ok(V2Codec.response(model.name(), model.version(), request.id(), out)).contentType(MediaType.APPLICATION_JSON_TYPE);
+    AnswerFields fields = AnswerFields.of(model.kind(), model.classes());
+    shadow.mirror("v2/models/" + name + "/infer", MediaType.APPLICATION_JSON, body, out, b -> V2Codec.readResponse(b, fields));
+    return HttpResponse.ok(V2Codec.response(model.name(), model.version(), request.id(), out, fields)).contentType(MediaType.APPLICATION_JSON_TYPE);
   }
 }

@@ -3,6 +3,7 @@ package dev.modelops.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelops.server.Prediction;
 import dev.modelops.server.Rows;
+import dev.modelops.server.codec.AnswerFields;
 import dev.modelops.server.codec.FeedbackLabels;
 import dev.modelops.server.codec.Json;
 import dev.modelops.server.codec.JsonRecords;
@@ -61,14 +62,15 @@ public class PredictController {
     model.bundle();
     Rows rows = JsonRecords.rows(root, model, rowLimit::records);
     Prediction[] out = predictions.predict(rows, ids.of(firstId));
-    Object answer = JsonRecords.answer(out, root.isArray());
+    AnswerFields fields = AnswerFields.of(model.kind(), model.classes());
+    Object answer = JsonRecords.answer(out, root.isArray(), fields);
     // A canary's share of requests is answered by the candidate (under the same ids), this server's answer when it fails.
-    java.util.concurrent.CompletableFuture<byte[]> canary = shadow.canary("v1/predict", MediaType.APPLICATION_JSON, body, out, JsonRecords::readAnswer);
+    java.util.concurrent.CompletableFuture<byte[]> canary = shadow.canary("v1/predict", MediaType.APPLICATION_JSON, body, out, b -> JsonRecords.readAnswer(b, fields));
     if (canary != null) {
       request.setAttribute(CanaryFilter.ANSWER, canary); // the filter waits for it
       return answer;
     }
-    shadow.mirror("v1/predict", MediaType.APPLICATION_JSON, body, out, JsonRecords::readAnswer);
+    shadow.mirror("v1/predict", MediaType.APPLICATION_JSON, body, out, b -> JsonRecords.readAnswer(b, fields));
     return answer;
   }
 
@@ -86,10 +88,13 @@ public class PredictController {
     JsonNode root = Json.parse(body);
     List<String> unknown = new ArrayList<>();
     int accepted = 0;
-    for (FeedbackLabels.Label l : FeedbackLabels.decode(root, () -> model.bundle().manifest().positiveClass())) {
-      if (feedback.join(l.id(), l.label())) {
+    boolean regression = feedback.regression();
+    for (FeedbackLabels.Label l : FeedbackLabels.decode(root, model.bundle())) {
+      if (regression ? feedback.join(l.id(), l.value()) : feedback.join(l.id(), l.label())) {
         accepted++;
-        shadow.label(l.id(), l.label());
+        if (!regression) {
+          shadow.label(l.id(), l.label());
+        }
       } else {
         unknown.add(l.id());
       }
@@ -97,7 +102,12 @@ public class PredictController {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("accepted", accepted);
     out.put("unknown", unknown);
-    out.put("liveAccuracy", feedback.liveAccuracy());
+    if (regression) {
+      out.put("liveMae", feedback.liveMae());
+      out.put("liveRmse", feedback.liveRmse());
+    } else {
+      out.put("liveAccuracy", feedback.liveAccuracy());
+    }
     return out;
   }
 }

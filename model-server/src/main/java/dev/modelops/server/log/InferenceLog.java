@@ -3,6 +3,7 @@ package dev.modelops.server.log;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelops.server.ModelSettings;
 import dev.modelops.server.Prediction;
+import dev.modelops.server.codec.AnswerFields;
 import dev.modelops.server.Rows;
 import dev.modelops.server.model.LoadedModel;
 import jakarta.annotation.PreDestroy;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Appends every prediction and every feedback to rotating NDJSON files
  * ({@code inference.ndjson}, then {@code inference.1.ndjson}, ... oldest last), one JSON object a
- * line: {@code {"type": "prediction", "id", "time", "model", "version", "input", "class",
- * "probability"}} or {@code {"type": "feedback", "id", "time", "label", "correct"}}. Requests only
+ * line: {@code {"type": "prediction", "id", "time", "model", "version", "input"}} and the
+ * answer's fields ({@link AnswerFields}: binary {@code "class", "probability"}), or {@code {"type": "feedback", "id", "time", "label", "correct"}} ({@code "error"}, the label
+ * minus the prediction, instead of {@code "correct"} for a regression). Requests only
  * enqueue; one background thread writes, so disk latency stays off the request path. On
  * shutdown the queue is drained and the file flushed, so nothing accepted is lost.
  */
@@ -72,6 +74,7 @@ public class InferenceLog {
     if (dir == null) {
       return;
     }
+    AnswerFields fields = AnswerFields.of(model.kind(), model.classes());
     for (int i = 0; i < out.length; i++) {
       Prediction p = out[i];
       Map<String, Object> entry = new LinkedHashMap<>();
@@ -82,8 +85,7 @@ public class InferenceLog {
       entry.put("version", model.version());
       Map<String, ?> input = rows.record(i);
       entry.put("input", input != null ? input : byName(rows.values()[i]));
-      entry.put("class", p.predictedClass());
-      entry.put("probability", p.probability());
+      fields.put(entry, p);
       append(entry);
     }
   }
@@ -96,18 +98,33 @@ public class InferenceLog {
     return m;
   }
 
-  /** Logs a true label joined to an earlier prediction. */
-  public void feedback(String id, int label, boolean correct) {
+  /** Logs a true class (0/1, or a multi-class model's class value) joined to an earlier prediction. */
+  public void feedback(String id, Object label, boolean correct) {
     if (dir == null) {
       return;
     }
+    Map<String, Object> entry = feedbackEntry(id, label);
+    entry.put("correct", correct);
+    append(entry);
+  }
+
+  /** Logs a regression's true number joined to an earlier prediction, with the error (label minus prediction). */
+  public void feedbackValue(String id, double label, double error) {
+    if (dir == null) {
+      return;
+    }
+    Map<String, Object> entry = feedbackEntry(id, label);
+    entry.put("error", error);
+    append(entry);
+  }
+
+  private static Map<String, Object> feedbackEntry(String id, Object label) {
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("type", "feedback");
     entry.put("id", id);
     entry.put("time", Instant.now().toString());
     entry.put("label", label);
-    entry.put("correct", correct);
-    append(entry);
+    return entry;
   }
 
   /** Enqueues one entry (a JSON-serialisable map); blocks only if a million entries are pending. */

@@ -3,6 +3,7 @@ package dev.modelops.server.model;
 import dev.modelops.bundle.BundleException;
 import dev.modelops.bundle.Feature;
 import dev.modelops.bundle.ModelBundle;
+import dev.modelops.bundle.ModelKind;
 import dev.modelops.bundle.Scorer;
 import dev.modelops.bundle.StorageLocation;
 import dev.modelops.server.ModelSettings;
@@ -53,15 +54,13 @@ public class LoadedModel {
         o = new OnnxModel(b.onnxFile(), b.features().size());
         score = o.score(new Object[][] {Scorer.values(b.features(), warmUp)})[0];
       } else {
-        try (Scorer s = b.newScorer()) {
-          score = s.score(warmUp);
-        }
+        score = warmUp(b, warmUp);
       }
       if (Double.isNaN(score)) {
         throw new BundleException("the warm-up prediction was NaN");
       }
-      LOG.info("serving {}model '{}' version {} from {} ({} features)", b.onnx() ? "ONNX " : "", b.manifest().model(), settings.version(),
-          settings.bundle(), b.features().size());
+      LOG.info("serving {}{} model '{}' version {} from {} ({} features)", b.onnx() ? "ONNX " : "", b.kind().name().toLowerCase(java.util.Locale.ROOT), b.manifest().model(),
+          settings.version(), settings.bundle(), b.features().size());
     } catch (BundleException | StorageException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
       p = "cannot load the model bundle " + settings.bundle() + ": " + e.getMessage();
       LOG.error("{}; the server stays not ready", p);
@@ -76,6 +75,17 @@ public class LoadedModel {
     this.problem = p;
     final ModelBundle loaded = b;
     this.scorers = ThreadLocal.withInitial(() -> loaded.newScorer());
+  }
+
+  /** One prediction of the bundle's kind for a record of missing values; NaN when any output is NaN. */
+  private static double warmUp(ModelBundle b, Map<String, Object> record) {
+    try (Scorer s = b.newScorer()) {
+      return switch (b.kind()) {
+        case BINARY -> s.score(record);
+        case REGRESSION -> s.value(record);
+        case MULTICLASS -> java.util.Arrays.stream(s.probabilities(record)).sum();
+      };
+    }
   }
 
   /**
@@ -133,6 +143,36 @@ public class LoadedModel {
   /** The positive-class probabilities of several records, in one model call where the runtime allows. */
   public double[] scoreAll(Object[][] values) {
     return onnx != null ? onnx.score(values) : scorer().scoreAll(values);
+  }
+
+  /** What the model predicts: a probability (binary, and every ONNX model), a number, or class probabilities. */
+  public ModelKind kind() {
+    return bundle().kind();
+  }
+
+  /** A multi-class model's class labels, in the order of its probabilities; empty for other kinds. */
+  public List<String> classes() {
+    return bundle().classes();
+  }
+
+  /** The predicted numbers of several rows of a regression model. */
+  public double[] valueAll(Object[][] values) {
+    Scorer s = scorer();
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = s.value(values[i]);
+    }
+    return out;
+  }
+
+  /** The class probabilities of several rows of a multi-class model, in the order of {@link #classes()}. */
+  public double[][] probabilitiesAll(Object[][] values) {
+    Scorer s = scorer();
+    double[][] out = new double[values.length][];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = s.probabilities(values[i]);
+    }
+    return out;
   }
 
   public String name() {

@@ -3,6 +3,7 @@ package dev.modelops.server.scoring;
 import dev.modelops.server.ApiException;
 import dev.modelops.server.Prediction;
 import dev.modelops.server.Rows;
+import dev.modelops.server.codec.AnswerFields;
 import dev.modelops.server.codec.BatchFormat;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
@@ -52,11 +53,11 @@ public class BatchScoring {
   }
 
   /**
-   * The answers to {@code rows}, in {@code format}, as a stream that fills while it is read.
+   * The answers to {@code rows}, in {@code format} with the fields of the model's kind, as a stream that fills while it is read.
    *
    * @throws ApiException when the first chunk has a bad row, or there are no rows
    */
-  public InputStream score(Iterator<Object[]> rows, BatchFormat format) {
+  public InputStream score(Iterator<Object[]> rows, BatchFormat format, AnswerFields fields) {
     List<Object[]> first = new ArrayList<>(CHUNK);
     fill(first, rows);
     if (first.isEmpty()) {
@@ -64,15 +65,15 @@ public class BatchScoring {
     }
     Prediction[] firstAnswers = predictions.predict(Rows.of(first.toArray(new Object[0][])));
     ChunkPipe out = new ChunkPipe(AHEAD * 2);
-    writers.submit(() -> write(out, format, firstAnswers, rows));
+    writers.submit(() -> write(out, format, fields, firstAnswers, rows));
     return out;
   }
 
   /** Runs on a writer thread: parses here, scores on the scorer threads, hands over in order, so parsing, scoring and sending overlap. */
-  private void write(ChunkPipe out, BatchFormat format, Prediction[] firstAnswers, Iterator<Object[]> rows) {
+  private void write(ChunkPipe out, BatchFormat format, AnswerFields fields, Prediction[] firstAnswers, Iterator<Object[]> rows) {
     try {
-      out.put(format.header());
-      out.put(format.encode(firstAnswers));
+      out.put(format.header(fields));
+      out.put(format.encode(firstAnswers, fields));
       ArrayDeque<Future<byte[]>> scored = new ArrayDeque<>();
       String failure = null;
       while (failure == null) {
@@ -87,7 +88,7 @@ public class BatchScoring {
           break;
         }
         Rows values = Rows.of(chunk.toArray(new Object[0][]));
-        scored.add(scorers.submit(() -> format.encode(predictions.predict(values))));
+        scored.add(scorers.submit(() -> format.encode(predictions.predict(values), fields)));
         while (scored.size() >= AHEAD) {
           out.put(next(scored));
         }

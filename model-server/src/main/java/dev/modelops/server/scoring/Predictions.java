@@ -1,5 +1,6 @@
 package dev.modelops.server.scoring;
 
+import dev.modelops.bundle.ProfileBuilder;
 import dev.modelops.server.Prediction;
 import dev.modelops.server.Rows;
 import dev.modelops.server.drift.DriftTracker;
@@ -42,16 +43,50 @@ public class Predictions {
    */
   public Prediction[] predict(Rows rows, RequestIds.Block given) {
     Object[][] values = rows.values();
+    RequestIds.Block block = given != null ? given : ids.next(values.length);
+    // One dispatch per call on the model's kind, so the binary rows take the path they always took.
+    Prediction[] out = switch (model.kind()) {
+      case BINARY -> binary(values, block);
+      case REGRESSION -> regression(values, block);
+      case MULTICLASS -> multiclass(values, block);
+    };
+    metrics.record(out);
+    feedback.remember(out);
+    log.predictions(out, rows);
+    return out;
+  }
+
+  private Prediction[] binary(Object[][] values, RequestIds.Block block) {
     double[] p = model.scoreAll(values);
     drift.record(values, p);
-    RequestIds.Block block = given != null ? given : ids.next(p.length);
     Prediction[] out = new Prediction[p.length];
     for (int i = 0; i < p.length; i++) {
       out[i] = new Prediction(block.id(i), p[i] >= 0.5 ? 1 : 0, p[i]);
     }
-    metrics.record(out);
-    feedback.remember(out);
-    log.predictions(out, rows);
+    return out;
+  }
+
+  private Prediction[] regression(Object[][] values, RequestIds.Block block) {
+    double[] v = model.valueAll(values);
+    drift.record(values, v);
+    Prediction[] out = new Prediction[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = Prediction.ofValue(block.id(i), v[i]);
+    }
+    return out;
+  }
+
+  private Prediction[] multiclass(Object[][] values, RequestIds.Block block) {
+    double[][] p = model.probabilitiesAll(values);
+    // The drift window counts the predicted class's index in the profile's class bins.
+    double[] predicted = new double[p.length];
+    Prediction[] out = new Prediction[p.length];
+    for (int i = 0; i < p.length; i++) {
+      int k = ProfileBuilder.predictedClass(p[i]);
+      predicted[i] = k;
+      out[i] = Prediction.ofClasses(block.id(i), k, p[i]);
+    }
+    drift.record(values, predicted);
     return out;
   }
 }

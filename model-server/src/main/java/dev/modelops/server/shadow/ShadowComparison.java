@@ -1,5 +1,6 @@
 package dev.modelops.server.shadow;
 
+import dev.modelops.bundle.ModelKind;
 import dev.modelops.bundle.ProfileBuilder;
 import dev.modelops.bundle.ReferenceProfile;
 import dev.modelops.server.Prediction;
@@ -24,6 +25,11 @@ import java.util.Map;
  *       feedback labels joined to compared rows, and how many each server had right.
  * </ul>
  *
+ * <p>What is compared depends on the model's kind. Binary: all of the above. Multi-class: rows,
+ * disagreements (the predicted class labels differ; a class the candidate answers that Production's
+ * model does not know always differs) and feedback; no probability bins. Regression: rows only
+ * (a value differs from another's always a little; their distance is not counted here).
+ *
  * <p>Feedback is joined by Production's prediction id, which the candidate answers under as well;
  * the last {@code model.feedback-capacity} compared rows are remembered for it. A label that
  * arrives before the candidate's answer counts for Production's live accuracy only. Made by
@@ -38,10 +44,15 @@ final class ShadowComparison {
   private final Counter[][] bins = new Counter[2][];
   private final Counter labelled;
   private final Counter[] correct = new Counter[2];
-  /** Compared rows by id: Production's class times 2 plus the candidate's. */
+  private final ModelKind kind;
+  /** Production's class times {@code base} plus the candidate's class plus one (-1: a class Production's model does not know). */
+  private final int base;
+  /** Compared rows by id, their two classes (see {@link #base}). */
   private final Map<String, Integer> classes;
 
-  ShadowComparison(String name, int capacity, MeterRegistry registry) {
+  ShadowComparison(String name, ModelKind kind, int classCount, int capacity, MeterRegistry registry) {
+    this.kind = kind;
+    this.base = classCount + 1;
     rows = Counter.builder("model_shadow_rows").description("Mirrored rows the shadow candidate answered, compared with Production's answers")
         .tag("model", name).register(registry);
     disagreements = Counter.builder("model_shadow_disagreements").description("Compared rows whose predicted class differs between Production and the candidate")
@@ -64,6 +75,11 @@ final class ShadowComparison {
 
   /** Counts one mirrored call's rows: Production's answers and the candidate's, in the same order. */
   void compare(Prediction[] production, Prediction[] candidate) {
+    if (kind == ModelKind.REGRESSION) {
+      rows.increment(production.length);
+      return;
+    }
+    boolean binary = kind == ModelKind.BINARY;
     long differ = 0;
     long[][] counts = new long[2][bins[0].length];
     synchronized (classes) {
@@ -71,9 +87,11 @@ final class ShadowComparison {
         int p = production[i].predictedClass();
         int c = candidate[i].predictedClass();
         differ += p == c ? 0 : 1;
-        counts[0][ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, production[i].probability())]++;
-        counts[1][ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, candidate[i].probability())]++;
-        classes.put(production[i].id(), p * 2 + c);
+        if (binary) {
+          counts[0][ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, production[i].probability())]++;
+          counts[1][ReferenceProfile.binOf(ProfileBuilder.PREDICTION_CUTS, candidate[i].probability())]++;
+        }
+        classes.put(production[i].id(), p * base + c + 1);
       }
     }
     rows.increment(production.length);
@@ -104,15 +122,15 @@ final class ShadowComparison {
 
   /** Joins a true label to a compared row, if {@code id} is one; Production's own live accuracy is the feedback tracker's. */
   void label(String id, int label) {
-    Integer both = classes.remove(id);
+    Integer both = kind == ModelKind.REGRESSION ? null : classes.remove(id);
     if (both == null) {
       return;
     }
     labelled.increment();
-    if (both / 2 == label) {
+    if (both / base == label) {
       correct[0].increment();
     }
-    if (both % 2 == label) {
+    if (both % base - 1 == label) {
       correct[1].increment();
     }
   }

@@ -1,6 +1,7 @@
 package dev.modelops.server.shadow;
 
 import dev.modelops.server.ModelSettings;
+import dev.modelops.bundle.ModelKind;
 import dev.modelops.server.Prediction;
 import dev.modelops.server.model.LoadedModel;
 import dev.modelops.server.scoring.RequestIds;
@@ -85,7 +86,9 @@ public class ShadowMirror {
     configuration.getConnectionPoolConfiguration().setMaxPendingAcquires(settings.queue() + 1);
     configuration.getConnectionPoolConfiguration().setConnectionLocality(ConnectionLocality.PREFERRED);
     http = clients.resolveClient(null, LoadBalancer.fixed(candidate), configuration, context);
-    comparison = new ShadowComparison(model.name(), modelSettings.feedbackCapacity(), registry);
+    comparison = model.ready()
+        ? new ShadowComparison(model.name(), model.kind(), Math.max(2, model.classes().size()), modelSettings.feedbackCapacity(), registry)
+        : new ShadowComparison(model.name(), ModelKind.BINARY, 2, modelSettings.feedbackCapacity(), registry);
     for (Outcome o : Outcome.values()) {
       outcomes[o.ordinal()] = Counter.builder("model_shadow_requests").description("Requests mirrored to the shadow candidate, by outcome")
           .tag("model", model.name()).tag("outcome", o.name().toLowerCase(Locale.ROOT)).register(registry);

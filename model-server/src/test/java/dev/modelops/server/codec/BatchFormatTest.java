@@ -69,11 +69,11 @@ class BatchFormatTest {
   @Test
   void answersAndErrorLinesInEachFormat() {
     Prediction[] out = {new Prediction("a-1", 1, 0.75), new Prediction("a-2", 0, 0.125)};
-    assertThat(new String(BatchFormat.CSV.header(), StandardCharsets.UTF_8)).isEqualTo("id,class,probability\n");
-    assertThat(new String(BatchFormat.CSV.encode(out), StandardCharsets.UTF_8)).isEqualTo("a-1,1,0.75\na-2,0,0.125\n");
+    assertThat(new String(BatchFormat.CSV.header(AnswerFields.BINARY), StandardCharsets.UTF_8)).isEqualTo("id,class,probability\n");
+    assertThat(new String(BatchFormat.CSV.encode(out, AnswerFields.BINARY), StandardCharsets.UTF_8)).isEqualTo("a-1,1,0.75\na-2,0,0.125\n");
     assertThat(new String(BatchFormat.CSV.errorLine("row 9: bad\nvalue"), StandardCharsets.UTF_8)).isEqualTo("#error,row 9: bad value\n");
-    assertThat(BatchFormat.NDJSON.header()).isEmpty();
-    assertThat(new String(BatchFormat.NDJSON.encode(out), StandardCharsets.UTF_8))
+    assertThat(BatchFormat.NDJSON.header(AnswerFields.BINARY)).isEmpty();
+    assertThat(new String(BatchFormat.NDJSON.encode(out, AnswerFields.BINARY), StandardCharsets.UTF_8))
         .isEqualTo("{\"id\":\"a-1\",\"class\":1,\"probability\":0.75}\n{\"id\":\"a-2\",\"class\":0,\"probability\":0.125}\n");
     assertThat(new String(BatchFormat.NDJSON.errorLine("line 3: \"x\""), StandardCharsets.UTF_8)).isEqualTo("{\"error\":\"line 3: \\\"x\\\"\"}\n");
     assertThat(BatchFormat.of("text/csv; charset=utf-8")).isEqualTo(BatchFormat.CSV);

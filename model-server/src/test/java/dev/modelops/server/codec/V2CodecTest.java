@@ -47,13 +47,13 @@ class V2CodecTest {
 
   @Test
   void answersAreTwoOutputTensors() throws Exception {
-    byte[] body = V2Codec.response("churn", 3, "r1", new Prediction[] {new Prediction("x-1", 1, 0.75), new Prediction("x-2", 0, 0.25)});
+    byte[] body = V2Codec.response("churn", 3, "r1", new Prediction[] {new Prediction("x-1", 1, 0.75), new Prediction("x-2", 0, 0.25)}, AnswerFields.BINARY);
     JsonNode answer = new ObjectMapper().readTree(body);
     assertThat(answer.get("model_name").asText()).isEqualTo("churn");
     assertThat(answer.get("model_version").asText()).isEqualTo("3");
     assertThat(answer.get("id").asText()).isEqualTo("r1");
     assertThat(answer.get("outputs").get(0).toString()).isEqualTo("{\"name\":\"probability\",\"datatype\":\"FP64\",\"shape\":[2],\"data\":[0.75,0.25]}");
     assertThat(answer.get("outputs").get(1).toString()).isEqualTo("{\"name\":\"predicted_class\",\"datatype\":\"INT64\",\"shape\":[2],\"data\":[1,0]}");
-    assertThat(new ObjectMapper().readTree(V2Codec.response("churn", 3, null, new Prediction[0])).has("id")).isFalse();
+    assertThat(new ObjectMapper().readTree(V2Codec.response("churn", 3, null, new Prediction[0], AnswerFields.BINARY)).has("id")).isFalse();
   }
 }
