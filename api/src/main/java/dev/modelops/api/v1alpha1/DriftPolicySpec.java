@@ -179,7 +179,9 @@ public class DriftPolicySpec {
             + " predictionDrift (PSI of the predicted-probability distribution),"
             + " missingValueShare, textOutOfVocabulary (share of tokens not in the training"
             + " vocabulary), modelAge (time since the version was created), liveAccuracy"
-            + " (accuracy on labelled feedback; lower is worse).")
+            + " (accuracy on labelled feedback of a classifier; lower is worse), liveMae and liveRmse"
+            + " (mean absolute and root mean squared error of a regression model on labelled feedback,"
+            + " in the label's units; higher is worse).")
     private CheckMetric metric;
 
     @Pattern(Patterns.IDENTIFIER)
@@ -291,7 +293,9 @@ public class DriftPolicySpec {
     missingValueShare,
     textOutOfVocabulary,
     modelAge,
-    liveAccuracy
+    liveAccuracy,
+    liveMae,
+    liveRmse
   }
 
   /** Drift-count sources. */

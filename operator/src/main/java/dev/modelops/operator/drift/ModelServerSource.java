@@ -46,6 +46,8 @@ public final class ModelServerSource implements DriftSource {
     DriftCounts total = null;
     long feedback = 0;
     long correct = 0;
+    double absError = 0;
+    double squaredError = 0;
     List<String> failures = new ArrayList<>();
     for (Pod pod : ready) {
       String base = "http://" + pod.getStatus().getPodIP() + ":" + port(pod);
@@ -59,6 +61,8 @@ public final class ModelServerSource implements DriftSource {
         total = total == null ? counts : total.plus(counts);
         feedback += node.path("feedback").asLong();
         correct += node.path("feedbackCorrect").asLong();
+        absError += node.path("feedbackAbsError").asDouble();
+        squaredError += node.path("feedbackSquaredError").asDouble();
       } catch (IOException | IllegalArgumentException e) {
         failures.add(pod.getMetadata().getName() + ": " + e.getMessage());
       }
@@ -68,7 +72,7 @@ public final class ModelServerSource implements DriftSource {
       throw new SourceException("cannot read drift counts from every ready pod of " + mv.getMetadata().getName() + ": " + String.join("; ", failures));
     }
     DriftReport report = DriftReport.of(reference(mv), total, thresholds(policy));
-    return Observation.of(report, feedback, correct, ready.size());
+    return Observation.of(report, feedback, correct, ready.size()).withErrors(absError, squaredError);
   }
 
   /**

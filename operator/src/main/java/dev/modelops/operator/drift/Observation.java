@@ -13,8 +13,20 @@ import java.util.List;
  * @param feedback predictions that received a true label
  * @param feedbackCorrect of those, the ones predicted right
  * @param replicas how many replicas the figures come from
+ * @param feedbackAbsError a regression model's labelled predictions: the sum of their absolute errors
+ * @param feedbackSquaredError the same, of their squared errors
  */
-public record Observation(long samples, List<Feature> features, double predictionDrift, long feedback, long feedbackCorrect, int replicas) {
+public record Observation(long samples, List<Feature> features, double predictionDrift, long feedback, long feedbackCorrect, int replicas,
+    double feedbackAbsError, double feedbackSquaredError) {
+
+  public Observation(long samples, List<Feature> features, double predictionDrift, long feedback, long feedbackCorrect, int replicas) {
+    this(samples, features, predictionDrift, feedback, feedbackCorrect, replicas, 0, 0);
+  }
+
+  /** This observation with a regression model's summed feedback errors. */
+  public Observation withErrors(double absError, double squaredError) {
+    return new Observation(samples, features, predictionDrift, feedback, feedbackCorrect, replicas, absError, squaredError);
+  }
 
   /**
    * One feature's drift.

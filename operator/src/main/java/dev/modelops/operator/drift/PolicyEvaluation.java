@@ -62,6 +62,16 @@ public final class PolicyEvaluation {
       double accuracy = (double) o.feedbackCorrect() / o.feedback();
       return new Outcome(c, accuracy, band(c, accuracy), o.feedback(), o.feedbackCorrect() + " of " + o.feedback() + " right");
     }
+    if (c.getMetric() == CheckMetric.liveMae || c.getMetric() == CheckMetric.liveRmse) {
+      boolean mae = c.getMetric() == CheckMetric.liveMae;
+      Double error = o.feedback() == 0 ? null
+          : mae ? o.feedbackAbsError() / o.feedback() : Math.sqrt(o.feedbackSquaredError() / o.feedback());
+      if (o.feedback() < minSamples) {
+        return new Outcome(c, error, Band.InsufficientData, o.feedback(), o.feedback() + " labelled predictions, fewer than minSamples " + minSamples);
+      }
+      return new Outcome(c, error, band(c, error), o.feedback(), (mae ? "mean absolute" : "root mean squared") + " error over " + o.feedback()
+          + " labelled predictions");
+    }
     if (o.samples() < minSamples) {
       return new Outcome(c, null, Band.InsufficientData, o.samples(), o.samples() + " predictions, fewer than minSamples " + minSamples);
     }

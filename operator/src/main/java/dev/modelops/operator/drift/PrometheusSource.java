@@ -83,6 +83,8 @@ public final class PrometheusSource implements DriftSource {
           part("samples", "sum(model_drift_window_samples" + join),
           part("feedback", "sum(model_feedback_total" + join),
           part("correct", "sum(model_feedback_correct_total" + join),
+          part("absError", "sum(model_feedback_abs_error_sum_total" + join),
+          part("squaredError", "sum(model_feedback_squared_error_sum_total" + join),
           part("replicas", "count(" + served + ")")));
       if (samples.stream().noneMatch(x -> x.kind().equals("replicas"))) {
         throw new DriftSource.SourceException("Prometheus at " + base + " has no series " + served
@@ -111,8 +113,10 @@ public final class PrometheusSource implements DriftSource {
     Map<String, Long> missing = new LinkedHashMap<>();
     long[] prediction = new long[reference.prediction().proportions().length];
     Map<String, Long> totals = new LinkedHashMap<>();
+    Map<String, Double> errors = new LinkedHashMap<>();
     for (Sample x : samples) {
       switch (x.kind()) {
+        case "absError", "squaredError" -> errors.put(x.kind(), x.value());
         case "sum" -> {
           double[] bins = sums.get(x.feature());
           if (bins == null || x.bin() < 0 || x.bin() >= bins.length) {
@@ -139,7 +143,8 @@ public final class PrometheusSource implements DriftSource {
     // Servers of an earlier version export no sums: then the reference's bin means stand in.
     DriftCounts counts = new DriftCounts(totals.getOrDefault("samples", 0L), numeric, categorical, text, prediction, haveSums ? sums : Map.of());
     return Observation.of(DriftReport.of(reference, counts, thresholds),
-        totals.getOrDefault("feedback", 0L), totals.getOrDefault("correct", 0L), totals.getOrDefault("replicas", 0L).intValue());
+        totals.getOrDefault("feedback", 0L), totals.getOrDefault("correct", 0L), totals.getOrDefault("replicas", 0L).intValue())
+        .withErrors(errors.getOrDefault("absError", 0.0), errors.getOrDefault("squaredError", 0.0));
   }
 
   /** Adds a summed bin count into its place in {@code bins} (null: the profile has no such feature). */

@@ -87,6 +87,23 @@ class DriftPolicyRulesTest {
   }
 
   @Test
+  void aRegressionModelsLiveErrorsComeFromTheSummedFeedbackErrorsAndRiseIntoTheirBands() {
+    // 400 labelled house prices: absolute errors summing to 400 x 21,000, squared to 400 x 30,000^2
+    Observation o = new Observation(1000, List.of(), 0, 400, 0, 2).withErrors(400 * 21_000.0, 400 * 9.0e8);
+    List<PolicyEvaluation.Outcome> out = PolicyEvaluation.evaluate(List.of(
+        check(CheckMetric.liveMae, null, 20_000.0, 25_000.0, 40_000.0),
+        check(CheckMetric.liveRmse, null, 26_000.0, 29_000.0, 50_000.0)), 300, o, NOW, NOW);
+    assertThat(out.get(0).value()).isEqualTo(21_000.0);
+    assertThat(out.get(0).band()).isEqualTo(Band.Warn);
+    assertThat(out.get(0).message()).contains("mean absolute error over 400 labelled predictions");
+    assertThat(out.get(1).value()).isCloseTo(30_000.0, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(out.get(1).band()).isEqualTo(Band.Retrain);
+    List<PolicyEvaluation.Outcome> few = PolicyEvaluation.evaluate(List.of(check(CheckMetric.liveMae, null, 20_000.0, 25_000.0, 40_000.0)),
+        500, o, NOW, NOW);
+    assertThat(few.get(0).band()).isEqualTo(Band.InsufficientData);
+  }
+
+  @Test
   void fewerObservationsThanMinSamplesNeverTrigger() {
     Observation few = observation(499, 0.9, 0.9);
     List<PolicyEvaluation.Outcome> out = PolicyEvaluation.evaluate(List.of(
