@@ -76,9 +76,14 @@ final class ModelServerProcess implements AutoCloseable {
 
   /** The churn data as records of the bundle's features, the way clients send them. */
   static List<Map<String, Object>> churnRecords(Path bundle) throws IOException {
+    return records(bundle, Path.of("../examples/data/telco-churn.csv"));
+  }
+
+  /** The rows of a CSV as records of the bundle's features, the way clients send them. */
+  static List<Map<String, Object>> records(Path bundle, Path csv) throws IOException {
     ModelBundle b = ModelBundle.read(bundle);
     List<Map<String, Object>> out = new ArrayList<>();
-    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
+    try (var reader = Files.newBufferedReader(csv)) {
       for (var rec : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (var f : b.features()) {
