@@ -95,6 +95,34 @@ final class ModelServerProcess implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Writes the churn example's data to {@code out}, every row and column as they are, with the
+   * churn labels shuffled among the rows (seed 3) when {@code shuffleLabels}: a training set a
+   * model can learn nothing true from.
+   */
+  static Path writeChurn(Path out, boolean shuffleLabels) throws IOException {
+    List<org.apache.commons.csv.CSVRecord> rows;
+    List<String> header;
+    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"));
+        var parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
+      header = parser.getHeaderNames();
+      rows = parser.getRecords();
+    }
+    List<String> labels = new ArrayList<>(rows.stream().map(r -> r.get("churn")).toList());
+    if (shuffleLabels) {
+      java.util.Collections.shuffle(labels, new java.util.Random(3));
+    }
+    try (var writer = Files.newBufferedWriter(out);
+        var printer = new org.apache.commons.csv.CSVPrinter(writer, CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new)).get())) {
+      for (int i = 0; i < rows.size(); i++) {
+        List<String> cells = new ArrayList<>(rows.get(i).toList());
+        cells.set(header.indexOf("churn"), labels.get(i));
+        printer.printRecord(cells);
+      }
+    }
+    return out;
+  }
+
   /** The true label of each row of the churn example's data (1 when it churned), in the order of {@link #churnRecords}. */
   static List<Integer> churnLabels() throws IOException {
     List<Integer> out = new ArrayList<>();

@@ -273,24 +273,7 @@ class NodeLoopIT {
    * fails. Then one server is killed under load.
    */
   void rolloutsOnEvidence() throws Exception {
-    Path shuffled = tmp.resolve("telco-churn-shuffled.csv");
-    List<CSVRecord> rows;
-    List<String> header;
-    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"));
-        var parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
-      header = parser.getHeaderNames();
-      rows = parser.getRecords();
-    }
-    List<String> labels = new ArrayList<>(rows.stream().map(r -> r.get("churn")).toList());
-    Collections.shuffle(labels, new Random(3));
-    try (var writer = Files.newBufferedWriter(shuffled);
-        var printer = new org.apache.commons.csv.CSVPrinter(writer, CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new)).get())) {
-      for (int i = 0; i < rows.size(); i++) {
-        List<String> cells = new ArrayList<>(rows.get(i).toList());
-        cells.set(header.indexOf("churn"), labels.get(i));
-        printer.printRecord(cells);
-      }
-    }
+    Path shuffled = ModelServerProcess.writeChurn(tmp.resolve("telco-churn-shuffled.csv"), true);
     node.copyIntoClaim(client, NS, "data", shuffled, "telco-churn-shuffled.csv");
     Experiment broken = YAML.readValue(Path.of("../examples/quickstart/experiment.yaml").toFile(), Experiment.class);
     broken.getMetadata().setName("churn-shuffled");

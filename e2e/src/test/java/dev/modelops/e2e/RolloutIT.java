@@ -32,9 +32,6 @@ import java.util.Random;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
-import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -102,26 +99,7 @@ class RolloutIT {
    */
   static Path shuffledOrNot(boolean shuffle) throws IOException {
     Path root = tmp.resolve(shuffle ? "pvc-shuffled" : "pvc-everyone");
-    Path data = Files.createDirectories(root.resolve("data"));
-    List<CSVRecord> records;
-    List<String> header;
-    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"));
-        var parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
-      header = parser.getHeaderNames();
-      records = parser.getRecords();
-    }
-    List<String> churn = new ArrayList<>(records.stream().map(r -> r.get("churn")).toList());
-    if (shuffle) {
-      Collections.shuffle(churn, new Random(3));
-    }
-    try (var w = Files.newBufferedWriter(data.resolve("telco-churn-yearly.csv"));
-        var p = new CSVPrinter(w, CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new)).get())) {
-      for (int i = 0; i < records.size(); i++) {
-        List<String> values = new ArrayList<>(records.get(i).toList());
-        values.set(header.indexOf("churn"), churn.get(i));
-        p.printRecord(values);
-      }
-    }
+    ModelServerProcess.writeChurn(Files.createDirectories(root.resolve("data")).resolve("telco-churn-yearly.csv"), shuffle);
     return root;
   }
 
