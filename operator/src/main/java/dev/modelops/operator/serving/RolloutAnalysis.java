@@ -204,7 +204,8 @@ public final class RolloutAnalysis {
     out.add(check("latencyP99", r.latencyP99(), Durations.duration(limits.getMaxLatencyP99()).toMillis() / 1000.0, enough, true));
     if (limits.getAccuracyMargin() != null) {
       double difference = r.labelled() == 0 ? Double.NaN : (double) (r.candidateCorrect() - r.productionCorrect()) / r.labelled();
-      out.add(check("accuracy", difference, -limits.getAccuracyMargin(), r.labelled() >= limits.getMinLabels(), false));
+      // judged with the others, once the step has its rows, and only then on enough labels
+      out.add(check("accuracy", difference, -limits.getAccuracyMargin(), enough && r.labelled() >= limits.getMinLabels(), false));
     }
     return out;
   }

@@ -209,6 +209,10 @@ class RolloutDecisionTest {
     r.getAnalysis().setMinLabels(50);
     ModelVersion v2 = candidate(r);
     cluster.reconcile(v2);
+    // labels enough, rows not yet: nothing is judged (a few early labels never decide alone)
+    cluster.baseline = Optional.of(new RolloutAnalysis.Baseline("churn-v1", 1, List.of(new ShadowReading("churn-v2/1/1", 60, 0, 60, 0, EVEN, EVEN,
+        60, 50, 40, new double[] {0.01}, new long[] {60, 0}))));
+    assertThat(cluster.reconcile(v2).getPhase()).isEqualTo(Phase.Analysing);
     // 100 labelled rows: Production had 80 right, the candidate 70
     cluster.baseline = Optional.of(new RolloutAnalysis.Baseline("churn-v1", 1, List.of(new ShadowReading("churn-v2/1/1", 200, 0, 200, 5, EVEN, EVEN,
         100, 80, 70, new double[] {0.01}, new long[] {200, 0}))));
