@@ -26,6 +26,6 @@ public class CandidateIds {
       return null;
     }
     return RequestIds.parse(header).orElseThrow(() -> new ApiException(HttpStatus.BAD_REQUEST, RequestIds.HEADER,
-        RequestIds.HEADER + " must be a prediction id as model servers make them (16 hex digits, '-', a number), not '" + header + "'"));
+        RequestIds.HEADER + " must be a prediction id as model servers make them (16 hex digits, '-', a number), or a comma-separated list of them (one per row), not '" + header + "'"));
   }
 }

@@ -70,7 +70,11 @@ public class PredictController {
       request.setAttribute(CanaryFilter.ANSWER, canary); // the filter waits for it
       return answer;
     }
-    shadow.mirror("v1/predict", MediaType.APPLICATION_JSON, body, out, b -> JsonRecords.readAnswer(b, fields));
+    if (root.isArray()) {
+      shadow.mirror("v1/predict", MediaType.APPLICATION_JSON, body, out, b -> JsonRecords.readAnswer(b, fields));
+    } else {
+      shadow.mirrorRecord("v1/predict", body, out, b -> JsonRecords.readAnswer(b, fields));
+    }
     return answer;
   }
 

@@ -1,12 +1,14 @@
 package dev.modelops.server.scoring;
 
 import dev.modelops.bundle.ProfileBuilder;
+import dev.modelops.server.ApiException;
 import dev.modelops.server.Prediction;
 import dev.modelops.server.Rows;
 import dev.modelops.server.drift.DriftTracker;
 import dev.modelops.server.feedback.FeedbackTracker;
 import dev.modelops.server.log.InferenceLog;
 import dev.modelops.server.model.LoadedModel;
+import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 
 /**
@@ -43,6 +45,10 @@ public class Predictions {
    */
   public Prediction[] predict(Rows rows, RequestIds.Block given) {
     Object[][] values = rows.values();
+    if (given != null && given.size() >= 0 && given.size() != values.length) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, RequestIds.HEADER,
+          RequestIds.HEADER + " names " + given.size() + " ids for " + values.length + " rows; it must name one id per row, or only the first");
+    }
     RequestIds.Block block = given != null ? given : ids.next(values.length);
     // One dispatch per call on the model's kind, so the binary rows take the path they always took.
     Prediction[] out = switch (model.kind()) {

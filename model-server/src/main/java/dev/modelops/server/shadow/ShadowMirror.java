@@ -20,7 +20,12 @@ import io.micronaut.http.client.LoadBalancer;
 import io.micronaut.http.client.exceptions.ReadTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import jakarta.annotation.PreDestroy;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -35,14 +40,17 @@ import org.slf4j.LoggerFactory;
  * Mirrors a share of Production's prediction requests to a shadow candidate ({@link ShadowSettings})
  * once Production's answer is computed, and compares the candidate's answers with it
  * ({@link ShadowComparison}). The caller never waits for the candidate and never sees its
- * failures: the request is sent asynchronously on the server's own event loops (no thread
- * hand-off), at most {@code model.shadow.max-in-flight} at once with {@code model.shadow.queue}
- * more waiting for a connection (past that a mirror is dropped), and every outcome is only
- * counted, as {@code model_shadow_requests_total{model,outcome}} with outcome ok, dropped, error
- * or timeout; {@code model_shadow_latency_seconds{model}} is the histogram of the candidate's
- * answer times. The mirrored request carries Production's first prediction id
- * ({@link RequestIds#HEADER}), so a candidate with {@code model.shadow.accept-ids} answers under
- * the same ids.
+ * failures: a mirror is put in a bounded queue ({@code model.shadow.queue}; past it a mirror is
+ * dropped, counted) and one sender thread sends them, at most {@code model.shadow.max-in-flight}
+ * calls at once. Single-record {@code /v1/predict} requests, the common online call, are coalesced:
+ * the sender joins up to {@code model.shadow.max-batch} of them, waiting at most
+ * {@code model.shadow.linger} for the first to have company, into one array call to the candidate,
+ * so that a mirrored request costs Production a few microseconds rather than an HTTP call of its
+ * own. Every outcome is only counted, per mirrored request, as
+ * {@code model_shadow_requests_total{model,outcome}} with outcome ok, dropped, error or timeout;
+ * {@code model_shadow_latency_seconds{model}} is the histogram of the candidate's answer times per
+ * call. The mirrored call carries Production's prediction ids ({@link RequestIds#HEADER}), so a
+ * candidate with {@code model.shadow.accept-ids} answers under the same ids.
  */
 @Context
 public class ShadowMirror {
@@ -50,9 +58,17 @@ public class ShadowMirror {
 
   enum Outcome { OK, DROPPED, ERROR, TIMEOUT }
 
+  /** A request Production answered, waiting to be mirrored; {@code record}: a single JSON record of /v1/predict, which may join others in one call. */
+  private record Mirror(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode, boolean record) {}
+
   private final ShadowSettings settings;
   private final URI candidate;
+  /** Canary mode: calls in flight or waiting for a connection. */
   private final Semaphore room;
+  /** Shadow mode: mirrors waiting for the sender, and the sender's calls in flight. */
+  private final ArrayBlockingQueue<Mirror> queued;
+  private final Semaphore calls;
+  private final Thread sender;
   private final HttpClient http;
   private final ShadowComparison comparison;
   private final Counter[] outcomes = new Counter[Outcome.values().length];
@@ -68,6 +84,9 @@ public class ShadowMirror {
     if (!settings.mirrors()) {
       candidate = null;
       room = null;
+      queued = null;
+      calls = null;
+      sender = null;
       http = null;
       comparison = null;
       latency = null;
@@ -75,6 +94,8 @@ public class ShadowMirror {
     }
     candidate = settings.candidate();
     room = new Semaphore(settings.maxInFlight() + settings.queue());
+    queued = new ArrayBlockingQueue<>(Math.max(1, settings.queue()));
+    calls = new Semaphore(settings.maxInFlight());
     DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
     configuration.setConnectTimeout(settings.timeout());
     configuration.setReadTimeout(settings.timeout());
@@ -96,8 +117,23 @@ public class ShadowMirror {
     latency = Timer.builder("model_shadow_latency").description("Time the shadow candidate took to answer a mirrored request")
         .tag("model", model.name()).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(settings.timeout()).register(registry);
-    LOG.info("mirroring {}% of prediction requests to the shadow candidate {} (at most {} at once and {} waiting, timeout {})",
-        settings.share() * 100, candidate, settings.maxInFlight(), settings.queue(), settings.timeout());
+    if (settings.canary()) {
+      sender = null;
+    } else {
+      sender = new Thread(this::sendQueued, "shadow-sender");
+      sender.setDaemon(true);
+      sender.start();
+    }
+    LOG.info("{} {}% of prediction requests to the candidate {} (at most {} calls at once, {} waiting, up to {} records a call, linger {}, timeout {})",
+        settings.canary() ? "answering" : "mirroring", settings.share() * 100, candidate, settings.maxInFlight(), settings.queue(),
+        settings.maxBatch(), settings.linger(), settings.timeout());
+  }
+
+  @PreDestroy
+  void close() {
+    if (sender != null) {
+      sender.interrupt();
+    }
   }
 
   /**
@@ -106,14 +142,90 @@ public class ShadowMirror {
    * predictions in row order. Returns at once.
    */
   public void mirror(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode) {
-    if (candidate == null || settings.canary() || production.length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
+    enqueue(new Mirror(path, contentType, body, production, decode, false));
+  }
+
+  /**
+   * Mirrors a /v1/predict request of one JSON record (its {@code body}) Production has answered,
+   * if it falls in the share; the sender may join it with others into one array call.
+   */
+  public void mirrorRecord(String path, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode) {
+    enqueue(new Mirror(path, "application/json", body, production, decode, production.length == 1));
+  }
+
+  private void enqueue(Mirror m) {
+    if (candidate == null || settings.canary() || m.production().length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
       return;
     }
-    if (!room.tryAcquire()) {
+    if (!queued.offer(m)) {
       outcomes[Outcome.DROPPED.ordinal()].increment();
+    }
+  }
+
+  /**
+   * The sender: takes the waiting mirrors (after the linger, unless a whole batch waits already),
+   * sends the single records among them as one array call and the others as they came.
+   */
+  private void sendQueued() {
+    int max = settings.maxBatch();
+    long linger = settings.linger().toNanos();
+    List<Mirror> taken = new ArrayList<>(max);
+    List<Mirror> records = new ArrayList<>(max);
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        taken.add(queued.take());
+        if (linger > 0 && queued.size() + 1 < max) {
+          LockSupport.parkNanos(linger);
+        }
+        queued.drainTo(taken, max - 1);
+        for (Mirror m : taken) {
+          if (m.record() && max > 1) {
+            records.add(m);
+          } else {
+            calls.acquire();
+            send(m.path(), m.contentType(), m.body(), m.production(), m.decode(), null, 1, calls);
+          }
+        }
+        if (!records.isEmpty()) {
+          calls.acquire();
+          sendRecords(records);
+        }
+        taken.clear();
+        records.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("the shadow sender stopped; no more requests are mirrored", e);
+    }
+  }
+
+  /** One array call of single-record mirrors, under each row's id; compared as one call of all their rows. */
+  private void sendRecords(List<Mirror> records) {
+    if (records.size() == 1) {
+      Mirror m = records.get(0);
+      send(m.path(), m.contentType(), m.body(), m.production(), m.decode(), null, 1, calls);
       return;
     }
-    send(path, contentType, body, production, decode, null);
+    int length = records.size() + 1;
+    for (Mirror m : records) {
+      length += m.body().length;
+    }
+    byte[] body = new byte[length];
+    Prediction[] production = new Prediction[records.size()];
+    String[] ids = new String[records.size()];
+    int at = 0;
+    for (int i = 0; i < records.size(); i++) {
+      byte[] b = records.get(i).body();
+      body[at++] = (byte) (i == 0 ? '[' : ',');
+      System.arraycopy(b, 0, body, at, b.length);
+      at += b.length;
+      production[i] = records.get(i).production()[0];
+      ids[i] = production[i].id();
+    }
+    body[at] = ']';
+    Mirror first = records.get(0);
+    send(first.path(), first.contentType(), body, production, first.decode(), null, records.size(), calls, RequestIds.header(ids));
   }
 
   /**
@@ -133,17 +245,26 @@ public class ShadowMirror {
       answer.complete(null);
       return answer;
     }
-    send(path, contentType, body, production, decode, answer);
+    send(path, contentType, body, production, decode, answer, 1, room);
     return answer;
   }
 
-  /** Sends a request to the candidate; its compared answer completes {@code answer} (null: failed), when given. */
   private void send(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode,
-      java.util.concurrent.CompletableFuture<byte[]> answer) {
+      java.util.concurrent.CompletableFuture<byte[]> answer, int mirrored, Semaphore room) {
+    send(path, contentType, body, production, decode, answer, mirrored, room, production[0].id());
+  }
+
+  /**
+   * Sends a call of {@code mirrored} mirrored requests to the candidate, under the ids {@code ids}
+   * names, releasing a {@code room} permit when it is over; its compared answer completes
+   * {@code answer} (null: failed), when given.
+   */
+  private void send(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode,
+      java.util.concurrent.CompletableFuture<byte[]> answer, int mirrored, Semaphore room, String ids) {
     long start = System.nanoTime();
     try {
       HttpRequest<byte[]> request = HttpRequest.POST(candidate.resolve(path.startsWith("/") ? path.substring(1) : path), body)
-          .contentType(contentType).header(RequestIds.HEADER, production[0].id());
+          .contentType(contentType).header(RequestIds.HEADER, ids);
       http.exchange(request, byte[].class).subscribe(new Subscriber<HttpResponse<byte[]>>() {
         private HttpResponse<byte[]> received;
 
@@ -160,7 +281,7 @@ public class ShadowMirror {
         @Override
         public void onError(Throwable t) {
           room.release();
-          failed(t instanceof ReadTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, path, t.toString());
+          failed(t instanceof ReadTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, mirrored, path, t.toString());
           if (answer != null) {
             answer.complete(null);
           }
@@ -169,7 +290,7 @@ public class ShadowMirror {
         @Override
         public void onComplete() {
           room.release();
-          boolean compared = settle(path, production, decode, received, System.nanoTime() - start);
+          boolean compared = settle(path, production, decode, received, System.nanoTime() - start, mirrored);
           if (answer != null) {
             answer.complete(compared ? received.body() : null);
           }
@@ -177,7 +298,7 @@ public class ShadowMirror {
       });
     } catch (RuntimeException e) {
       room.release();
-      failed(Outcome.ERROR, path, e.toString());
+      failed(Outcome.ERROR, mirrored, path, e.toString());
       if (answer != null) {
         answer.complete(null);
       }
@@ -214,7 +335,8 @@ public class ShadowMirror {
   }
 
   /** Counts and compares the candidate's answer; whether it was a good one. */
-  private boolean settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, long nanos) {
+  private boolean settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, long nanos,
+      int mirrored) {
     latency.record(nanos, TimeUnit.NANOSECONDS);
     double seconds = nanos / 1e9;
     int bucket = 0;
@@ -223,28 +345,28 @@ public class ShadowMirror {
     }
     latencyCounts.incrementAndGet(bucket);
     if (answer == null || answer.code() / 100 != 2) {
-      failed(Outcome.ERROR, path, answer == null ? "no answer" : "HTTP " + answer.code());
+      failed(Outcome.ERROR, mirrored, path, answer == null ? "no answer" : "HTTP " + answer.code());
       return false;
     }
     Prediction[] candidateAnswers;
     try {
       candidateAnswers = decode.apply(answer.body());
     } catch (RuntimeException e) {
-      failed(Outcome.ERROR, path, "an answer that could not be read: " + e.getMessage());
+      failed(Outcome.ERROR, mirrored, path, "an answer that could not be read: " + e.getMessage());
       return false;
     }
     if (candidateAnswers.length != production.length) {
-      failed(Outcome.ERROR, path, candidateAnswers.length + " answers to " + production.length + " rows");
+      failed(Outcome.ERROR, mirrored, path, candidateAnswers.length + " answers to " + production.length + " rows");
       return false;
     }
     comparison.compare(production, candidateAnswers);
-    outcomes[Outcome.OK.ordinal()].increment();
+    outcomes[Outcome.OK.ordinal()].increment(mirrored);
     return true;
   }
 
-  /** Counts a failed mirror; says so in the log at most once a minute, since a candidate that is down fails every one. */
-  private void failed(Outcome outcome, String path, String why) {
-    outcomes[outcome.ordinal()].increment();
+  /** Counts a failed call of {@code mirrored} mirrored requests; says so in the log at most once a minute, since a candidate that is down fails every one. */
+  private void failed(Outcome outcome, int mirrored, String path, String why) {
+    outcomes[outcome.ordinal()].increment(mirrored);
     long now = System.currentTimeMillis();
     long last = lastWarning.get();
     if (now - last > 60_000 && lastWarning.compareAndSet(last, now)) {

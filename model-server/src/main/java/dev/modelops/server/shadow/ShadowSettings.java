@@ -16,8 +16,10 @@ import java.time.Duration;
  *
  * @param url the candidate server's base URL (http or https); empty: no mirroring (the default)
  * @param share the share of Production's prediction requests mirrored to the candidate, 0 to 1
- * @param maxInFlight mirrored requests sent to the candidate and waiting for its answer at once (one sender thread each)
- * @param queue mirrored requests waiting for a sender; past it a mirror is dropped (counted)
+ * @param maxInFlight calls to the candidate waiting for its answer at once
+ * @param queue mirrored requests waiting to be sent (in canary mode: calls waiting for a connection); past it a mirror is dropped (counted)
+ * @param maxBatch the most single-record /v1/predict requests joined into one mirrored call (1: each its own call)
+ * @param linger how long the sender waits, from the first waiting mirror, for others to join it in one call
  * @param timeout how long a mirrored request may wait for the candidate's answer before it counts as a timeout
  * @param acceptIds whether this server, as a candidate, answers under the prediction ids a Production server sends with a mirrored request
  * @param mode shadow (the candidate's answers are only compared) or canary (for the share of
@@ -29,7 +31,9 @@ public record ShadowSettings(
     @Bindable(defaultValue = "") String url,
     @Bindable(defaultValue = "1.0") double share,
     @Bindable(defaultValue = "8") int maxInFlight,
-    @Bindable(defaultValue = "256") int queue,
+    @Bindable(defaultValue = "2000") int queue,
+    @Bindable(defaultValue = "100") int maxBatch,
+    @Bindable(defaultValue = "5ms") Duration linger,
     @Bindable(defaultValue = "1s") Duration timeout,
     @Bindable(defaultValue = "false") boolean acceptIds,
     @Bindable(defaultValue = "shadow") String mode,
@@ -48,6 +52,12 @@ public record ShadowSettings(
     }
     if (queue < 0 || queue > 100_000) {
       throw refused("model.shadow.queue (MODEL_SHADOW_QUEUE)", Integer.toString(queue), "a number of requests from 0 to 100000");
+    }
+    if (maxBatch < 1 || maxBatch > 1000) {
+      throw refused("model.shadow.max-batch (MODEL_SHADOW_MAX_BATCH)", Integer.toString(maxBatch), "a number of requests from 1 to 1000");
+    }
+    if (linger == null || linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw refused("model.shadow.linger (MODEL_SHADOW_LINGER)", String.valueOf(linger), "a duration from 0 to 1s, such as 5ms");
     }
     mode = mode == null || mode.isBlank() ? "shadow" : mode.strip();
     if (!mode.equals("shadow") && !mode.equals("canary")) {
