@@ -43,9 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Experiment runs trial Pods of the trainer image; the best trial becomes a ModelVersion served
  * by model-server Pods behind a Service; predictions go through the Service's ClusterIP
  * (kube-proxy); month-to-month customers drift the contract feature; the DriftPolicy retrains;
- * the new version is promoted while a client sends requests through the Service without pause.
- * It prints what it measured (node start, first trial Pod, drift to serving, memory, the
- * promotion's failed requests and p99) for docs/benchmarks.md.
+ * the new version goes through a Shadow analysis judged on the feedback labels of a client that
+ * sends requests through the Service without pause, and is promoted on its better live accuracy.
+ * It prints what it measured (node start, first trial Pod, drift to serving, the analysis, memory,
+ * the promotion's failed requests and p99) for docs/benchmarks.md and docs/rollouts.md.
  */
 class NodeLoopIT {
   static final String NS = "default";
