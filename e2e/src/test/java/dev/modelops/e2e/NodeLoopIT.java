@@ -43,9 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Experiment runs trial Pods of the trainer image; the best trial becomes a ModelVersion served
  * by model-server Pods behind a Service; predictions go through the Service's ClusterIP
  * (kube-proxy); month-to-month customers drift the contract feature; the DriftPolicy retrains;
- * the new version is promoted while a client sends requests through the Service without pause.
- * It prints what it measured (node start, first trial Pod, drift to serving, memory, the
- * promotion's failed requests and p99) for docs/benchmarks.md.
+ * the new version goes through a Shadow analysis judged on the feedback labels of a client that
+ * sends requests through the Service without pause, and is promoted on its better live accuracy.
+ * It prints what it measured (node start, first trial Pod, drift to serving, the analysis, memory,
+ * the promotion's failed requests and p99) for docs/benchmarks.md and docs/rollouts.md.
  */
 class NodeLoopIT {
   static final String NS = "default";
@@ -144,6 +145,14 @@ class NodeLoopIT {
 
     // Month-to-month customers arrive; the policy sees the contract feature drift and retrains on everyone.
     predict(service, records(exp.getSpec(), r -> "Month-to-month".equals(r.get("contract"))).subList(0, 600));
+    // A retrain shall reach Production only on evidence from live traffic: the rollout of the
+    // versions the policy's retrain registers is the template Experiment's register.rollout (the
+    // retrain is a copy of churn-baseline made when it starts), set here as a user would
+    // (kubectl edit) before the policy exists. churn-v1 was registered before: Direct.
+    client.resources(Experiment.class).inNamespace(NS).withName("churn-baseline").edit(e -> {
+      e.getSpec().getRegister().setRollout(retrainRollout());
+      return e;
+    });
     DriftPolicy policy = YAML.readValue(Path.of("../examples/quickstart/drift-policy.yaml").toFile(), DriftPolicy.class);
     policy.getMetadata().setNamespace(NS);
     client.resource(policy).create();
@@ -155,17 +164,41 @@ class NodeLoopIT {
     // second retrain and no version lost or registered twice (checked below).
     killOperator();
 
-    // During the promotion a client sends requests through the Service without pause.
+    // During the promotion a client sends requests through the Service without pause, and each
+    // answer's true label (the customer's churn) a second later as feedback: the evidence of the
+    // retrain's shadow analysis.
     Path stop = tmp.resolve("stop-load");
     loadRecords = tmp.resolve("load.json");
-    List<Map<String, Object>> shuffled = new ArrayList<>(everyone);
-    Collections.shuffle(shuffled, new Random(5));
+    List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, everyone.size()).boxed().toList());
+    Collections.shuffle(order, new Random(5));
+    List<Map<String, Object>> shuffled = order.stream().map(everyone::get).toList();
+    List<Integer> everyonesLabels = labels(exp.getSpec(), r -> true);
+    Path loadLabels = tmp.resolve("load-labels.json");
     JSON.writeValue(loadRecords.toFile(), shuffled.subList(0, 500));
-    Process load = node.inNodeNetwork(javaCommand("load", service, loadRecords.toString(), stop.toString(), "900"))
+    JSON.writeValue(loadLabels.toFile(), order.subList(0, 500).stream().map(everyonesLabels::get).toList());
+    Process load = node.inNodeNetwork(javaCommand("load", service, loadRecords.toString(), stop.toString(), "900", loadLabels.toString()))
         .redirectError(tmp.resolve("load.err").toFile()).start();
 
-    ModelVersion v2 = version("churn-v2", ModelVersionStatus.Phase.Serving, 600);
-    figure("drift detected to churn-v2 Serving (the operator killed once meanwhile)", seconds(drifted));
+    // churn-v2 is analysed against churn-v1 on the mirrored requests, then promoted on evidence.
+    ModelVersion analysing = version("churn-v2", "Analysing", 600, m -> m.getStatus().getPhase() == ModelVersionStatus.Phase.Analysing);
+    long analysed = System.nanoTime();
+    figure("drift detected to churn-v2 Analysing (retrain; the operator killed once meanwhile)", seconds(drifted));
+    assertThat(analysing.getStatus().getAnalysis().getStrategy()).isEqualTo("Shadow");
+    assertThat(analysing.getStatus().getAnalysis().getBaseline()).isEqualTo("churn-v1");
+    ModelVersion judged = version("churn-v2", "promoted or rejected", 600, m -> Boolean.TRUE.equals(m.getStatus().getReceivesProductionTraffic())
+        || m.getStatus().getPhase() == ModelVersionStatus.Phase.Rejected);
+    figure("churn-v2 Analysing to receiving the Service's traffic", seconds(analysed));
+    figure("drift detected to churn-v2 receiving the Service's traffic, through its shadow analysis", seconds(drifted));
+    ModelVersionStatus.Analysis analysis = judged.getStatus().getAnalysis();
+    figure("churn-v2's shadow analysis", analysis.getMessage());
+    figure("churn-v2's shadow analysis: rows compared / labelled", analysis.getSamples() + " / " + analysis.getLabels());
+    assertThat(analysis.getResult()).as("churn-v2's analysis: %s", judged.getStatus().getMessage()).isEqualTo("Passed");
+    assertThat(analysis.getChecks()).filteredOn(c -> c.getName().equals("accuracy")).singleElement().satisfies(c -> {
+      figure("churn-v2's live accuracy minus churn-v1's on the labelled rows both answered", c.getValue());
+      assertThat(c.getValue()).as("churn-v2's live accuracy minus churn-v1's").isGreaterThan(0);
+    });
+    assertThat(analysis.getLabels()).isGreaterThanOrEqualTo(retrainRollout().getAnalysis().getMinLabels().longValue());
+    ModelVersion v2 = version("churn-v2", ModelVersionStatus.Phase.Serving, 120);
     version("churn-v1", ModelVersionStatus.Phase.Superseded, 120);
     assertThat(client.services().inNamespace(NS).withName("churn").get().getSpec().getSelector()).containsEntry("modelops.dev/version", "2");
     until("churn-v1's Pods are gone", 120, () -> client.pods().inNamespace(NS).withLabel("modelops.dev/version", "1").list().getItems().isEmpty(), 200);
@@ -177,6 +210,10 @@ class NodeLoopIT {
     figure("promotion under load: failed requests", result.path("failures").asLong() + " " + result.path("failureKinds"));
     figure("promotion under load: p50 / p99 / max (ms)", result.path("p50Millis").asDouble() + " / " + result.path("p99Millis").asDouble()
         + " / " + result.path("maxMillis").asDouble());
+    JsonNode feedback = result.path("labels");
+    figure("promotion under load: feedback labels sent / accepted (of them on another try) / never accepted / failed",
+        feedback.path("sent").asLong() + " / " + feedback.path("accepted").asLong() + " (" + feedback.path("acceptedOnAnotherTry").asLong() + ") / "
+            + feedback.path("neverAccepted").asLong() + " / " + feedback.path("failed").asLong() + " " + feedback.path("failureKinds"));
 
     assertThat(v2.getSpec().getSource().getExperiment()).isEqualTo(retrain);
     assertThat(v2.getSpec().getStage()).isEqualTo(ModelVersionSpec.Stage.Production);
@@ -218,11 +255,10 @@ class NodeLoopIT {
       mv.getSpec().setVersion(version);
       mv.getSpec().setSource(null);
       mv.getSpec().setStage(ModelVersionSpec.Stage.Production);
-      if (version == 5) {
-        // The last one on evidence: churn-v4's servers mirror the Service's requests to it
-        // (through the cluster's DNS) until 200 rows compared agree, then it is promoted.
-        mv.getSpec().setRollout(shadowRollout());
-      }
+      // Direct (v2's rollout, the retrain's, needs labels this load does not send), but the last
+      // one on evidence: churn-v4's servers mirror the Service's requests to it (through the
+      // cluster's DNS) until 200 rows compared agree, then it is promoted.
+      mv.getSpec().setRollout(version == 5 ? shadowRollout() : null);
       client.resource(mv).create();
       int previous = version - 1;
       String name = mv.getMetadata().getName();
@@ -356,6 +392,25 @@ class NodeLoopIT {
     return r;
   }
 
+  /**
+   * The retrain's rollout: a Shadow of the whole traffic judged on live accuracy, the candidate
+   * at least as often right as Production on the labelled rows both answered (accuracyMargin 0,
+   * at least 200 labels, so that a label or two of luck cannot decide). A model retrained on the
+   * drifted population is meant to answer differently from the one it replaces there, so the
+   * divergence bounds are loose (0.833 is about the largest Jensen-Shannon distance, sqrt(ln 2)):
+   * the labels decide.
+   */
+  static dev.modelops.api.v1alpha1.Rollout retrainRollout() {
+    dev.modelops.api.v1alpha1.Rollout r = shadowRollout();
+    r.getAnalysis().setMinSamples(300);
+    r.getAnalysis().setMaxDuration("10m");
+    r.getAnalysis().setMaxPredictionDivergence(0.833);
+    r.getAnalysis().setMaxClassDisagreement(0.5);
+    r.getAnalysis().setAccuracyMargin(0.0);
+    r.getAnalysis().setMinLabels(200);
+    return r;
+  }
+
   /** Kills the operator's Pod with SIGKILL (deleted with no grace) and waits for its successor to be ready. */
   void killOperator() {
     String ns = "modelops-system";
@@ -411,18 +466,27 @@ class NodeLoopIT {
     List<String> numeric = spec.getDataset().getFeatures().getNumeric();
     List<String> categorical = spec.getDataset().getFeatures().getCategorical();
     List<Map<String, Object>> out = new ArrayList<>();
-    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
-      for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader)) {
-        if (!which.test(r)) {
-          continue;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        numeric.forEach(f -> m.put(f, cell(r, f) == null ? null : Double.parseDouble(cell(r, f))));
-        categorical.forEach(f -> m.put(f, cell(r, f)));
-        out.add(m);
-      }
+    for (CSVRecord r : rows(which)) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      numeric.forEach(f -> m.put(f, cell(r, f) == null ? null : Double.parseDouble(cell(r, f))));
+      categorical.forEach(f -> m.put(f, cell(r, f)));
+      out.add(m);
     }
     return out;
+  }
+
+  /** The true labels of the same rows as {@link #records}: 1 where the Experiment's label column has its positive class, else 0. */
+  static List<Integer> labels(ExperimentSpec spec, Predicate<CSVRecord> which) throws Exception {
+    String label = spec.getDataset().getLabel();
+    String positive = spec.getDataset().getPositiveClass();
+    return rows(which).stream().map(r -> positive.equals(cell(r, label)) ? 1 : 0).toList();
+  }
+
+  /** The rows of the churn data that {@code which} takes, in the file's order. */
+  static List<CSVRecord> rows(Predicate<CSVRecord> which) throws Exception {
+    try (var reader = Files.newBufferedReader(Path.of("../examples/data/telco-churn.csv"))) {
+      return CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader).stream().filter(which).toList();
+    }
   }
 
   /** A cell as the data has it; blank and R's "NA" are missing. */
@@ -449,11 +513,16 @@ class NodeLoopIT {
   }
 
   ModelVersion version(String name, ModelVersionStatus.Phase phase, int seconds) {
+    return version(name, phase.toString(), seconds, m -> m.getStatus().getPhase() == phase);
+  }
+
+  /** Waits for the version to exist with a status that matches {@code condition} ({@code what}). */
+  ModelVersion version(String name, String what, int seconds, Predicate<ModelVersion> condition) {
     try {
       return client.resources(ModelVersion.class).inNamespace(NS).withName(name)
-          .waitUntilCondition(m -> m != null && m.getStatus() != null && m.getStatus().getPhase() == phase, seconds, TimeUnit.SECONDS);
+          .waitUntilCondition(m -> m != null && m.getStatus() != null && condition.test(m), seconds, TimeUnit.SECONDS);
     } catch (KubernetesClientTimeoutException e) {
-      throw new AssertionError(name + " did not become " + phase + " in " + seconds + " s\n" + clusterState(), e);
+      throw new AssertionError(name + " did not become " + what + " in " + seconds + " s\n" + clusterState(), e);
     }
   }
 
