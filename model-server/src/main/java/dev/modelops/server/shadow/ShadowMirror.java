@@ -8,16 +8,7 @@ import dev.modelops.server.scoring.RequestIds;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micronaut.context.BeanContext;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.http.HttpRequest;
-import io.micronaut.http.HttpResponse;
-import io.micronaut.http.client.DefaultHttpClientConfiguration;
-import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.HttpClientConfiguration.ConnectionPoolConfiguration.ConnectionLocality;
-import io.micronaut.http.client.HttpClientRegistry;
-import io.micronaut.http.client.LoadBalancer;
-import io.micronaut.http.client.exceptions.ReadTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import jakarta.annotation.PreDestroy;
@@ -25,14 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import org.reactivestreams.Subscriber;
-import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +49,9 @@ public class ShadowMirror {
 
   enum Outcome { OK, DROPPED, ERROR, TIMEOUT }
 
+  /** The largest body of a coalesced call: records past it go in the next call. */
+  static final int MAX_CALL_BYTES = 1 << 20;
+
   /** A request Production answered, waiting to be mirrored; {@code record}: a single JSON record of /v1/predict, which may join others in one call. */
   private record Mirror(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode, boolean record) {}
 
@@ -69,7 +63,9 @@ public class ShadowMirror {
   private final ArrayBlockingQueue<Mirror> queued;
   private final Semaphore calls;
   private final Thread sender;
-  private final HttpClient http;
+  private final java.net.http.HttpClient http;
+  private final ExecutorService client;
+  private final java.util.Map<String, URI> uris = new java.util.concurrent.ConcurrentHashMap<>();
   private final ShadowComparison comparison;
   private final Counter[] outcomes = new Counter[Outcome.values().length];
   private final Timer latency;
@@ -78,8 +74,7 @@ public class ShadowMirror {
   static final double[] LATENCY_BOUNDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   private final java.util.concurrent.atomic.AtomicLongArray latencyCounts = new java.util.concurrent.atomic.AtomicLongArray(LATENCY_BOUNDS.length + 1);
 
-  public ShadowMirror(ShadowSettings settings, LoadedModel model, ModelSettings modelSettings, MeterRegistry registry,
-      HttpClientRegistry<HttpClient> clients, BeanContext context) {
+  public ShadowMirror(ShadowSettings settings, LoadedModel model, ModelSettings modelSettings, MeterRegistry registry) {
     this.settings = settings;
     if (!settings.mirrors()) {
       candidate = null;
@@ -87,6 +82,7 @@ public class ShadowMirror {
       queued = null;
       calls = null;
       sender = null;
+      client = null;
       http = null;
       comparison = null;
       latency = null;
@@ -96,17 +92,16 @@ public class ShadowMirror {
     room = new Semaphore(settings.maxInFlight() + settings.queue());
     queued = new ArrayBlockingQueue<>(Math.max(1, settings.queue()));
     calls = new Semaphore(settings.maxInFlight());
-    DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
-    configuration.setConnectTimeout(settings.timeout());
-    configuration.setReadTimeout(settings.timeout());
-    configuration.setExceptionOnErrorStatus(false);
-    configuration.setFollowRedirects(false);
-    // Connections on the event loop that answered the request, so that a mirror is written
-    // and its answer read without waking another thread.
-    configuration.getConnectionPoolConfiguration().setMaxConcurrentHttp1Connections(settings.maxInFlight());
-    configuration.getConnectionPoolConfiguration().setMaxPendingAcquires(settings.queue() + 1);
-    configuration.getConnectionPoolConfiguration().setConnectionLocality(ConnectionLocality.PREFERRED);
-    http = clients.resolveClient(null, LoadBalancer.fixed(candidate), configuration, context);
+    // The JDK's client, on its own small pool, not the Netty one the server answers with: a Netty
+    // client in the same process makes the server's own hot Netty paths see the client's handler
+    // and buffer types too, which costs every request a few microseconds, mirrored or not.
+    client = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "shadow-client");
+      t.setDaemon(true);
+      return t;
+    });
+    http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(settings.timeout())
+        .followRedirects(java.net.http.HttpClient.Redirect.NEVER).executor(client).build();
     comparison = model.ready()
         ? new ShadowComparison(model.name(), model.kind(), Math.max(2, model.classes().size()), modelSettings.feedbackCapacity(), registry)
         : new ShadowComparison(model.name(), ModelKind.BINARY, 2, modelSettings.feedbackCapacity(), registry);
@@ -133,6 +128,9 @@ public class ShadowMirror {
   void close() {
     if (sender != null) {
       sender.interrupt();
+    }
+    if (client != null) {
+      client.shutdownNow();
     }
   }
 
@@ -178,9 +176,17 @@ public class ShadowMirror {
           LockSupport.parkNanos(linger);
         }
         queued.drainTo(taken, max - 1);
+        int bytes = 0;
         for (Mirror m : taken) {
           if (m.record() && max > 1) {
+            if (!records.isEmpty() && bytes + m.body().length > MAX_CALL_BYTES) {
+              calls.acquire();
+              sendRecords(records);
+              records.clear();
+              bytes = 0;
+            }
             records.add(m);
+            bytes += m.body().length + 1;
           } else {
             calls.acquire();
             send(m.path(), m.contentType(), m.body(), m.production(), m.decode(), null, 1, calls);
@@ -263,37 +269,23 @@ public class ShadowMirror {
       java.util.concurrent.CompletableFuture<byte[]> answer, int mirrored, Semaphore room, String ids) {
     long start = System.nanoTime();
     try {
-      HttpRequest<byte[]> request = HttpRequest.POST(candidate.resolve(path.startsWith("/") ? path.substring(1) : path), body)
-          .contentType(contentType).header(RequestIds.HEADER, ids);
-      http.exchange(request, byte[].class).subscribe(new Subscriber<HttpResponse<byte[]>>() {
-        private HttpResponse<byte[]> received;
-
-        @Override
-        public void onSubscribe(Subscription s) {
-          s.request(1);
-        }
-
-        @Override
-        public void onNext(HttpResponse<byte[]> r) {
-          received = r;
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          room.release();
-          failed(t instanceof ReadTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, mirrored, path, t.toString());
+      java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(uris.computeIfAbsent(path,
+              p -> candidate.resolve(p.startsWith("/") ? p.substring(1) : p)))
+          .timeout(settings.timeout()).header("Content-Type", contentType).header(RequestIds.HEADER, ids)
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+      http.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray()).whenComplete((received, t) -> {
+        room.release();
+        if (t != null) {
+          Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+          failed(cause instanceof java.net.http.HttpTimeoutException ? Outcome.TIMEOUT : Outcome.ERROR, mirrored, path, cause.toString());
           if (answer != null) {
             answer.complete(null);
           }
+          return;
         }
-
-        @Override
-        public void onComplete() {
-          room.release();
-          boolean compared = settle(path, production, decode, received, System.nanoTime() - start, mirrored);
-          if (answer != null) {
-            answer.complete(compared ? received.body() : null);
-          }
+        boolean compared = settle(path, production, decode, received.statusCode(), received.body(), System.nanoTime() - start, mirrored);
+        if (answer != null) {
+          answer.complete(compared ? received.body() : null);
         }
       });
     } catch (RuntimeException e) {
@@ -335,7 +327,7 @@ public class ShadowMirror {
   }
 
   /** Counts and compares the candidate's answer; whether it was a good one. */
-  private boolean settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, HttpResponse<byte[]> answer, long nanos,
+  private boolean settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, int code, byte[] body, long nanos,
       int mirrored) {
     latency.record(nanos, TimeUnit.NANOSECONDS);
     double seconds = nanos / 1e9;
@@ -344,13 +336,13 @@ public class ShadowMirror {
       bucket++;
     }
     latencyCounts.incrementAndGet(bucket);
-    if (answer == null || answer.code() / 100 != 2) {
-      failed(Outcome.ERROR, mirrored, path, answer == null ? "no answer" : "HTTP " + answer.code());
+    if (code / 100 != 2) {
+      failed(Outcome.ERROR, mirrored, path, "HTTP " + code);
       return false;
     }
     Prediction[] candidateAnswers;
     try {
-      candidateAnswers = decode.apply(answer.body());
+      candidateAnswers = decode.apply(body);
     } catch (RuntimeException e) {
       failed(Outcome.ERROR, mirrored, path, "an answer that could not be read: " + e.getMessage());
       return false;

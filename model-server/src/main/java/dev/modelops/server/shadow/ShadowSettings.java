@@ -32,8 +32,8 @@ public record ShadowSettings(
     @Bindable(defaultValue = "1.0") double share,
     @Bindable(defaultValue = "8") int maxInFlight,
     @Bindable(defaultValue = "2000") int queue,
-    @Bindable(defaultValue = "100") int maxBatch,
-    @Bindable(defaultValue = "5ms") Duration linger,
+    @Bindable(defaultValue = "500") int maxBatch,
+    @Bindable(defaultValue = "20ms") Duration linger,
     @Bindable(defaultValue = "1s") Duration timeout,
     @Bindable(defaultValue = "false") boolean acceptIds,
     @Bindable(defaultValue = "shadow") String mode,
@@ -57,7 +57,7 @@ public record ShadowSettings(
       throw refused("model.shadow.max-batch (MODEL_SHADOW_MAX_BATCH)", Integer.toString(maxBatch), "a number of requests from 1 to 1000");
     }
     if (linger == null || linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
-      throw refused("model.shadow.linger (MODEL_SHADOW_LINGER)", String.valueOf(linger), "a duration from 0 to 1s, such as 5ms");
+      throw refused("model.shadow.linger (MODEL_SHADOW_LINGER)", String.valueOf(linger), "a duration from 0 to 1s, such as 20ms");
     }
     mode = mode == null || mode.isBlank() ? "shadow" : mode.strip();
     if (!mode.equals("shadow") && !mode.equals("canary")) {
