@@ -11,9 +11,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * On a Production server in canary mode only: the answer of a request that fell in the
  * candidate's share is the candidate's (the controller put its pending answer in the request),
- * or this server's own when the candidate failed. Waits without holding a thread.
+ * or this server's own when the candidate failed. Waits without holding a thread. Covers
+ * {@code /v1/predict} and V2's unversioned infer; a streamed batch ({@code /v1/predict/batch})
+ * is answered by Production.
  */
-@ServerFilter("/v1/predict")
+@ServerFilter({"/v1/predict", "/v2/models/*/infer"})
 @Requires(property = "model.shadow.mode", value = "canary")
 public class CanaryFilter {
   static final String ANSWER = "modelops.canary.answer";

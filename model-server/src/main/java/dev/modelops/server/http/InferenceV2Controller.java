@@ -14,6 +14,7 @@ import dev.modelops.server.scoring.Predictions;
 import dev.modelops.server.scoring.RequestIds;
 import dev.modelops.server.shadow.ShadowMirror;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -105,15 +106,16 @@ public class InferenceV2Controller {
 
   @Post("/models/{name}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
-  public HttpResponse<byte[]> infer(@PathVariable String name, @Header(RequestIds.HEADER) @Nullable String firstId, @Body @Nullable byte[] body) {
-    return inferOf(name, null, firstId, body);
+  public HttpResponse<byte[]> infer(HttpRequest<?> request, @PathVariable String name, @Header(RequestIds.HEADER) @Nullable String firstId,
+      @Body @Nullable byte[] body) {
+    return inferOf(request, name, null, firstId, body);
   }
 
   @Post("/models/{name}/versions/{version}/infer")
   @Consumes(MediaType.APPLICATION_JSON)
   public HttpResponse<byte[]> inferVersion(@PathVariable String name, @PathVariable String version, @Header(RequestIds.HEADER) @Nullable String firstId,
       @Body @Nullable byte[] body) {
-    return inferOf(name, version, firstId, body);
+    return inferOf(null, name, version, firstId, body);
   }
 
   private void checkModel(String name, String version) {
@@ -152,7 +154,12 @@ public class InferenceV2Controller {
     return HttpResponse.ok(Map.of("name", name, "ready", true));
   }
 
-  private HttpResponse<byte[]> inferOf(String name, String version, String firstId, byte[] body) {
+  /**
+   * Scores a V2 request. {@code http} is given on the unversioned route only: there a canary's
+   * share of requests is answered by the candidate (another version of the model); a caller who
+   * names the version gets that version's answer.
+   */
+  private HttpResponse<byte[]> inferOf(HttpRequest<?> http, String name, String version, String firstId, byte[] body) {
     checkModel(name, version);
     limit.check(body == null ? 0 : body.length);
     V2Request request = V2Request.parse(body);
@@ -160,7 +167,14 @@ public class InferenceV2Controller {
     Prediction[] out = predictions.predict(V2Codec.rows(request, model.features()), ids.of(firstId));
     // The candidate serves another version of the model: its unversioned route.
     AnswerFields fields = AnswerFields.of(model.kind(), model.classes());
-    shadow.mirror("v2/models/" + name + "/infer", MediaType.APPLICATION_JSON, body, out, b -> V2Codec.readResponse(b, fields));
+    String path = "v2/models/" + name + "/infer";
+    java.util.concurrent.CompletableFuture<byte[]> canary = http == null ? null
+        : shadow.canary(path, MediaType.APPLICATION_JSON, body, out, b -> V2Codec.readResponse(b, fields));
+    if (canary != null) {
+      http.setAttribute(CanaryFilter.ANSWER, canary); // the filter waits for it
+    } else {
+      shadow.mirror(path, MediaType.APPLICATION_JSON, body, out, b -> V2Codec.readResponse(b, fields));
+    }
     return HttpResponse.ok(V2Codec.response(model.name(), model.version(), request.id(), out, fields)).contentType(MediaType.APPLICATION_JSON_TYPE);
   }
 }

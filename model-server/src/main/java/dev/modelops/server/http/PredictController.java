@@ -64,16 +64,17 @@ public class PredictController {
     Prediction[] out = predictions.predict(rows, ids.of(firstId));
     AnswerFields fields = AnswerFields.of(model.kind(), model.classes());
     Object answer = JsonRecords.answer(out, root.isArray(), fields);
-    // A canary's share of requests is answered by the candidate (under the same ids), this server's answer when it fails.
-    java.util.concurrent.CompletableFuture<byte[]> canary = shadow.canary("v1/predict", MediaType.APPLICATION_JSON, body, out, b -> JsonRecords.readAnswer(b, fields));
-    if (canary != null) {
-      request.setAttribute(CanaryFilter.ANSWER, canary); // the filter waits for it
-      return answer;
-    }
-    if (root.isArray()) {
+    if (shadow.canaryMode()) {
+      // A canary's share of requests is answered by the candidate (under the same ids), this server's answer when it fails.
+      java.util.concurrent.CompletableFuture<byte[]> canary = shadow.canary("v1/predict", MediaType.APPLICATION_JSON, body, out,
+          b -> JsonRecords.readAnswer(b, fields));
+      if (canary != null) {
+        request.setAttribute(CanaryFilter.ANSWER, canary); // the filter waits for it
+      }
+    } else if (root.isArray()) {
       shadow.mirror("v1/predict", MediaType.APPLICATION_JSON, body, out, b -> JsonRecords.readAnswer(b, fields));
     } else {
-      shadow.mirrorRecord("v1/predict", body, out, b -> JsonRecords.readAnswer(b, fields));
+      shadow.mirrorRecord("v1/predict", body, out, fields);
     }
     return answer;
   }

@@ -3,6 +3,8 @@ package dev.modelops.server.shadow;
 import dev.modelops.server.ModelSettings;
 import dev.modelops.bundle.ModelKind;
 import dev.modelops.server.Prediction;
+import dev.modelops.server.codec.AnswerFields;
+import dev.modelops.server.codec.JsonRecords;
 import dev.modelops.server.model.LoadedModel;
 import dev.modelops.server.scoring.RequestIds;
 import io.micrometer.core.instrument.Counter;
@@ -15,7 +17,8 @@ import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
@@ -40,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * own. Every outcome is only counted, per mirrored request, as
  * {@code model_shadow_requests_total{model,outcome}} with outcome ok, dropped, error or timeout;
  * {@code model_shadow_latency_seconds{model}} is the histogram of the candidate's answer times per
- * call. The mirrored call carries Production's prediction ids ({@link RequestIds#HEADER}), so a
+ * call, past the first {@value #UNTIMED_CALLS} (its warm-up). The mirrored call carries Production's prediction ids ({@link RequestIds#HEADER}), so a
  * candidate with {@code model.shadow.accept-ids} answers under the same ids.
  */
 @Context
@@ -48,6 +51,14 @@ public class ShadowMirror {
   private static final Logger LOG = LoggerFactory.getLogger(ShadowMirror.class);
 
   enum Outcome { OK, DROPPED, ERROR, TIMEOUT }
+
+  /**
+   * The first calls that reach the candidate are not timed: they find its JVM cold (classes
+   * loading, code interpreted), so over the few dozen calls of a short step they would be its
+   * 99th percentile while saying nothing of how it answers once warm. They are still compared.
+   */
+  static final long UNTIMED_CALLS = 20;
+  private final AtomicLong answeredCalls = new AtomicLong();
 
   /** The largest body of a coalesced call: records past it go in the next call. */
   static final int MAX_CALL_BYTES = 1 << 20;
@@ -59,8 +70,13 @@ public class ShadowMirror {
   private final URI candidate;
   /** Canary mode: calls in flight or waiting for a connection. */
   private final Semaphore room;
-  /** Shadow mode: mirrors waiting for the sender, and the sender's calls in flight. */
-  private final ArrayBlockingQueue<Mirror> queued;
+  /**
+   * Shadow mode: mirrors waiting for the sender (lock-free for the event loops that add them,
+   * bounded by {@code waiting}; the sender parks while it is empty), and the sender's calls in flight.
+   */
+  private final ConcurrentLinkedQueue<Mirror> queued;
+  private final AtomicInteger waiting = new AtomicInteger();
+  private volatile boolean senderParked;
   private final Semaphore calls;
   private final Thread sender;
   private final java.net.http.HttpClient http;
@@ -90,7 +106,7 @@ public class ShadowMirror {
     }
     candidate = settings.candidate();
     room = new Semaphore(settings.maxInFlight() + settings.queue());
-    queued = new ArrayBlockingQueue<>(Math.max(1, settings.queue()));
+    queued = new ConcurrentLinkedQueue<>();
     calls = new Semaphore(settings.maxInFlight());
     // The JDK's client, on its own small pool, not the Netty one the server answers with: a Netty
     // client in the same process makes the server's own hot Netty paths see the client's handler
@@ -140,23 +156,40 @@ public class ShadowMirror {
    * predictions in row order. Returns at once.
    */
   public void mirror(String path, String contentType, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode) {
-    enqueue(new Mirror(path, contentType, body, production, decode, false));
+    if (mirrors(production)) {
+      enqueue(new Mirror(path, contentType, body, production, decode, false));
+    }
   }
 
   /**
    * Mirrors a /v1/predict request of one JSON record (its {@code body}) Production has answered,
    * if it falls in the share; the sender may join it with others into one array call.
    */
-  public void mirrorRecord(String path, byte[] body, Prediction[] production, Function<byte[], Prediction[]> decode) {
-    enqueue(new Mirror(path, "application/json", body, production, decode, production.length == 1));
+  public void mirrorRecord(String path, byte[] body, Prediction[] production, AnswerFields fields) {
+    if (mirrors(production)) {
+      enqueue(new Mirror(path, "application/json", body, production, b -> JsonRecords.readAnswer(b, fields), production.length == 1));
+    }
+  }
+
+  /** Whether this request is mirrored: shadow mode, and it falls in the share. */
+  private boolean mirrors(Prediction[] production) {
+    return candidate != null && !settings.canary() && production.length > 0 && ThreadLocalRandom.current().nextDouble() < settings.share();
+  }
+
+  /** Whether this server answers a share of its requests with the candidate's answers ({@link #canary}). */
+  public boolean canaryMode() {
+    return candidate != null && settings.canary();
   }
 
   private void enqueue(Mirror m) {
-    if (candidate == null || settings.canary() || m.production().length == 0 || ThreadLocalRandom.current().nextDouble() >= settings.share()) {
+    if (waiting.incrementAndGet() > settings.queue()) {
+      waiting.decrementAndGet();
+      outcomes[Outcome.DROPPED.ordinal()].increment();
       return;
     }
-    if (!queued.offer(m)) {
-      outcomes[Outcome.DROPPED.ordinal()].increment();
+    queued.offer(m);
+    if (senderParked) {
+      LockSupport.unpark(sender);
     }
   }
 
@@ -171,11 +204,23 @@ public class ShadowMirror {
     List<Mirror> records = new ArrayList<>(max);
     try {
       while (!Thread.currentThread().isInterrupted()) {
-        taken.add(queued.take());
-        if (linger > 0 && queued.size() + 1 < max) {
+        Mirror first = queued.poll();
+        if (first == null) {
+          senderParked = true;
+          if (queued.isEmpty()) {
+            LockSupport.park(this);
+          }
+          senderParked = false;
+          continue;
+        }
+        taken.add(first);
+        if (linger > 0 && waiting.get() < max) {
           LockSupport.parkNanos(linger);
         }
-        queued.drainTo(taken, max - 1);
+        for (Mirror m; taken.size() < max && (m = queued.poll()) != null; ) {
+          taken.add(m);
+        }
+        waiting.addAndGet(-taken.size());
         int bytes = 0;
         for (Mirror m : taken) {
           if (m.record() && max > 1) {
@@ -315,7 +360,7 @@ public class ShadowMirror {
     for (int i = 0; i < counts.length; i++) {
       counts[i] = latencyCounts.get(i);
     }
-    out.put("latency", java.util.Map.of("bounds", LATENCY_BOUNDS, "counts", counts));
+    out.put("latency", java.util.Map.of("bounds", LATENCY_BOUNDS, "counts", counts, "untimed", Math.min(answeredCalls.get(), UNTIMED_CALLS)));
     return out;
   }
 
@@ -329,13 +374,15 @@ public class ShadowMirror {
   /** Counts and compares the candidate's answer; whether it was a good one. */
   private boolean settle(String path, Prediction[] production, Function<byte[], Prediction[]> decode, int code, byte[] body, long nanos,
       int mirrored) {
-    latency.record(nanos, TimeUnit.NANOSECONDS);
-    double seconds = nanos / 1e9;
-    int bucket = 0;
-    while (bucket < LATENCY_BOUNDS.length && seconds > LATENCY_BOUNDS[bucket]) {
-      bucket++;
+    if (answeredCalls.incrementAndGet() > UNTIMED_CALLS) {
+      latency.record(nanos, TimeUnit.NANOSECONDS);
+      double seconds = nanos / 1e9;
+      int bucket = 0;
+      while (bucket < LATENCY_BOUNDS.length && seconds > LATENCY_BOUNDS[bucket]) {
+        bucket++;
+      }
+      latencyCounts.incrementAndGet(bucket);
     }
-    latencyCounts.incrementAndGet(bucket);
     if (code / 100 != 2) {
       failed(Outcome.ERROR, mirrored, path, "HTTP " + code);
       return false;
