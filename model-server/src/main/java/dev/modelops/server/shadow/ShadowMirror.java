@@ -221,33 +221,50 @@ public class ShadowMirror {
           taken.add(m);
         }
         waiting.addAndGet(-taken.size());
-        int bytes = 0;
-        for (Mirror m : taken) {
-          if (m.record() && max > 1) {
-            if (!records.isEmpty() && bytes + m.body().length > MAX_CALL_BYTES) {
-              calls.acquire();
-              sendRecords(records);
-              records.clear();
-              bytes = 0;
-            }
-            records.add(m);
-            bytes += m.body().length + 1;
-          } else {
-            calls.acquire();
-            send(m.path(), m.contentType(), m.body(), m.production(), m.decode(), null, 1, calls);
-          }
-        }
-        if (!records.isEmpty()) {
-          calls.acquire();
-          sendRecords(records);
+        try {
+          send(taken, records, max);
+        } catch (RuntimeException e) {
+          // Not expected (a send counts its own failures); one batch's fault must not end mirroring.
+          failed(Outcome.ERROR, Math.max(1, records.size()), "(joined call)", e.toString());
         }
         taken.clear();
         records.clear();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Sends the taken mirrors: the single records among them joined ({@code records} collects them), the others as they came. */
+  private void send(List<Mirror> taken, List<Mirror> records, int max) throws InterruptedException {
+    int bytes = 0;
+    for (Mirror m : taken) {
+      if (m.record() && max > 1) {
+        if (!records.isEmpty() && bytes + m.body().length > MAX_CALL_BYTES) {
+          sendJoined(records);
+          records.clear();
+          bytes = 0;
+        }
+        records.add(m);
+        bytes += m.body().length + 1;
+      } else {
+        calls.acquire();
+        send(m.path(), m.contentType(), m.body(), m.production(), m.decode(), null, 1, calls);
+      }
+    }
+    if (!records.isEmpty()) {
+      sendJoined(records);
+    }
+  }
+
+  /** Sends records joined once a call may start; a fault before the call is sent gives its room back. */
+  private void sendJoined(List<Mirror> records) throws InterruptedException {
+    calls.acquire();
+    try {
+      sendRecords(records);
     } catch (RuntimeException e) {
-      LOG.error("the shadow sender stopped; no more requests are mirrored", e);
+      calls.release(); // send() gives it back itself, and never throws
+      throw e;
     }
   }
 
